@@ -1,0 +1,220 @@
+"""Fitting a Gaussian mixture by EM with restarts, and the model-choice criteria."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_data, check_choice, check_positive_float, check_positive_int
+from .em import ACCELERATIONS, STOPPING_RULES, run_em
+from .gaussian import Params, features
+from .init import INIT_METHODS, initial_params
+from .mixture import COVARIANCE_TYPES, Mixture
+
+# Restarts within this relative distance of the best log-likelihood count as
+# having reached it; distinct local maxima differ by far more.
+_SAME_MAXIMUM = 1e-7
+
+
+@dataclass(frozen=True)
+class RestartRecord:
+    """What one start led to: its final log-likelihood, EM-map evaluations and flags."""
+
+    loglik: float
+    n_iter: int
+    converged: bool
+    degenerate: bool
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """The best of several EM runs.
+
+    ``mixture`` is in the data's units and canonical order; ``trace`` holds
+    the log-likelihood at successive iterates of the best run (per EM step,
+    or per SQUAREM cycle); ``n_iter`` counts its EM-map evaluations.
+    ``degenerate`` says the chosen fit has a component with fewer than d+1
+    observations' worth of weight or a variance at the floor (it is chosen
+    only when every start was degenerate). ``n_best`` is how many starts
+    reached the best log-likelihood.
+    """
+
+    mixture: Mixture
+    loglik: float
+    n_iter: int
+    converged: bool
+    trace: np.ndarray
+    restarts: tuple[RestartRecord, ...]
+    degenerate: bool
+    n_best: int
+    n: int
+
+    @property
+    def n_params(self) -> int:
+        return self.mixture.n_params
+
+    @property
+    def bic(self) -> float:
+        return -2.0 * self.loglik + self.n_params * np.log(self.n)
+
+    @property
+    def aic(self) -> float:
+        return -2.0 * self.loglik + 2.0 * self.n_params
+
+
+@dataclass(frozen=True)
+class Standardiser:
+    """Per-column centre and scale that map data to z = (x - centre) / scale."""
+
+    centre: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> "Standardiser":
+        centre = x.mean(axis=0)
+        scale = x.std(axis=0)
+        flat = np.flatnonzero(scale <= 1e-12 * np.maximum(np.abs(centre), 1e-300))
+        if flat.size:
+            j = int(flat[0])
+            where = "" if x.shape[1] == 1 else f" column {j}"
+            raise ValueError(f"x{where} is constant (every value is {x[0, j]!r}); "
+                             "a mixture cannot be fitted to it")
+        return cls(centre, scale)
+
+    def data(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.centre) / self.scale
+
+    def to_internal(self, m: Mixture) -> Params:
+        s = self.scale
+        return Params(m.weights.copy(), (m.means - self.centre) / s,
+                      m.covariances / (s[:, None] * s[None, :]))
+
+    def to_mixture(self, p: Params, covariance: str) -> Mixture:
+        s = self.scale
+        cov = p.cov * (s[:, None] * s[None, :])
+        return Mixture(p.w / p.w.sum(), self.centre + p.mu * s, cov, covariance)
+
+
+def _seed_sequence(seed) -> np.random.SeedSequence:
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+                        and seed >= 0):
+        return np.random.SeedSequence(seed)
+    raise ValueError(f"seed must be a non-negative integer, a SeedSequence or None, got {seed!r}")
+
+
+def restart_streams(seed, n: int) -> list[np.random.Generator]:
+    """n independent generators, children of SeedSequence(seed), without mutating it."""
+    ss = _seed_sequence(seed)
+    return [np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (i,)))
+            for i in range(n)]
+
+
+def _is_degenerate(p: Params, n: int, floor: float) -> bool:
+    d = p.mu.shape[1]
+    if np.any(p.w * n < d + 1):
+        return True
+    eig = p.cov[:, 0, 0] if d == 1 else np.linalg.eigvalsh(p.cov).min(axis=1)
+    return bool(np.any(eig <= floor * (1 + 1e-9)))
+
+
+def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
+        start: Mixture | None = None, covariance: str = "full", tol: float = 1e-10,
+        max_iter: int = 10_000, accel: str | None = "squarem", stopping: str = "aitken",
+        var_floor: float = 1e-6, seed=None) -> FitResult:
+    """Maximum-likelihood Gaussian mixture by EM, best of several starts.
+
+    x: (n,) or (n, d) data. Starts: ``start`` (a Mixture, e.g. the paper's
+    μ=170/180, σ=5/5, π=0.5) if given, else ``n_restarts`` draws of ``init``
+    ("kmeans++" or "random") from independent streams spawned from
+    SeedSequence(seed). ``covariance``: "full", "diag" or "tied" (one shared
+    matrix, mclust's E/EEE). ``tol`` is per observation for the ``stopping``
+    rule ("aitken", "relative", "absolute"); ``max_iter`` caps EM-map
+    evaluations per start. ``var_floor`` is the smallest variance (eigenvalue)
+    allowed, as a fraction of the data's variance in each column.
+    """
+    z_raw = as_data(x)
+    n, d = z_raw.shape
+    K = check_positive_int("n_components", n_components)
+    if n < K:
+        raise ValueError(f"x has n = {n} observations, fewer than n_components = {K}")
+    check_choice("init", init, INIT_METHODS)
+    check_choice("covariance", covariance, COVARIANCE_TYPES)
+    check_choice("accel", accel, ACCELERATIONS)
+    check_choice("stopping", stopping, STOPPING_RULES)
+    tol = check_positive_float("tol", tol)
+    max_iter = check_positive_int("max_iter", max_iter)
+    var_floor = check_positive_float("var_floor", var_floor)
+    if start is not None:
+        if not isinstance(start, Mixture):
+            raise ValueError(f"start must be a Mixture, got {type(start).__name__}")
+        if start.n_components != K or start.dim != d:
+            raise ValueError(f"start has K = {start.n_components}, d = {start.dim} but the fit "
+                             f"asks for K = {K} on data with d = {d}")
+    else:
+        n_restarts = check_positive_int("n_restarts", n_restarts)
+    streams = restart_streams(seed, 1 if start is not None else n_restarts)
+
+    scaler = Standardiser.of(z_raw)
+    # Log-likelihoods are reported on the data's scale: standardising
+    # shifts them by n·Σ log(scale).
+    shift = n * float(np.log(scaler.scale).sum())
+    z = scaler.data(z_raw)
+    T = features(z)
+    runs, records = [], []
+    for rng in streams:
+        if start is not None:
+            p0 = scaler.to_internal(start)
+            if covariance != "full":
+                # Project the start onto the requested structure.
+                p0 = Params(p0.w, p0.mu, _project_covariance(p0, covariance))
+        else:
+            p0 = initial_params(z, T, K, init, rng, covariance, var_floor)
+        run = run_em(T, p0, covariance=covariance, floor=var_floor, tol=tol,
+                     max_iter=max_iter, accel=accel, stopping=stopping)
+        degenerate = (not np.isfinite(run.loglik)) or _is_degenerate(run.params, n, var_floor)
+        runs.append(run)
+        records.append(RestartRecord(float(run.loglik) - shift, run.n_iter, run.converged,
+                                     degenerate))
+
+    lls = np.array([r.loglik for r in records])
+    usable = np.array([not r.degenerate for r in records])
+    pool = usable if usable.any() else np.isfinite(lls)
+    if not pool.any():
+        raise FloatingPointError("every EM start produced a non-finite log-likelihood")
+    best = int(np.argmax(np.where(pool, lls, -np.inf)))
+    run = runs[best]
+    n_best = int(np.sum(pool & (lls >= lls[best] - _SAME_MAXIMUM * (1 + abs(lls[best])))))
+    return FitResult(
+        mixture=scaler.to_mixture(run.params, covariance).sorted(),
+        loglik=float(lls[best]), n_iter=run.n_iter, converged=run.converged,
+        trace=run.trace - shift,
+        restarts=tuple(records), degenerate=records[best].degenerate, n_best=n_best, n=n)
+
+
+def _project_covariance(p: Params, covariance: str) -> np.ndarray:
+    K, d = p.mu.shape
+    if covariance == "diag":
+        return p.cov * np.eye(d)
+    return np.broadcast_to((p.cov * p.w[:, None, None]).sum(axis=0), (K, d, d)).copy()
+
+
+def responsibilities(mixture: Mixture, x) -> np.ndarray:
+    """Posterior component probabilities τ (n, K) of each point, computed in log space."""
+    lp = mixture.component_logpdf(x)
+    top = lp.max(axis=1, keepdims=True)
+    lp -= top + np.log(np.exp(lp - top).sum(axis=1, keepdims=True))
+    return np.exp(lp)
+
+
+def bic(mixture: Mixture, x) -> float:
+    """Bayesian information criterion −2ℓ + p·log n (smaller is better)."""
+    n = as_data(x, dim=mixture.dim).shape[0]
+    return -2.0 * mixture.loglik(x) + mixture.n_params * np.log(n)
+
+
+def aic(mixture: Mixture, x) -> float:
+    """Akaike information criterion −2ℓ + 2p (smaller is better)."""
+    return -2.0 * mixture.loglik(x) + 2.0 * mixture.n_params

@@ -1,0 +1,170 @@
+"""The Gaussian mixture as a validated, immutable value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import as_data
+
+COVARIANCE_TYPES = ("full", "diag", "tied")
+_LOG_2PI = np.log(2.0 * np.pi)
+
+
+def _as_float_array(name: str, value, ndim: int) -> np.ndarray:
+    try:
+        arr = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numeric, got {value!r}") from None
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Mixture:
+    """A K-component Gaussian mixture in d dimensions.
+
+    weights (K,) positive, summing to 1; means (K, d); covariances (K, d, d)
+    symmetric positive definite. ``covariance`` names the structure the
+    parameters were estimated under ("full", "diag" or "tied"); it decides
+    ``n_params`` and is checked against the matrices.
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    covariance: str = "full"
+    _chol: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        w = _as_float_array("weights", self.weights, 1)
+        mu = _as_float_array("means", self.means, 2)
+        cov = _as_float_array("covariances", self.covariances, 3)
+        K, d = mu.shape
+        if w.shape != (K,):
+            raise ValueError(f"weights has shape {w.shape} but means has K={K} rows")
+        if K < 1 or d < 1:
+            raise ValueError(f"means must be (K, d) with K, d >= 1, got shape {mu.shape}")
+        if cov.shape != (K, d, d):
+            raise ValueError(f"covariances must have shape {(K, d, d)}, got {cov.shape}")
+        if np.any(w <= 0):
+            raise ValueError(f"weights must be positive, got {w.tolist()}")
+        if abs(w.sum() - 1.0) > 1e-8:
+            raise ValueError(f"weights must sum to 1, got sum {w.sum():.10g} for {w.tolist()}")
+        if self.covariance not in COVARIANCE_TYPES:
+            raise ValueError(
+                f"covariance must be one of {COVARIANCE_TYPES}, got {self.covariance!r}")
+        if not np.allclose(cov, np.swapaxes(cov, 1, 2), rtol=1e-10, atol=0):
+            raise ValueError("covariances must be symmetric")
+        diag = np.diagonal(cov, axis1=1, axis2=2)
+        if np.any(diag <= 0):
+            raise ValueError(f"covariances must have positive variances, got {diag.tolist()}")
+        try:
+            chol = np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            raise ValueError("covariances must be positive definite") from None
+        if self.covariance == "diag" and np.any(cov[:, ~np.eye(d, dtype=bool)] != 0):
+            raise ValueError("covariance='diag' needs diagonal covariances")
+        if self.covariance == "tied" and not np.allclose(cov, cov[0], rtol=1e-12, atol=0):
+            raise ValueError("covariance='tied' needs equal covariances")
+        chol.setflags(write=False)
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "means", mu)
+        object.__setattr__(self, "covariances", cov)
+        object.__setattr__(self, "_chol", chol)
+
+    @classmethod
+    def univariate(cls, weights, means, sds, covariance: str = "full") -> "Mixture":
+        """A 1-D mixture from weights (K,), means (K,) and standard deviations (K,)."""
+        sds = _as_float_array("sds", sds, 1)
+        if np.any(sds <= 0):
+            raise ValueError(f"sds must be positive, got {sds.tolist()}")
+        means = _as_float_array("means", means, 1)
+        if sds.shape != means.shape:
+            raise ValueError(f"sds has shape {sds.shape} but means has shape {means.shape}")
+        return cls(weights, means[:, None], (sds**2)[:, None, None], covariance)
+
+    @property
+    def n_components(self) -> int:
+        return self.means.shape[0]
+
+    @property
+    def dim(self) -> int:
+        return self.means.shape[1]
+
+    @property
+    def sds(self) -> np.ndarray:
+        """Standard deviations (K,) of a univariate mixture."""
+        if self.dim != 1:
+            raise ValueError(f"sds is defined for d = 1 only, this mixture has d = {self.dim}")
+        return np.sqrt(self.covariances[:, 0, 0])
+
+    @property
+    def n_params(self) -> int:
+        """Free parameters: K-1 weights, K*d means, and the covariance entries."""
+        K, d = self.means.shape
+        per_cov = {"full": d * (d + 1) // 2, "diag": d, "tied": 0}[self.covariance]
+        shared = d * (d + 1) // 2 if self.covariance == "tied" else 0
+        return (K - 1) + K * d + K * per_cov + shared
+
+    def component_logpdf(self, x) -> np.ndarray:
+        """log(π_k N(x_i; μ_k, Σ_k)) as an (n, K) array; x is (n,) or (n, d)."""
+        z = as_data(x, dim=self.dim)
+        n, d = z.shape
+        out = np.empty((n, self.n_components))
+        for k in range(self.n_components):
+            # A triangular solve per component (not per point) keeps far-away
+            # points exact: no density is formed before taking its log.
+            diff = z - self.means[k]
+            sol = np.linalg.solve(self._chol[k], diff.T)
+            maha = np.einsum("ij,ij->j", sol, sol)
+            logdet = 2.0 * np.log(np.diagonal(self._chol[k])).sum()
+            out[:, k] = np.log(self.weights[k]) - 0.5 * (d * _LOG_2PI + logdet + maha)
+        return out
+
+    def logpdf(self, x) -> np.ndarray:
+        """Log density of the mixture at each point, shape (n,)."""
+        lp = self.component_logpdf(x)
+        m = lp.max(axis=1)
+        return m + np.log(np.exp(lp - m[:, None]).sum(axis=1))
+
+    def loglik(self, x) -> float:
+        """Total log-likelihood of the data x (n,) or (n, d)."""
+        return float(self.logpdf(x).sum())
+
+    def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Draw n points: returns (x, labels) with x (n,) for d = 1 else (n, d)."""
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        labels = rng.choice(self.n_components, size=n, p=self.weights)
+        z = rng.standard_normal((n, self.dim))
+        x = self.means[labels] + np.einsum("nij,nj->ni", self._chol[labels], z)
+        return (x[:, 0] if self.dim == 1 else x), labels
+
+    def sorted(self) -> "Mixture":
+        """The same mixture with components ordered by their means (first coordinate first)."""
+        order = np.lexsort(tuple(self.means[:, j] for j in reversed(range(self.dim))))
+        return Mixture(self.weights[order], self.means[order], self.covariances[order],
+                       self.covariance)
+
+    def to_dict(self) -> dict:
+        """Plain lists, for YAML/JSON."""
+        out = {"weights": self.weights.tolist(), "means": self.means.tolist(),
+               "covariances": self.covariances.tolist(), "covariance": self.covariance}
+        if self.dim == 1:
+            out = {"weights": self.weights.tolist(), "means": self.means[:, 0].tolist(),
+                   "sds": self.sds.tolist(), "covariance": self.covariance}
+        return out
+
+    def __repr__(self) -> str:
+        if self.dim == 1:
+            return (f"Mixture.univariate(weights={np.round(self.weights, 6).tolist()}, "
+                    f"means={np.round(self.means[:, 0], 6).tolist()}, "
+                    f"sds={np.round(self.sds, 6).tolist()})")
+        return (f"Mixture(K={self.n_components}, d={self.dim}, covariance={self.covariance!r}, "
+                f"weights={np.round(self.weights, 6).tolist()})")
