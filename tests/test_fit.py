@@ -199,3 +199,17 @@ def test_bic_aic_and_result_properties(paper_x):
 def test_bad_input_raises_naming_the_argument(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
         fit(*args, **kwargs)
+
+
+def test_stopping_rule_is_not_fooled_by_strong_overlap():
+    # EM contracts at a rate near 1 here; a small step is far from the maximum.
+    truth = Mixture.univariate([0.6, 0.4], [0.0, 1.5], [1.0, 1.0])
+    x, _ = truth.sample(2500, np.random.default_rng(0))
+    start = fit(x, 2, n_restarts=1, seed=0, max_iter=3).mixture
+    exhaust = fit(x, 2, start=start, accel="squarem", stopping="absolute", tol=1e-300,
+                  max_iter=100_000)
+    budget = 1e-10 * len(x)
+    for accel in ("squarem", None):
+        res = fit(x, 2, start=start, accel=accel, max_iter=100_000)
+        assert res.converged
+        assert 0 <= exhaust.loglik - res.loglik < 3 * budget, accel

@@ -17,14 +17,16 @@ from .mixture import COVARIANCE_TYPES, Mixture
 _SAME_MAXIMUM = 1e-7
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RestartRecord:
-    """What one start led to: its final log-likelihood, EM-map evaluations and flags."""
+    """What one start led to: its final log-likelihood, EM-map evaluations, flags,
+    and its log-likelihood trace (data scale)."""
 
     loglik: float
     n_iter: int
     converged: bool
     degenerate: bool
+    trace: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,7 +179,7 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
         degenerate = (not np.isfinite(run.loglik)) or _is_degenerate(run.params, n, var_floor)
         runs.append(run)
         records.append(RestartRecord(float(run.loglik) - shift, run.n_iter, run.converged,
-                                     degenerate))
+                                     degenerate, run.trace - shift))
 
     lls = np.array([r.loglik for r in records])
     usable = np.array([not r.degenerate for r in records])
@@ -190,7 +192,7 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
     return FitResult(
         mixture=scaler.to_mixture(run.params, covariance).sorted(),
         loglik=float(lls[best]), n_iter=run.n_iter, converged=run.converged,
-        trace=run.trace - shift,
+        trace=records[best].trace,
         restarts=tuple(records), degenerate=records[best].degenerate, n_best=n_best, n=n)
 
 
@@ -218,3 +220,43 @@ def bic(mixture: Mixture, x) -> float:
 def aic(mixture: Mixture, x) -> float:
     """Akaike information criterion −2ℓ + 2p (smaller is better)."""
     return -2.0 * mixture.loglik(x) + 2.0 * mixture.n_params
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """Model choice over K: ``table`` (k, loglik, n_params, bic, aic, converged),
+    the K chosen by the criterion, and every fit by K."""
+
+    table: "pd.DataFrame"
+    k: int
+    criterion: str
+    fits: dict
+
+
+def select_k(x, candidates, criterion: str = "bic", *, seed=None, **fit_kwargs) -> Selection:
+    """Fit each candidate K (with restarts) and choose the one with the smallest criterion.
+
+    Each K gets its own stream, spawned from SeedSequence(seed) with K in the
+    key, so adding a candidate never changes the others' fits.
+    """
+    import pandas as pd
+
+    check_choice("criterion", criterion, ("bic", "aic"))
+    try:
+        ks = sorted({check_positive_int("candidates", k) for k in candidates})
+    except TypeError:
+        raise ValueError(f"candidates must be a list of integers, got {candidates!r}") from None
+    if not ks:
+        raise ValueError("candidates must name at least one K")
+    ss = _seed_sequence(seed)
+    fits, rows = {}, []
+    for k in ks:
+        res = fit(x, k, seed=np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (k,)),
+                  **fit_kwargs)
+        fits[k] = res
+        rows.append((k, res.loglik, res.n_params, res.bic, res.aic, res.converged, res.degenerate))
+    table = pd.DataFrame(rows, columns=["k", "loglik", "n_params", "bic", "aic", "converged",
+                                        "degenerate"])
+    chosen = int(table.loc[table[criterion].idxmin(), "k"])
+    table["chosen"] = table["k"] == chosen
+    return Selection(table, chosen, criterion, fits)

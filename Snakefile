@@ -1,0 +1,26 @@
+# gmm-recovery: parameter-recovery studies of Gaussian mixtures fitted by EM.
+#   simulate (scenario, n) -> fit (scenario, n, chunk) -> evaluate (scenario) -> plot
+#   fit_dataset (your own CSV column) with model choice by BIC
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/fit.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/plot.smk"
+include: "workflow/rules/datasets.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

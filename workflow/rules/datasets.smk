@@ -1,0 +1,42 @@
+rule fit_dataset:
+    input:
+        lambda w: DATASETS[w.dataset].path,
+    output:
+        fit=report(
+            "results/datasets/{dataset}/fit.csv",
+            caption="../report/dataset_fit.rst",
+            category="Datasets",
+            subcategory="{dataset}",
+        ),
+        assignments="results/datasets/{dataset}/assignments.csv",
+        figure=report(
+            "results/datasets/{dataset}/fit.png",
+            caption="../report/dataset_figure.rst",
+            category="Datasets",
+            subcategory="{dataset}",
+        ),
+        bic="results/datasets/{dataset}/bic.csv",
+        bic_png=report(
+            "results/datasets/{dataset}/bic.png",
+            caption="../report/dataset_bic.rst",
+            category="Datasets",
+            subcategory="{dataset}",
+        ),
+    log:
+        "results/logs/datasets/{dataset}.log",
+    params:
+        name=lambda w: w.dataset,
+        path=lambda w: DATASETS[w.dataset].path,
+        columns=lambda w: list(DATASETS[w.dataset].columns),
+        candidates=lambda w: list(DATASETS[w.dataset].candidates),
+        start=lambda w: config["datasets"][w.dataset].get("start"),
+        drop_missing=lambda w: DATASETS[w.dataset].drop_missing,
+        fit=lambda w: DATASETS[w.dataset].fit,
+        level=LEVEL,
+        seed=SEED,
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/fit_dataset.py"

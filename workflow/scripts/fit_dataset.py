@@ -1,0 +1,30 @@
+"""Rule fit_dataset: fit the user's own columns, with SEs, assignments and the figure."""
+
+from _workflow import logged, save_csv, save_figure
+from gmmem import plotting
+from gmmem.analysis import analyse
+from gmmem.datasets import load_columns
+from gmmem.study import mixture_from_spec, seed_for
+
+with logged(snakemake) as log:
+    p = snakemake.params
+    data = load_columns(p.path, p.columns, name=p.name, drop_missing=p.drop_missing,
+                        n_components=max(p.candidates))
+    if data.dropped_rows:
+        log.warning("dataset %s: dropped %d row(s) with missing values (0-based data rows %s)",
+                    p.name, len(data.dropped_rows), list(data.dropped_rows)[:20])
+    start = mixture_from_spec(p.start, f"dataset {p.name!r} start") if p.start else None
+    result = analyse(data.x, p.candidates, start=start, level=p.level,
+                     seed=seed_for(p.seed, p.name, "dataset", 0, 0), **p.fit)
+    save_csv(result.estimates, snakemake.output.fit)
+    kept = [i for i in range(len(data.x) + len(data.dropped_rows)) if i not in set(data.dropped_rows)]
+    save_csv(result.assignments(data.x, kept), snakemake.output.assignments)
+    res = result.result
+    title = (f"{p.name}: K = {res.mixture.n_components}, log-likelihood {res.loglik:.2f}"
+             + ("" if res.converged else " (NOT converged)"))
+    save_figure(plotting.fit_figure(data.x, res.mixture, title, ", ".join(p.columns)),
+                snakemake.output.figure)
+    save_csv(result.criteria, snakemake.output.bic)
+    save_figure(plotting.bic_figure(result.criteria, p.name), snakemake.output.bic_png)
+    log.info("dataset %s: K = %d, loglik %.6f, %d EM maps, converged %s",
+             p.name, res.mixture.n_components, res.loglik, res.n_iter, res.converged)

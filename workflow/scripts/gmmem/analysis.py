@@ -1,0 +1,70 @@
+"""Fitting one data set as an analyst does: the fit, its SEs and CIs, assignments,
+and (with several candidate K) the model choice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .fit import FitResult, Selection, fit, responsibilities, select_k
+from .inference import confidence_intervals, standard_errors
+from .mixture import Mixture
+from .tables import component_table
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """result: the chosen fit; estimates: one row per component with SEs and
+    CI bounds and the fit's diagnostics; selection: the BIC table when several
+    K were tried (else None)."""
+
+    result: FitResult
+    estimates: pd.DataFrame
+    selection: Selection | None
+
+    @property
+    def criteria(self) -> pd.DataFrame:
+        """k, loglik, n_params, bic, aic, converged, degenerate, chosen: one row per K tried."""
+        if self.selection is not None:
+            return self.selection.table
+        r = self.result
+        return pd.DataFrame([(r.mixture.n_components, r.loglik, r.n_params, r.bic, r.aic,
+                              r.converged, r.degenerate, True)],
+                            columns=["k", "loglik", "n_params", "bic", "aic", "converged",
+                                     "degenerate", "chosen"])
+
+    def assignments(self, x, row_ids=None) -> pd.DataFrame:
+        """Each row's responsibilities tau_1..tau_K and its MAP component (1-based)."""
+        tau = responsibilities(self.result.mixture, x)
+        out = pd.DataFrame(tau, columns=[f"tau_{k + 1}" for k in range(tau.shape[1])])
+        out.insert(0, "row", np.arange(len(out)) if row_ids is None else row_ids)
+        out["component"] = tau.argmax(axis=1) + 1
+        return out
+
+
+def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: float = 0.95,
+            **fit_kwargs) -> Analysis:
+    """Fit x with K in ``candidates`` (BIC chooses when there are several)."""
+    candidates = list(candidates)
+    selection = None
+    if len(candidates) == 1:
+        res = fit(x, candidates[0], start=start, seed=seed, **fit_kwargs)
+    else:
+        if start is not None:
+            raise ValueError("start needs a single n_components, not a list of candidates")
+        selection = select_k(x, candidates, seed=seed, **fit_kwargs)
+        res = selection.fits[selection.k]
+    se = standard_errors(res.mixture, x)
+    table = component_table(res.mixture, se, confidence_intervals(res.mixture, se, level))
+    table["loglik"] = res.loglik
+    table["n"] = res.n
+    table["n_iter"] = res.n_iter
+    table["converged"] = res.converged
+    table["degenerate"] = res.degenerate
+    table["n_best"] = res.n_best
+    table["bic"] = res.bic
+    table["aic"] = res.aic
+    table["se_ok"] = se.ok
+    return Analysis(res, table, selection)

@@ -1,0 +1,131 @@
+"""Label alignment and the performance measures of a simulation study.
+
+Measures and Monte Carlo SEs follow Morris, White & Crowther (2019, Stat Med
+38:2074, Table 6), as in ``shared/STUDY.md`` and R's rsimsum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from .mixture import Mixture
+
+MEASURES = ("bias", "empse", "mse", "rmse", "modse", "relerr_modse", "coverage",
+            "be_coverage")
+
+
+def alignment_cost(estimate: Mixture, truth: Mixture) -> np.ndarray:
+    """Cost (K_est, K_true) of matching estimated component j to true component k.
+
+    (μ̂_j − μ_k)ᵀ Σ_k⁻¹ (μ̂_j − μ_k) plus the squared differences of the
+    log-variances (diagonals), so components with tied means are told apart
+    by their spread, in any dimension.
+    """
+    if estimate.dim != truth.dim:
+        raise ValueError(f"estimate has d = {estimate.dim} but truth has d = {truth.dim}")
+    diff = estimate.means[:, None, :] - truth.means[None, :, :]  # (J, K, d)
+    prec = np.linalg.inv(truth.covariances)  # (K, d, d)
+    maha = np.einsum("jki,kil,jkl->jk", diff, prec, diff)
+    lv_e = np.log(np.diagonal(estimate.covariances, axis1=1, axis2=2))
+    lv_t = np.log(np.diagonal(truth.covariances, axis1=1, axis2=2))
+    return maha + ((lv_e[:, None, :] - lv_t[None, :, :]) ** 2).sum(axis=2)
+
+
+def align_components(estimate: Mixture, truth: Mixture) -> np.ndarray:
+    """Permutation p (K,) such that estimated component p[k] matches true component k.
+
+    An optimal assignment (Hungarian algorithm) on :func:`alignment_cost`.
+    """
+    if estimate.n_components != truth.n_components:
+        raise ValueError(f"estimate has K = {estimate.n_components} components but truth has "
+                         f"K = {truth.n_components}")
+    rows, cols = linear_sum_assignment(alignment_cost(estimate, truth).T)
+    return cols[np.argsort(rows)]
+
+
+def sort_permutation(estimate: Mixture) -> np.ndarray:
+    """The sensitivity check: components ordered by their first mean coordinate."""
+    return np.lexsort(tuple(estimate.means[:, j] for j in reversed(range(estimate.dim))))
+
+
+def mcse_coverage(coverage: float, n_sim: int) -> float:
+    """Monte Carlo SE of a coverage proportion: √(C(1−C)/S)."""
+    return float(np.sqrt(coverage * (1.0 - coverage) / n_sim)) if n_sim > 0 else np.nan
+
+
+def performance(estimates, truth, ses=None, cis=None) -> pd.DataFrame:
+    """Every measure of STUDY.md with its Monte Carlo SE, as a tidy table.
+
+    estimates: (S, P) array or DataFrame (columns name the parameters);
+    truth: (P,) true values; ses: (S, P) model SEs; cis: (S, P, 2) interval
+    bounds. Replicates with a missing (NaN) SE or interval are left out of
+    the measures that need one; ``n_sim`` says how many replicates each
+    measure used. Returns columns parameter, measure, estimate, mcse, n_sim.
+    """
+    names = list(estimates.columns) if isinstance(estimates, pd.DataFrame) else None
+    est = np.asarray(estimates, dtype=float)
+    if est.ndim != 2:
+        raise ValueError(f"estimates must be (S, P), got shape {est.shape}")
+    S, P = est.shape
+    names = names or [f"theta{j + 1}" for j in range(P)]
+    theta = np.asarray(truth, dtype=float).reshape(-1)
+    if theta.shape != (P,):
+        raise ValueError(f"truth has {theta.size} values but estimates have P = {P} columns")
+    se = None if ses is None else np.asarray(ses, dtype=float)
+    ci = None if cis is None else np.asarray(cis, dtype=float)
+    if se is not None and se.shape != (S, P):
+        raise ValueError(f"ses must have shape {(S, P)}, got {se.shape}")
+    if ci is not None and ci.shape != (S, P, 2):
+        raise ValueError(f"cis must have shape {(S, P, 2)}, got {ci.shape}")
+    rows = []
+    for j in range(P):
+        rows += _measures(names[j], est[:, j], theta[j],
+                          None if se is None else se[:, j], None if ci is None else ci[:, j])
+    return pd.DataFrame(rows, columns=["parameter", "measure", "estimate", "mcse", "n_sim"])
+
+
+def _measures(name, x, theta, v_se, bounds):
+    x = x[np.isfinite(x)]
+    S = x.size
+    out = []
+
+    def add(measure, value, mcse, n):
+        out.append((name, measure, float(value), float(mcse), int(n)))
+
+    if S < 2:
+        for m in MEASURES:
+            add(m, np.nan, np.nan, S)
+        return out
+    mean = x.mean()
+    s = x.std(ddof=1)
+    add("bias", mean - theta, s / np.sqrt(S), S)
+    add("empse", s, s / np.sqrt(2 * (S - 1)), S)
+    sq = (x - theta) ** 2
+    mse = sq.mean()
+    mse_mcse = np.sqrt(((sq - mse) ** 2).sum() / (S * (S - 1)))
+    add("mse", mse, mse_mcse, S)
+    rmse = np.sqrt(mse)
+    add("rmse", rmse, mse_mcse / (2 * rmse) if rmse > 0 else np.nan, S)
+    if v_se is not None:
+        V = v_se[np.isfinite(v_se)] ** 2
+        Sv = V.size
+        if Sv >= 2:
+            modse = np.sqrt(V.mean())
+            var_v = V.var(ddof=1)
+            add("modse", modse, np.sqrt(var_v / (4 * Sv * modse**2)), Sv)
+            ratio = modse / s
+            add("relerr_modse", 100 * (ratio - 1),
+                100 * ratio * np.sqrt(var_v / (4 * Sv * modse**4) + 1 / (2 * (S - 1))), Sv)
+        else:
+            add("modse", np.nan, np.nan, Sv)
+            add("relerr_modse", np.nan, np.nan, Sv)
+    if bounds is not None:
+        ok = np.all(np.isfinite(bounds), axis=1)
+        lo, hi = bounds[ok, 0], bounds[ok, 1]
+        Sc = int(ok.sum())
+        for measure, target in (("coverage", theta), ("be_coverage", mean)):
+            c = np.mean((lo <= target) & (target <= hi)) if Sc else np.nan
+            add(measure, c, mcse_coverage(c, Sc) if Sc else np.nan, Sc)
+    return out

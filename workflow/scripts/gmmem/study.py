@@ -1,0 +1,347 @@
+"""The design of a recovery study: scenarios, fit settings, chunks and seeds.
+
+Turns a (schema-validated) config mapping into checked values, raising
+``ValueError`` with the scenario or dataset and field named, for the checks a
+JSON schema cannot express. Pure: no files are read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .mixture import Mixture
+
+FIT_DEFAULTS = {
+    "n_components": None,
+    "n_restarts": 10,
+    "init": "kmeans++",
+    "covariance": "full",
+    "tol": 1e-10,
+    "max_iter": 10_000,
+    "accel": "squarem",
+    "stopping": "aitken",
+    "var_floor": 1e-6,
+}
+# Stage codes in the seed key; fixed forever so results never silently change.
+STAGES = {"simulate": 1, "fit": 2, "oracle": 3, "select": 4, "dataset": 5, "example": 6}
+
+
+def stable_hash(text: str) -> int:
+    """A 64-bit integer from SHA-256 of the text: the same on every machine and run."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
+
+
+def seed_for(root: int, scenario: str, stage: str, n: int, replicate: int) -> np.random.SeedSequence:
+    """The SeedSequence of one (scenario, stage, n, replicate) under the root seed."""
+    return np.random.SeedSequence(root, spawn_key=(stable_hash(scenario), STAGES[stage],
+                                                   int(n), int(replicate)))
+
+
+def chunks(replicates: int, chunk_size: int) -> list[tuple[int, int]]:
+    """Half-open replicate ranges [start, stop) of at most chunk_size each."""
+    return [(a, min(a + chunk_size, replicates)) for a in range(0, replicates, chunk_size)]
+
+
+def mixture_from_spec(spec: dict, where: str) -> Mixture:
+    """A Mixture from a config entry: weights, means and either sds (1-D) or covariances."""
+    try:
+        if "sds" in spec and "covariances" in spec:
+            raise ValueError("give either sds (1-D) or covariances (d-D), not both")
+        means = np.asarray(spec["means"], dtype=object)
+        if "sds" in spec:
+            if means.ndim != 1:
+                raise ValueError(f"means must be a list of K numbers with sds, got {spec['means']!r}")
+            return Mixture.univariate(spec["weights"], spec["means"], spec["sds"])
+        if "covariances" not in spec:
+            raise ValueError("sds (1-D) or covariances (d-D) is required")
+        mu = spec["means"]
+        if means.ndim == 1:
+            mu = [[m] for m in mu]
+        return Mixture(spec["weights"], mu, spec["covariances"])
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One simulated truth and how it is studied."""
+
+    name: str
+    truth: Mixture
+    sample_sizes: tuple[int, ...]
+    replicates: int
+    fit: dict = field(hash=False)
+    oracle_start: bool = False
+    select_k: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A user's data file and how to fit it."""
+
+    name: str
+    path: str
+    columns: tuple[str, ...]
+    candidates: tuple[int, ...]
+    start: Mixture | None
+    drop_missing: bool
+    fit: dict = field(hash=False)
+
+
+def fit_settings(base: dict, override: dict | None) -> dict:
+    out = dict(FIT_DEFAULTS)
+    out.update(base or {})
+    out.update(override or {})
+    return out
+
+
+def parse_scenarios(config: dict) -> dict[str, Scenario]:
+    """Checked scenarios from the config, with sample sizes, replicates and fit resolved."""
+    out = {}
+    for name, spec in (config.get("scenarios") or {}).items():
+        where = f"scenario {name!r}"
+        truth = mixture_from_spec(spec, where)
+        settings = fit_settings(config.get("fit"), spec.get("fit"))
+        if settings["n_components"] is None:
+            settings["n_components"] = truth.n_components
+        sizes = tuple(int(n) for n in spec.get("sample_sizes", config["sample_sizes"]))
+        K = settings["n_components"]
+        select = tuple(int(k) for k in spec.get("select_k", ()))
+        largest_k = max((K,) + select)
+        small = [n for n in sizes if n < max(largest_k, 2) + 1]
+        if small:
+            raise ValueError(f"{where}: sample_sizes {small} are too small to fit K = {largest_k} "
+                             f"components (need n > K)")
+        if spec.get("oracle_start") and K != truth.n_components:
+            raise ValueError(f"{where}: oracle_start needs fit.n_components = {truth.n_components} "
+                             f"(the truth's K), got {K}")
+        out[name] = Scenario(name, truth, sizes, int(spec.get("replicates", config["replicates"])),
+                             settings, bool(spec.get("oracle_start", False)), select)
+    return out
+
+
+def parse_datasets(config: dict) -> dict[str, Dataset]:
+    """Checked dataset entries (files are checked when they are read)."""
+    out = {}
+    for name, spec in (config.get("datasets") or {}).items():
+        where = f"dataset {name!r}"
+        k = spec["n_components"]
+        candidates = tuple(sorted(set(k))) if isinstance(k, list) else (int(k),)
+        start = None
+        if spec.get("start") is not None:
+            start = mixture_from_spec(spec["start"], f"{where} start")
+            if len(candidates) != 1 or start.n_components != candidates[0]:
+                raise ValueError(f"{where}: start has K = {start.n_components} components but "
+                                 f"n_components is {k!r}")
+            if start.dim != len(spec["columns"]):
+                raise ValueError(f"{where}: start has d = {start.dim} but columns lists "
+                                 f"{len(spec['columns'])} column(s)")
+        settings = fit_settings(config.get("fit"), spec.get("fit"))
+        settings.pop("n_components")
+        out[name] = Dataset(name, spec["path"], tuple(spec["columns"]), candidates, start,
+                            bool(spec.get("drop_missing", False)), settings)
+    return out
+
+
+# Restarts within this relative distance of a log-likelihood count as reaching it.
+SAME_MAXIMUM = 1e-7
+
+
+def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *,
+                  level: float = 0.95, oracle: Mixture | None = None,
+                  select_k: tuple[int, ...] = (), select_seed=None):
+    """Fit one data set as a study does, returning (rows, restart traces).
+
+    rows: one row per component (canonical order) with estimates, SEs and
+    interval bounds, then the fit's log-likelihood, EM-map evaluations,
+    convergence and degeneracy flags, starts reaching the best maximum, SE
+    failure flag; with ``oracle``, the log-likelihood from the true start
+    and whether the random starts missed it; with ``select_k``, the BIC
+    and AIC of each candidate K and the K each criterion chooses.
+    traces: one row per (restart, iteration) of the log-likelihood.
+    """
+    import pandas as pd
+
+    from .fit import fit
+    from .fit import select_k as select_k_fits
+    from .inference import confidence_intervals, standard_errors
+    from .tables import component_table
+
+    K = settings["n_components"]
+    kwargs = {k: v for k, v in settings.items() if k != "n_components"}
+    res = fit(x, K, seed=seed, **kwargs)
+    se = standard_errors(res.mixture, x)
+    ci = confidence_intervals(res.mixture, se, level)
+    rows = component_table(res.mixture, se, ci)
+    rows["loglik"] = res.loglik
+    rows["n_iter"] = res.n_iter
+    rows["converged"] = res.converged
+    rows["degenerate"] = res.degenerate
+    rows["n_best"] = res.n_best
+    rows["se_failed"] = not se.ok
+    if oracle is not None:
+        kw = {k: v for k, v in kwargs.items() if k not in ("n_restarts", "init")}
+        ores = fit(x, K, start=oracle, **kw)
+        rows["oracle_loglik"] = ores.loglik
+        rows["missed_oracle"] = bool(res.loglik < ores.loglik - SAME_MAXIMUM * (1 + abs(ores.loglik)))
+    if select_k:
+        sel = select_k_fits(x, select_k, seed=select_seed if select_seed is not None else seed,
+                            **kwargs)
+        for k, b, a in sel.table[["k", "bic", "aic"]].itertuples(index=False):
+            rows[f"bic_k{k}"] = b
+            rows[f"aic_k{k}"] = a
+        rows["k_bic"] = sel.k
+        rows["k_aic"] = int(sel.table.loc[sel.table["aic"].idxmin(), "k"])
+    traces = pd.DataFrame(
+        [(i + 1, j + 1, ll) for i, r in enumerate(res.restarts) for j, ll in enumerate(r.trace)],
+        columns=["restart", "iteration", "loglik"])
+    return rows, traces
+
+
+def _param_label(column: str, component: int) -> str:
+    return f"{column}[{component}]"
+
+
+def align_fits(fits, truth: Mixture):
+    """Relabel every replicate's components to match the truth.
+
+    fits: the rows of :func:`fit_replicate` with ``n`` and ``replicate``
+    columns, K_true rows per replicate. Returns (aligned, disagreements):
+    aligned has one row per (n, replicate, true component, parameter) with
+    estimate, se, lo, hi and truth; disagreements counts, per n, the
+    replicates whose optimal-assignment labels differ from sorting by mean.
+    """
+    import pandas as pd
+
+    from .evaluation import align_components, sort_permutation
+    from .tables import component_table, mixture_from_table, parameter_columns
+
+    K = truth.n_components
+    cols = [c for c in parameter_columns(truth.dim) if c in fits.columns]
+    true_rows = component_table(truth)
+    long, disagree = [], {}
+    for (n, rep), rows in fits.groupby(["n", "replicate"], sort=True):
+        rows = rows.sort_values("component")
+        if len(rows) != K:
+            raise ValueError(f"n = {n}, replicate {rep}: {len(rows)} components fitted but the "
+                             f"truth has K = {K}; alignment needs the same K")
+        est = mixture_from_table(rows)
+        perm = align_components(est, truth)
+        by_sort = sort_permutation(est)[np.argsort(sort_permutation(truth))]
+        disagree[n] = disagree.get(n, 0) + int(np.any(perm != by_sort))
+        picked = rows.iloc[perm]
+        for c in cols:
+            frame = pd.DataFrame({
+                "n": n, "replicate": rep, "component": np.arange(1, K + 1), "parameter": c,
+                "estimate": picked[c].to_numpy(),
+                "se": picked[f"se_{c}"].to_numpy() if f"se_{c}" in picked else np.nan,
+                "lo": picked[f"lo_{c}"].to_numpy() if f"lo_{c}" in picked else np.nan,
+                "hi": picked[f"hi_{c}"].to_numpy() if f"hi_{c}" in picked else np.nan,
+                "truth": true_rows[c].to_numpy()})
+            long.append(frame)
+    aligned = pd.concat(long, ignore_index=True)
+    aligned["label"] = [_param_label(c, k) for c, k in zip(aligned["parameter"], aligned["component"])]
+    return aligned, disagree
+
+
+def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
+    """Cramér–Rao SDs per (n, label); empty for structures without an information."""
+    import pandas as pd
+
+    from .inference import cramer_rao
+
+    out = []
+    for n in sample_sizes:
+        try:
+            cr = cramer_rao(truth, int(n))
+        except ValueError:
+            continue
+        for k in range(truth.n_components):
+            out.append((n, _param_label("weight", k + 1), cr.weights[k]))
+            for j in range(truth.dim):
+                sfx = "" if truth.dim == 1 else f"_{j + 1}"
+                out.append((n, _param_label("mean" + sfx, k + 1), cr.means[k, j]))
+                out.append((n, _param_label("sd" + sfx, k + 1), cr.sds[k, j]))
+    return pd.DataFrame(out, columns=["n", "label", "crlb_sd"])
+
+
+def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = ()) -> dict:
+    """Every summary table of one scenario from its fit rows.
+
+    Returns a dict of DataFrames: ``aligned`` (per replicate), ``recovery``
+    (per n × parameter: truth, mean estimate, bias, empirical SE, RMSE and
+    the failure counts), ``performance`` (tidy: every measure with its MCSE,
+    and the CRLB SD), ``convergence`` (per n: fits, non-converged,
+    degenerate, SE failures, label disagreements, oracle misses) and
+    ``model_choice`` (per n, criterion and candidate K: share chosen, MCSE).
+    """
+    import pandas as pd
+
+    from .evaluation import mcse_coverage, performance
+
+    aligned, disagree = align_fits(fits, truth)
+    per_rep = fits.groupby(["n", "replicate"]).first().reset_index()
+    conv = per_rep.groupby("n").agg(
+        n_fits=("replicate", "size"),
+        n_nonconverged=("converged", lambda s: int((~s.astype(bool)).sum())),
+        n_degenerate=("degenerate", lambda s: int(s.astype(bool).sum())),
+        n_se_failed=("se_failed", lambda s: int(s.astype(bool).sum())),
+        mean_n_iter=("n_iter", "mean"),
+        mean_n_best=("n_best", "mean")).reset_index()
+    conv["n_label_disagreements"] = conv["n"].map(disagree).fillna(0).astype(int)
+    if "missed_oracle" in per_rep:
+        conv["n_missed_oracle"] = per_rep.groupby("n")["missed_oracle"].apply(
+            lambda s: int(s.astype(bool).sum())).to_numpy()
+    crlb = crlb_table(truth, sorted(fits["n"].unique()))
+
+    perf_parts, rec_parts = [], []
+    for n, cell in aligned.groupby("n", sort=True):
+        labels = list(dict.fromkeys(cell["label"]))
+        wide = lambda col: cell.pivot(index="replicate", columns="label", values=col)[labels]
+        est = wide("estimate")
+        theta = cell.groupby("label")["truth"].first()[labels].to_numpy()
+        cis = np.stack([wide("lo").to_numpy(), wide("hi").to_numpy()], axis=-1)
+        perf = performance(est, theta, wide("se").to_numpy(), cis)
+        perf.insert(0, "n", n)
+        perf_parts.append(perf)
+        rec = pd.DataFrame({"n": n, "parameter": labels, "truth": theta,
+                            "mean_estimate": est.mean().to_numpy()})
+        for m in ("bias", "empse", "rmse"):
+            rec[m] = perf.loc[perf["measure"] == m].set_index("parameter")["estimate"][labels].to_numpy()
+        rec_parts.append(rec)
+    performance_t = pd.concat(perf_parts, ignore_index=True)
+    if len(crlb):
+        cr = crlb.rename(columns={"label": "parameter", "crlb_sd": "estimate"})
+        cr = cr.assign(measure="crlb_sd", mcse=np.nan, n_sim=np.nan)[performance_t.columns]
+        performance_t = pd.concat([performance_t, cr], ignore_index=True)
+    recovery = pd.concat(rec_parts, ignore_index=True).merge(
+        conv[["n", "n_fits", "n_nonconverged", "n_degenerate"]], on="n")
+    performance_t = performance_t.merge(conv[["n", "n_nonconverged", "n_degenerate"]], on="n")
+    performance_t = performance_t.sort_values(["n", "parameter", "measure"], kind="stable",
+                                              ignore_index=True)
+
+    choice = []
+    if select_k and "k_bic" in per_rep:
+        for n, cell in per_rep.groupby("n", sort=True):
+            S = len(cell)
+            for crit in ("bic", "aic"):
+                for k in select_k:
+                    share = float((cell[f"k_{crit}"] == k).mean())
+                    choice.append((n, crit, k, share, mcse_coverage(share, S),
+                                   k == truth.n_components, S))
+    model_choice = pd.DataFrame(choice, columns=["n", "criterion", "k", "share", "mcse",
+                                                 "is_true_k", "n_fits"])
+    return {"aligned": aligned, "recovery": recovery, "performance": performance_t,
+            "convergence": conv, "model_choice": model_choice}
+
+
+def check_dataset_files(datasets: dict[str, Dataset]) -> None:
+    """Read every dataset once so that a bad file stops the workflow before any job."""
+    from .datasets import load_columns
+
+    for ds in datasets.values():
+        load_columns(ds.path, ds.columns, name=ds.name, drop_missing=ds.drop_missing,
+                     n_components=max(ds.candidates))

@@ -1,0 +1,83 @@
+"""Mixtures as tidy rows (one per component), and back.
+
+Column names: ``weight``; ``mean`` and ``sd`` for d = 1, ``mean_j`` and
+``sd_j`` (j = 1..d) otherwise, plus ``cov_i_j`` (i < j) for full
+covariances. A parameter column ``c`` has ``se_c``, ``lo_c`` and ``hi_c``
+beside it when standard errors and intervals are given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .inference import ConfidenceIntervals, StandardErrors
+from .mixture import Mixture
+
+
+def parameter_columns(d: int, covariance: str = "full") -> list[str]:
+    """The per-component parameter columns for dimension d."""
+    if d == 1:
+        return ["weight", "mean", "sd"]
+    cols = ["weight"] + [f"mean_{j + 1}" for j in range(d)] + [f"sd_{j + 1}" for j in range(d)]
+    if covariance != "diag":
+        cols += [f"cov_{i + 1}_{j + 1}" for i in range(d) for j in range(i + 1, d)]
+    return cols
+
+
+def component_table(m: Mixture, se: StandardErrors | None = None,
+                    ci: ConfidenceIntervals | None = None) -> pd.DataFrame:
+    """One row per component (1-based ``component``) with estimates, SEs and bounds."""
+    K, d = m.n_components, m.dim
+    sds = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
+    cols = {"component": np.arange(1, K + 1), "weight": m.weights}
+    if d == 1:
+        cols |= {"mean": m.means[:, 0], "sd": sds[:, 0]}
+    else:
+        for j in range(d):
+            cols[f"mean_{j + 1}"] = m.means[:, j]
+        for j in range(d):
+            cols[f"sd_{j + 1}"] = sds[:, j]
+        if m.covariance != "diag":
+            for i in range(d):
+                for j in range(i + 1, d):
+                    cols[f"cov_{i + 1}_{j + 1}"] = m.covariances[:, i, j]
+    out = pd.DataFrame(cols)
+    if se is not None:
+        _add(out, "se", se.weights, se.means, se.sds, d)
+    if ci is not None:
+        _add(out, "lo", ci.weights[:, 0], ci.means[..., 0], ci.sds[..., 0], d)
+        _add(out, "hi", ci.weights[:, 1], ci.means[..., 1], ci.sds[..., 1], d)
+    return out
+
+
+def _add(out: pd.DataFrame, prefix: str, w, mu, sd, d: int) -> None:
+    out[f"{prefix}_weight"] = w
+    if d == 1:
+        out[f"{prefix}_mean"] = mu[:, 0]
+        out[f"{prefix}_sd"] = sd[:, 0]
+        return
+    for j in range(d):
+        out[f"{prefix}_mean_{j + 1}"] = mu[:, j]
+    for j in range(d):
+        out[f"{prefix}_sd_{j + 1}"] = sd[:, j]
+
+
+def mixture_from_table(rows: pd.DataFrame, covariance: str = "full") -> Mixture:
+    """Rebuild the mixture from the rows of :func:`component_table` (in row order)."""
+    if "mean" in rows.columns:
+        return Mixture.univariate(rows["weight"].to_numpy(), rows["mean"].to_numpy(),
+                                  rows["sd"].to_numpy(), covariance=covariance)
+    d = sum(c.startswith("mean_") for c in rows.columns)
+    K = len(rows)
+    means = rows[[f"mean_{j + 1}" for j in range(d)]].to_numpy()
+    sds = rows[[f"sd_{j + 1}" for j in range(d)]].to_numpy()
+    cov = np.zeros((K, d, d))
+    cov[:, np.arange(d), np.arange(d)] = sds**2
+    for i in range(d):
+        for j in range(i + 1, d):
+            col = f"cov_{i + 1}_{j + 1}"
+            if col in rows.columns:
+                cov[:, i, j] = cov[:, j, i] = rows[col].to_numpy()
+    w = rows["weight"].to_numpy()
+    return Mixture(w / w.sum(), means, cov, covariance)

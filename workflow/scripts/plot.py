@@ -1,0 +1,30 @@
+"""Rule plot: every figure of one scenario's recovery study."""
+
+import numpy as np
+import pandas as pd
+
+from _workflow import logged, save_figure
+from gmmem import plotting
+from gmmem.tables import mixture_from_table
+
+with logged(snakemake) as log:
+    p = snakemake.params
+    inp, out = snakemake.input, snakemake.output
+    aligned = pd.read_csv(inp.aligned)
+    performance = pd.read_csv(inp.performance)
+    n = p.largest_n
+    # The paper's figure: the first replicate at the largest n, as fitted.
+    first = pd.read_csv(inp.example_fit)
+    rows = first[first["replicate"] == first["replicate"].min()].sort_values("component")
+    x = np.load(inp.example_data)["x"][int(rows["replicate"].iloc[0])]
+    save_figure(plotting.fit_figure(
+        x, mixture_from_table(rows), f"{p.scenario}: replicate {int(rows['replicate'].iloc[0])}"
+        f" at n = {n}"), out.fit_example)
+    save_figure(plotting.rmse_figure(pd.read_csv(inp.recovery), p.scenario), out.rmse)
+    save_figure(plotting.spread_figure(aligned, p.scenario), out.spread)
+    save_figure(plotting.traces_figure(pd.read_csv(inp.traces),
+                                       f"{p.scenario}: restarts at n = {n}"), out.traces)
+    save_figure(plotting.rmse_crlb_figure(performance, p.scenario), out.rmse_crlb)
+    save_figure(plotting.coverage_figure(performance, p.level, p.scenario), out.coverage)
+    save_figure(plotting.failures_figure(pd.read_csv(inp.convergence), p.scenario), out.failures)
+    log.info("scenario %s: %d figures written", p.scenario, len(out))

@@ -1,0 +1,11 @@
+"""Rule plot_model_choice: how often BIC and AIC pick the true K, against n."""
+
+import pandas as pd
+
+from _workflow import logged, save_figure
+from gmmem import plotting
+
+with logged(snakemake) as log:
+    table = pd.read_csv(snakemake.input[0])
+    save_figure(plotting.model_choice_figure(table, snakemake.params.scenario), snakemake.output[0])
+    log.info("model-choice figure written")
