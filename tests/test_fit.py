@@ -61,6 +61,7 @@ def test_squarem_trace_is_monotone(seed):
     x, _ = truth.sample(300, rng)
     res = fit(x, 2, n_restarts=2, seed=seed)
     assert np.all(np.diff(res.trace) >= -1e-9 * (1 + np.abs(res.trace[1:])))
+    assert res.loglik >= res.trace[-1] - 1e-9 * abs(res.loglik)
 
 
 def test_max_iter_exhaustion_reports_not_converged(paper_x):

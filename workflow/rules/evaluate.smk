@@ -28,6 +28,7 @@ rule evaluate:
         scenario=lambda w: w.scenario,
         truth=truth_spec,
         select_k=lambda w: list(scenario_of(w).select_k),
+        fit=lambda w: scenario_of(w).fit,
     threads: 1
     resources:
         mem_mb=1000,

@@ -9,7 +9,7 @@ with logged(snakemake) as log:
     p = snakemake.params
     truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
     fits = pd.concat([pd.read_csv(f) for f in snakemake.input.fits], ignore_index=True)
-    tables = evaluate_fits(fits, truth, tuple(p.select_k))
+    tables = evaluate_fits(fits, truth, tuple(p.select_k), p.fit['covariance'])
     for name, table in tables.items():
         save_csv(table, snakemake.output[name])
     conv = tables["convergence"]

@@ -23,7 +23,9 @@ def _read(path: Path, nrows=None):
     import pandas as pd
 
     sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    return pd.read_csv(path, sep=sep, nrows=nrows, dtype=str, keep_default_na=False)
+    # A blank line is an empty cell in a one-column file, not nothing: keep it.
+    return pd.read_csv(path, sep=sep, nrows=nrows, dtype=str, keep_default_na=False,
+                       skip_blank_lines=False)
 
 
 def _rows(idx) -> str:

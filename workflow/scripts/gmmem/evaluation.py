@@ -7,8 +7,6 @@ Measures and Monte Carlo SEs follow Morris, White & Crowther (2019, Stat Med
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from .mixture import Mixture
 
@@ -41,6 +39,8 @@ def align_components(estimate: Mixture, truth: Mixture) -> np.ndarray:
     if estimate.n_components != truth.n_components:
         raise ValueError(f"estimate has K = {estimate.n_components} components but truth has "
                          f"K = {truth.n_components}")
+    from scipy.optimize import linear_sum_assignment  # slow to import; only needed here
+
     rows, cols = linear_sum_assignment(alignment_cost(estimate, truth).T)
     return cols[np.argsort(rows)]
 
@@ -55,7 +55,7 @@ def mcse_coverage(coverage: float, n_sim: int) -> float:
     return float(np.sqrt(coverage * (1.0 - coverage) / n_sim)) if n_sim > 0 else np.nan
 
 
-def performance(estimates, truth, ses=None, cis=None) -> pd.DataFrame:
+def performance(estimates, truth, ses=None, cis=None) -> "pd.DataFrame":
     """Every measure of STUDY.md with its Monte Carlo SE, as a tidy table.
 
     estimates: (S, P) array or DataFrame (columns name the parameters);
@@ -64,6 +64,8 @@ def performance(estimates, truth, ses=None, cis=None) -> pd.DataFrame:
     the measures that need one; ``n_sim`` says how many replicates each
     measure used. Returns columns parameter, measure, estimate, mcse, n_sim.
     """
+    import pandas as pd
+
     names = list(estimates.columns) if isinstance(estimates, pd.DataFrame) else None
     est = np.asarray(estimates, dtype=float)
     if est.ndim != 2:

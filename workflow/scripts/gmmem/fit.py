@@ -233,11 +233,13 @@ class Selection:
     fits: dict
 
 
-def select_k(x, candidates, criterion: str = "bic", *, seed=None, **fit_kwargs) -> Selection:
+def select_k(x, candidates, criterion: str = "bic", *, seed=None,
+             fitted: dict | None = None, **fit_kwargs) -> Selection:
     """Fit each candidate K (with restarts) and choose the one with the smallest criterion.
 
     Each K gets its own stream, spawned from SeedSequence(seed) with K in the
-    key, so adding a candidate never changes the others' fits.
+    key, so adding a candidate never changes the others' fits. ``fitted``
+    maps K to a FitResult already at hand for the same data, used as is.
     """
     import pandas as pd
 
@@ -251,8 +253,9 @@ def select_k(x, candidates, criterion: str = "bic", *, seed=None, **fit_kwargs) 
     ss = _seed_sequence(seed)
     fits, rows = {}, []
     for k in ks:
-        res = fit(x, k, seed=np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (k,)),
-                  **fit_kwargs)
+        res = (fitted or {}).get(k) or fit(
+            x, k, seed=np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (k,)),
+            **fit_kwargs)
         fits[k] = res
         rows.append((k, res.loglik, res.n_params, res.bic, res.aic, res.converged, res.degenerate))
     table = pd.DataFrame(rows, columns=["k", "loglik", "n_params", "bic", "aic", "converged",

@@ -1,19 +1,23 @@
 """Standard errors, Wald intervals and the Cramér–Rao bound of a fitted mixture.
 
 Free parameters (STUDY.md): logit weights η_k = log(π_k/π_K) (k < K), means
-μ_kj, log-variances λ_kj = log σ²_kj (diagonal covariances; d = 1 is the
-univariate case). A "tied" mixture shares one λ_j across components.
-Full covariances with d > 1 are outside this parametrisation: their SEs are
-NaN and flagged, never an exception.
+μ_kj, log-variances λ_kj = log σ²_kj (d = 1 is the univariate case), and for
+full covariances with d > 1 the off-diagonal covariances σ_kjl (j < l) after
+them. A "tied" mixture shares one λ_j across components (tied full
+covariances with d > 1 are not covered: their SEs are NaN and flagged).
+
+For univariate, diagonal and tied mixtures the observed information is
+Louis's analytic formula; for full covariances it is the central-difference
+Jacobian of the analytic total score (the same matrix, to ~1e-8).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from statistics import NormalDist
+
 import numpy as np
-from scipy.special import expit, logit
-from scipy.stats import norm
 
 from ._validate import as_data, check_choice
 from .mixture import Mixture
@@ -47,9 +51,82 @@ def _structure(m: Mixture) -> tuple[int, int, bool]:
     return m.n_components, m.dim, m.covariance == "tied"
 
 
+def _is_full(m: Mixture) -> bool:
+    return m.covariance == "full" and m.dim > 1
+
+
 def n_free(m: Mixture) -> int:
     K, d, tied = _structure(m)
-    return (K - 1) + K * d + (d if tied else K * d)
+    off = K * d * (d - 1) // 2 if _is_full(m) else 0
+    return (K - 1) + K * d + (d if tied else K * d) + off
+
+
+def _full_scores(m: Mixture, z: np.ndarray):
+    """tau (n, K) and complete-data scores sc (n, K, P) for full covariances."""
+    K, d = m.n_components, m.dim
+    n = z.shape[0]
+    P = n_free(m)
+    lp = m.component_logpdf(z)
+    tau = np.exp(lp - np.logaddexp.reduce(lp, axis=1, keepdims=True))
+    sc = np.zeros((n, K, P))
+    sc[:, :, :K - 1] = (np.eye(K)[:, :K - 1] - m.weights[:K - 1])[None, :, :]
+    ju, lu = np.triu_indices(d, 1)
+    base_lam = (K - 1) + K * d
+    base_off = base_lam + K * d
+    for k in range(K):
+        prec = np.linalg.inv(m.covariances[k])
+        a = (z - m.means[k]) @ prec  # (n, d)
+        G = 0.5 * (a[:, :, None] * a[:, None, :] - prec)  # ∂log φ/∂Σ, (n, d, d)
+        sc[:, k, (K - 1) + k * d:(K - 1) + (k + 1) * d] = a
+        sc[:, k, base_lam + k * d:base_lam + (k + 1) * d] = (
+            np.diagonal(G, axis1=1, axis2=2) * np.diag(m.covariances[k]))
+        width = ju.size
+        sc[:, k, base_off + k * width:base_off + (k + 1) * width] = 2.0 * G[:, ju, lu]
+    return tau, sc
+
+
+def _full_to_free(m: Mixture) -> np.ndarray:
+    K, d = m.n_components, m.dim
+    ju, lu = np.triu_indices(d, 1)
+    w = m.weights
+    return np.concatenate([np.log(w[:K - 1] / w[K - 1]), m.means.ravel(),
+                           np.log(np.diagonal(m.covariances, axis1=1, axis2=2)).ravel(),
+                           m.covariances[:, ju, lu].ravel()])
+
+
+def _full_from_free(theta: np.ndarray, K: int, d: int) -> Mixture:
+    ju, lu = np.triu_indices(d, 1)
+    eta = np.append(theta[:K - 1], 0.0)
+    w = np.exp(eta - eta.max())
+    mu = theta[K - 1:K - 1 + K * d].reshape(K, d)
+    var = np.exp(theta[K - 1 + K * d:K - 1 + 2 * K * d].reshape(K, d))
+    cov = var[:, :, None] * np.eye(d)
+    off = theta[K - 1 + 2 * K * d:].reshape(K, ju.size)
+    cov[:, ju, lu] = off
+    cov[:, lu, ju] = off
+    return Mixture(w / w.sum(), mu, cov, "full")
+
+
+def _full_observed_information(m: Mixture, z: np.ndarray) -> np.ndarray:
+    """−∂(Σ_i s_i)/∂θ by central differences of the analytic score."""
+    K, d = m.n_components, m.dim
+    theta = _full_to_free(m)
+    scale = np.ones_like(theta)
+    scale[K - 1:K - 1 + K * d] = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2)).ravel()
+    ju, lu = np.triu_indices(d, 1)
+    sd = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
+    scale[K - 1 + 2 * K * d:] = (sd[:, ju] * sd[:, lu]).ravel()
+    J = np.empty((theta.size, theta.size))
+    for j in range(theta.size):
+        h = 1e-5 * scale[j]
+        cols = []
+        for sign in (1.0, -1.0):
+            t = theta.copy()
+            t[j] += sign * h
+            tau, sc = _full_scores(_full_from_free(t, K, d), z)
+            cols.append(np.einsum("nk,nkp->p", tau, sc))
+        J[:, j] = (cols[0] - cols[1]) / (2 * h)
+    return -0.5 * (J + J.T)
 
 
 def _scores(m: Mixture, z: np.ndarray):
@@ -101,6 +178,10 @@ def observed_information(m: Mixture, x, method: str = "louis") -> np.ndarray:
     """
     check_choice("method", method, SE_METHODS)
     z = as_data(x, dim=m.dim)
+    if _is_full(m):
+        tau, sc = _full_scores(m, z)
+        s = np.einsum("nk,nkp->np", tau, sc)
+        return s.T @ s if method == "opg" else _full_observed_information(m, z)
     tau, sc, ic = _scores(m, z)
     s = np.einsum("nk,nkp->np", tau, sc)  # observed-data scores (n, P)
     if method == "opg":
@@ -119,7 +200,7 @@ def _natural_ses(m: Mixture, cov: np.ndarray):
     se_w = np.sqrt(np.maximum(var_w, 0))
     diag = np.sqrt(np.maximum(np.diag(cov), 0))
     se_mu = diag[K - 1:K - 1 + K * d].reshape(K, d)
-    lam = diag[K - 1 + K * d:]
+    lam = diag[K - 1 + K * d:K - 1 + K * d + (d if tied else K * d)]
     se_lam = np.tile(lam, (K, 1)) if tied else lam.reshape(K, d)
     sds = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
     se_sd = 0.5 * sds * se_lam  # σ = exp(λ/2)
@@ -146,8 +227,8 @@ def standard_errors(m: Mixture, x, method: str = "louis") -> StandardErrors:
     check_choice("method", method, SE_METHODS)
     K, d = m.n_components, m.dim
     P = n_free(m)
-    if m.covariance == "full" and d > 1:
-        cov, reason = None, "SEs for full covariances with d > 1 are not implemented"
+    if m.covariance == "tied" and d > 1:
+        cov, reason = None, "SEs for tied covariances with d > 1 are not implemented"
     else:
         cov, reason = _invert(observed_information(m, x, method))
     if cov is None:
@@ -172,14 +253,14 @@ def confidence_intervals(m: Mixture, se: StandardErrors, level: float = 0.95) ->
     """Wald intervals on the logit-weight, mean and log-variance scales, mapped back."""
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
-    q = norm.ppf(0.5 + level / 2)
+    q = NormalDist().inv_cdf(0.5 + level / 2)
     w = m.weights
-    lw = logit(np.clip(w, 1e-300, 1 - 1e-16))
+    lw = np.log(w) - np.log1p(-np.minimum(w, 1 - 1e-16))
     if m.n_components == 1:
         wci = np.column_stack([w, w])
     else:
-        wci = np.column_stack([expit(lw - q * se.se_logit_weights),
-                               expit(lw + q * se.se_logit_weights)])
+        wci = 1.0 / (1.0 + np.exp(-np.column_stack([lw - q * se.se_logit_weights,
+                                                    lw + q * se.se_logit_weights])))
     mci = np.stack([m.means - q * se.means, m.means + q * se.means], axis=-1)
     lv = np.log(np.diagonal(m.covariances, axis1=1, axis2=2))
     sci = np.stack([np.exp(0.5 * (lv - q * se.se_log_vars)),
@@ -195,9 +276,8 @@ def fisher_information(m: Mixture, n_nodes: int = 60) -> np.ndarray:
     integrand (a score, smooth and polynomially bounded) is resolved where
     the component puts its mass.
     """
-    if m.covariance == "full" and m.dim > 1:
-        raise ValueError("fisher_information supports d = 1 or diagonal covariances, "
-                         f"got covariance={m.covariance!r} with d = {m.dim}")
+    if m.covariance == "tied" and m.dim > 1:
+        raise ValueError("fisher_information does not cover tied covariances with d > 1")
     K, d = m.n_components, m.dim
     nodes, wts = np.polynomial.hermite_e.hermegauss(n_nodes)
     wts = wts / wts.sum()
@@ -205,10 +285,10 @@ def fisher_information(m: Mixture, n_nodes: int = 60) -> np.ndarray:
     gw = np.prod(np.stack(np.meshgrid(*([wts] * d), indexing="ij"), axis=-1).reshape(-1, d), axis=1)
     P = n_free(m)
     info = np.zeros((P, P))
-    sds = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
+    chol = np.linalg.cholesky(m.covariances)
     for k in range(K):
-        y = m.means[k] + grid * sds[k]
-        tau, sc, _ = _scores(m, y)
+        y = m.means[k] + grid @ chol[k].T
+        tau, sc = _full_scores(m, y) if _is_full(m) else _scores(m, y)[:2]
         s = np.einsum("nk,nkp->np", tau, sc)
         info += m.weights[k] * (s * gw[:, None]).T @ s
     return info

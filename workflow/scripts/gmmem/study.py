@@ -189,7 +189,7 @@ def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *
         rows["missed_oracle"] = bool(res.loglik < ores.loglik - SAME_MAXIMUM * (1 + abs(ores.loglik)))
     if select_k:
         sel = select_k_fits(x, select_k, seed=select_seed if select_seed is not None else seed,
-                            **kwargs)
+                            fitted={K: res}, **kwargs)
         for k, b, a in sel.table[["k", "bic", "aic"]].itertuples(index=False):
             rows[f"bic_k{k}"] = b
             rows[f"aic_k{k}"] = a
@@ -268,7 +268,8 @@ def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
     return pd.DataFrame(out, columns=["n", "label", "crlb_sd"])
 
 
-def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = ()) -> dict:
+def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
+                  covariance: str = "full") -> dict:
     """Every summary table of one scenario from its fit rows.
 
     Returns a dict of DataFrames: ``aligned`` (per replicate), ``recovery``
@@ -277,6 +278,8 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = ()) -> dict:
     and the CRLB SD), ``convergence`` (per n: fits, non-converged,
     degenerate, SE failures, label disagreements, oracle misses) and
     ``model_choice`` (per n, criterion and candidate K: share chosen, MCSE).
+    The CRLB is that of the fitted ``covariance`` structure when the truth
+    has it (else of the unrestricted model).
     """
     import pandas as pd
 
@@ -295,7 +298,11 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = ()) -> dict:
     if "missed_oracle" in per_rep:
         conv["n_missed_oracle"] = per_rep.groupby("n")["missed_oracle"].apply(
             lambda s: int(s.astype(bool).sum())).to_numpy()
-    crlb = crlb_table(truth, sorted(fits["n"].unique()))
+    try:
+        model = Mixture(truth.weights, truth.means, truth.covariances, covariance)
+    except ValueError:
+        model = truth
+    crlb = crlb_table(model, sorted(fits["n"].unique()))
 
     perf_parts, rec_parts = [], []
     for n, cell in aligned.groupby("n", sort=True):

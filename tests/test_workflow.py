@@ -1,0 +1,103 @@
+"""The workflow run for real on tiny configs: outputs, reproducibility, re-runs."""
+
+import copy
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from workflow_helpers import REPO, TINY, identical_results, make_workdir, snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    work = make_workdir(tmp_path_factory.mktemp("tiny_a"), TINY)
+    snakemake(work, "--cores", "1")
+    return work
+
+
+def test_default_config_dry_run(tmp_path):
+    cfg = yaml.safe_load((REPO / "config.yaml").read_text())
+    work = make_workdir(tmp_path, cfg)
+    out = snakemake(work, "-n", "--quiet", "rules").stdout
+    for rule in ("simulate", "fit", "evaluate", "plot", "fit_dataset"):
+        assert re.search(rf"^{rule}\s+\d+", out, re.M), out
+    assert not (work / "results").exists()
+
+
+def _png(path):
+    return path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_output_exists_and_is_well_formed(tiny_run):
+    res = tiny_run / "results"
+    for sc, K in (("uni", 2), ("bi", 2)):
+        data = np.load(res / sc / "data" / "n60.npz")
+        assert data["x"].shape[:2] == (6, 60) and data["labels"].shape == (6, 60)
+        fits = pd.concat([pd.read_csv(f) for f in sorted((res / sc / "fits").rglob("*.fits.csv"))])
+        assert len(fits) == 2 * 6 * K
+        assert {"replicate", "component", "weight", "loglik", "n_iter", "converged",
+                "n_best", "se_weight", "lo_weight", "hi_weight"} <= set(fits.columns)
+        rec = pd.read_csv(res / sc / "recovery.csv")
+        assert {"n", "parameter", "truth", "mean_estimate", "bias", "empse", "rmse",
+                "n_nonconverged", "n_degenerate"} <= set(rec.columns)
+        assert set(rec["n"]) == {60, 150}
+        assert np.all(np.isfinite(rec["bias"]))
+        perf = pd.read_csv(res / sc / "performance.csv")
+        assert {"bias", "empse", "rmse", "modse", "relerr_modse", "coverage", "be_coverage",
+                "crlb_sd"} <= set(perf["measure"])
+        conv = pd.read_csv(res / sc / "convergence.csv")
+        assert list(conv["n_fits"]) == [6, 6]
+        for fig in ("fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage",
+                    "failures"):
+            assert _png(res / sc / "figures" / f"{fig}.png"), fig
+    assert "n_missed_oracle" in pd.read_csv(res / "uni" / "convergence.csv")
+    mc = pd.read_csv(res / "uni" / "model_choice.csv")
+    assert set(mc["k"]) == {1, 2, 3} and set(mc["criterion"]) == {"bic", "aic"}
+    assert np.allclose(mc.groupby(["n", "criterion"])["share"].sum(), 1.0)
+    assert _png(res / "uni" / "figures" / "model_choice.png")
+    for ds in ("heights", "heights_k"):
+        fit = pd.read_csv(res / "datasets" / ds / "fit.csv")
+        assert len(fit) == 2 and fit["converged"].all()
+        asg = pd.read_csv(res / "datasets" / ds / "assignments.csv")
+        assert len(asg) == 2000 and np.allclose(asg[["tau_1", "tau_2"]].sum(axis=1), 1)
+        assert _png(res / "datasets" / ds / "fit.png")
+    bic = pd.read_csv(res / "datasets" / "heights_k" / "bic.csv")
+    assert list(bic["k"]) == [1, 2, 3] and bic.loc[bic["chosen"], "k"].item() == 2
+    for log in ("uni/fit_n60_chunk0.log", "bi/evaluate.log", "uni/plot.log"):
+        assert (res / "logs" / log).stat().st_size > 0
+
+
+def test_results_are_byte_identical_across_core_counts(tiny_run, tmp_path):
+    other = make_workdir(tmp_path / "b", TINY)
+    snakemake(other, "--cores", "2")
+    assert identical_results(tiny_run, other) == []
+
+
+def test_a_job_rerun_alone_gives_the_same_bytes(tiny_run, tmp_path):
+    work = make_workdir(tmp_path / "c", TINY)
+    snakemake(work, "--cores", "2")
+    target = "results/uni/fits/n150/chunk1.fits.csv"
+    before = (work / target).read_bytes()
+    (work / target).unlink()
+    snakemake(work, "--cores", "1", target)
+    assert (work / target).read_bytes() == before
+
+
+def test_changing_one_sample_size_reruns_only_what_depends_on_it(tiny_run):
+    cfg = copy.deepcopy(TINY)
+    cfg["scenarios"]["bi"]["sample_sizes"] = [60, 150, 90]
+    (tiny_run / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    try:
+        out = snakemake(tiny_run, "-n", "--quiet", "rules").stdout
+    finally:
+        (tiny_run / "config.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
+    assert counts.get("simulate") == "1"
+    assert counts.get("fit") == "2"  # n = 90: two chunks of 6 replicates
+    assert counts.get("evaluate") == "1" and counts.get("plot") == "1"
+    assert "fit_dataset" not in counts and "plot_model_choice" not in counts
