@@ -11,8 +11,7 @@ with logged(snakemake) as log:
     data = load_columns(p.path, p.columns, name=p.name, drop_missing=p.drop_missing,
                         n_components=max(p.candidates))
     if data.dropped_rows:
-        log.warning("dataset %s: dropped %d row(s) with missing values (0-based data rows %s)",
-                    p.name, len(data.dropped_rows), list(data.dropped_rows)[:20])
+        log.warning("dataset %s: %s", p.name, data.dropped_summary())
     start = mixture_from_spec(p.start, f"dataset {p.name!r} start") if p.start else None
     result = analyse(data.x, p.candidates, start=start, level=p.level,
                      seed=seed_for(p.seed, p.name, "dataset", 0, 0), **p.fit)

@@ -45,16 +45,21 @@ class Analysis:
 
 
 def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: float = 0.95,
-            **fit_kwargs) -> Analysis:
-    """Fit x with K in ``candidates`` (BIC chooses when there are several)."""
+            criterion: str = "bic", select: bool | None = None, **fit_kwargs) -> Analysis:
+    """Fit x with K in ``candidates``; with several (or ``select=True``) the
+    criterion ("bic" or "aic") chooses K."""
     candidates = list(candidates)
     selection = None
-    if len(candidates) == 1:
+    if select is None:
+        select = len(candidates) > 1
+    if not select:
+        if len(candidates) != 1:
+            raise ValueError(f"candidates must hold one K without selection, got {candidates}")
         res = fit(x, candidates[0], start=start, seed=seed, **fit_kwargs)
     else:
         if start is not None:
             raise ValueError("start needs a single n_components, not a list of candidates")
-        selection = select_k(x, candidates, seed=seed, **fit_kwargs)
+        selection = select_k(x, candidates, criterion, seed=seed, **fit_kwargs)
         res = selection.fits[selection.k]
     se = standard_errors(res.mixture, x)
     table = component_table(res.mixture, se, confidence_intervals(res.mixture, se, level))

@@ -18,6 +18,13 @@ class LoadedData:
     x: np.ndarray
     dropped_rows: tuple[int, ...]
 
+    def dropped_summary(self) -> str:
+        """'dropped 2 row(s) with missing values (file lines 3, 9)', or ''."""
+        if not self.dropped_rows:
+            return ""
+        return (f"dropped {len(self.dropped_rows)} row(s) with missing values "
+                f"(file line(s) {_rows(list(self.dropped_rows))})")
+
 
 def _read(path: Path, nrows=None):
     import pandas as pd

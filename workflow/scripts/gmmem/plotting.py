@@ -63,8 +63,10 @@ def fit_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
                 e = m.means[k, :2, None] + r * vecs @ (np.sqrt(vals)[:, None] * circle)
                 ax.plot(e[0], e[1], color=f"C{k}", lw=1.5 if r == 1 else 0.8)
             ax.plot(*m.means[k, :2], "k+", ms=10)
-        ax.set_xlabel(f"{xlabel} 1")
-        ax.set_ylabel(f"{xlabel} 2")
+        ax.plot([], [], "k+", label="component means; 1- and 2-SD ellipses")
+        names = [s.strip() for s in xlabel.split(",")]
+        ax.set_xlabel(names[0] if len(names) > 1 else f"{xlabel} 1")
+        ax.set_ylabel(names[1] if len(names) > 1 else f"{xlabel} 2")
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()

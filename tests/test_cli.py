@@ -1,0 +1,133 @@
+"""The gmmem command line and model choice."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gmmem import Mixture, select_k
+from gmmem.cli import main
+
+from conftest import paper_data
+
+
+@pytest.fixture()
+def heights_csv(tmp_path):
+    path = tmp_path / "height_data.csv"
+    path.write_text("height\n" + "".join(f"{h:.3f}\n" for h in paper_data()))
+    return path
+
+
+def test_fit_prints_estimates_with_ses_and_convergence(heights_csv, capsys):
+    start = "{weights: [0.5, 0.5], means: [170, 180], sds: [5, 5]}"
+    png = heights_csv.parent / "fit.png"
+    assert main(["fit", str(heights_csv), "--column", "height", "-k", "2", "--start", start,
+                 "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "n = 2000, K = 2" in out
+    assert "95% CI" in out and "mean[1]" in out and "sd[2]" in out
+    assert "log-likelihood" in out and "converged after" in out
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_fit_json_is_machine_readable(heights_csv, capsys):
+    assert main(["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "3",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["k"] == 2 and out["converged"] and out["n"] == 2000
+    comp = out["components"]
+    assert abs(comp[0]["mean"] - 164) < 1 and comp[0]["se_mean"] > 0
+    assert comp[0]["lo_mean"] < comp[0]["mean"] < comp[0]["hi_mean"]
+
+
+def test_select_prints_the_bic_table_and_chooses_two(heights_csv, capsys):
+    assert main(["select", str(heights_csv), "-c", "height", "-k", "1-4", "--restarts", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "<- chosen by BIC" in out
+    chosen = [line for line in out.splitlines() if "chosen" in line][0]
+    assert chosen.split()[0] == "2"
+
+
+def test_python_m_gmmem_and_help():
+    proc = subprocess.run([sys.executable, "-m", "gmmem", "fit", "--help"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0
+    for option in ("--column", "-k", "--start", "--restarts", "--plot", "--json", "--seed",
+                   "--covariance", "--drop-missing"):
+        assert option in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "gmmem", "select", "--help"], capture_output=True,
+                          text=True)
+    assert "--criterion" in proc.stdout and "1-5" in proc.stdout
+
+
+@pytest.mark.parametrize("content, args, message", [
+    (None, ["-c", "height", "-k", "2"], "file not found"),
+    ("height\n1\n2\n3\n", ["-c", "weight", "-k", "2"], "column 'weight' not found"),
+    ("height\n1\nabc\n3\n4\n", ["-c", "height", "-k", "2"],
+     "column 'height' has 1 non-numeric cell(s), at line(s) 3 (first: 'abc')"),
+    ("height\n1\n\n3\n4\n", ["-c", "height", "-k", "2"],
+     "column 'height' has 1 empty or NaN cell(s) at line(s) 3; set drop_missing"),
+    ("height\n1\n2\n", ["-c", "height", "-k", "3"], "fewer than n_components = 3"),
+    ("height\n5\n5\n5\n5\n", ["-c", "height", "-k", "2"], "column 'height' is constant"),
+    ("height\n1\n2\n3\n4\n", ["-c", "height", "-k", "2", "--start", "[1, 2"],
+     "--start is not valid YAML"),
+    ("height\n1\n2\n3\n4\n", ["-c", "height", "-k", "2", "--start",
+                              "{weights: [0.5, 0.6], means: [1, 2], sds: [1, 1]}"],
+     "--start: weights must sum to 1"),
+])
+def test_bad_input_one_line_error(tmp_path, capsys, content, args, message):
+    path = tmp_path / "data.csv"
+    if content is not None:
+        path.write_text(content)
+    assert main(["fit", str(path), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gmmem: error: ") and "\n" not in err
+    assert message in err
+    assert str(path) in err or "--start" in err
+
+
+def test_bad_k_range_is_an_argument_error(heights_csv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["select", str(heights_csv), "-c", "height", "-k", "5-x"])
+    assert exc.value.code == 2
+    assert "-k takes an integer, a range like 1-5" in capsys.readouterr().err
+
+
+def test_drop_missing_reports_the_dropped_lines(tmp_path, capsys):
+    path = tmp_path / "d.tsv"
+    rng = np.random.default_rng(0)
+    vals = [f"{v:.4f}" for v in np.concatenate([rng.normal(0, 1, 50), rng.normal(5, 1, 50)])]
+    vals[3] = "NA"
+    path.write_text("x\n" + "\n".join(vals) + "\n")
+    assert main(["fit", str(path), "-c", "x", "-k", "2", "--drop-missing"]) == 0
+    assert "dropped 1 row(s) with missing values (file line(s) 5)" in capsys.readouterr().out
+
+
+def test_two_dimensional_file_and_ellipse_figure(tmp_path, capsys):
+    truth = Mixture([0.5, 0.5], [[0, 0], [4, 4]], [[[1, 0.5], [0.5, 1]], [[1, 0], [0, 2]]])
+    x, _ = truth.sample(600, np.random.default_rng(1))
+    path = tmp_path / "xy.csv"
+    path.write_text("a,b\n" + "".join(f"{u},{v}\n" for u, v in x))
+    png = tmp_path / "xy.png"
+    assert main(["fit", str(path), "-c", "a", "-c", "b", "-k", "2", "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "mean_2[2]" in out and "cov_1_2[1]" in out
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_select_k_table_and_choice():
+    truth = Mixture.univariate([0.3, 0.3, 0.4], [0, 5, 10], [1, 1, 1])
+    x, _ = truth.sample(900, np.random.default_rng(2))
+    sel = select_k(x, [3, 1, 2, 4], seed=0, n_restarts=3)
+    assert list(sel.table["k"]) == [1, 2, 3, 4] and sel.k == 3
+    assert list(sel.table.columns[:5]) == ["k", "loglik", "n_params", "bic", "aic"]
+    assert sel.table.loc[sel.table["chosen"], "k"].item() == 3
+    assert select_k(x, [1, 2, 3], "aic", seed=0, n_restarts=3).k == 3
+    again = select_k(x, [2, 3], seed=0, n_restarts=3)
+    assert again.fits[3].loglik == sel.fits[3].loglik  # adding candidates changes nothing
+    with pytest.raises(ValueError, match="criterion must be one of"):
+        select_k(x, [1, 2], "icl")
+    with pytest.raises(ValueError, match="candidates must be an integer >= 1, got 0"):
+        select_k(x, [0, 2])
