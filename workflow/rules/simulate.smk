@@ -14,5 +14,6 @@ rule simulate:
     resources:
         mem_mb=lambda w: 300 + 24 * scenario_of(w).replicates * int(w.n) * scenario_of(w).truth.dim // 2**20,
         runtime=5,
+    localrule: True
     script:
         "../scripts/simulate.py"
