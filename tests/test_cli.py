@@ -131,3 +131,16 @@ def test_select_k_table_and_choice():
         select_k(x, [1, 2], "icl")
     with pytest.raises(ValueError, match="candidates must be an integer >= 1, got 0"):
         select_k(x, [0, 2])
+
+
+def test_shipped_height_data_regenerates_byte_for_byte(tmp_path):
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "h.csv"
+    subprocess.run([sys.executable, str(repo / "workflow/scripts/make_height_data.py"), str(out)],
+                   check=True)
+    assert out.read_bytes() == (repo / "data/height_data.csv").read_bytes()
+    heights = np.loadtxt(out, skiprows=1)
+    assert heights.shape == (2000,)
+    assert abs(heights[:500].mean() - 164) < 0.5 and abs(heights[500:].mean() - 176) < 0.5

@@ -101,3 +101,10 @@ def test_changing_one_sample_size_reruns_only_what_depends_on_it(tiny_run):
     assert counts.get("fit") == "2"  # n = 90: two chunks of 6 replicates
     assert counts.get("evaluate") == "1" and counts.get("plot") == "1"
     assert "fit_dataset" not in counts and "plot_model_choice" not in counts
+
+
+def test_html_report_builds_with_figures_and_tables(tiny_run):
+    snakemake(tiny_run, "--report", "results/report.html")
+    html = (tiny_run / "results" / "report.html").read_text(errors="replace")
+    for name in ("performance.csv", "recovery.csv", "rmse_crlb.png", "coverage.png", "fit.png"):
+        assert name in html, name

@@ -82,6 +82,22 @@ def fit_runtime(wildcards, attempt):
     return (5 + int(seconds / 60) * 3) * attempt
 
 
+FIGURES = ["fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage", "failures"]
+
+
+def largest_n(wildcards):
+    return max(scenario_of(wildcards).sample_sizes)
+
+
+def figure(name):
+    return report(
+        f"results/{{scenario}}/figures/{name}.png",
+        caption=f"../report/{name}.rst",
+        category="{scenario}",
+        subcategory="Figures",
+    )
+
+
 def all_outputs():
     out = []
     for name, sc in SCENARIOS.items():

@@ -38,5 +38,7 @@ rule fit_dataset:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        "../envs/gmmem.yaml"
     script:
         "../scripts/fit_dataset.py"

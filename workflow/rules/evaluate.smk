@@ -34,5 +34,7 @@ rule evaluate:
         mem_mb=1000,
         runtime=10,
     localrule: True
+    conda:
+        "../envs/gmmem.yaml"
     script:
         "../scripts/evaluate.py"

@@ -22,5 +22,7 @@ rule fit:
     resources:
         mem_mb=fit_mem_mb,
         runtime=fit_runtime,
+    conda:
+        "../envs/gmmem.yaml"
     script:
         "../scripts/fit.py"

@@ -1,19 +1,3 @@
-FIGURES = ["fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage", "failures"]
-
-
-def largest_n(wildcards):
-    return max(scenario_of(wildcards).sample_sizes)
-
-
-def figure(name):
-    return report(
-        f"results/{{scenario}}/figures/{name}.png",
-        caption=f"../report/{name}.rst",
-        category="{scenario}",
-        subcategory="Figures",
-    )
-
-
 rule plot:
     input:
         aligned="results/{scenario}/aligned.csv",
@@ -36,6 +20,8 @@ rule plot:
         mem_mb=1000,
         runtime=10,
     localrule: True
+    conda:
+        "../envs/gmmem.yaml"
     script:
         "../scripts/plot.py"
 
@@ -54,5 +40,7 @@ rule plot_model_choice:
         mem_mb=500,
         runtime=5,
     localrule: True
+    conda:
+        "../envs/gmmem.yaml"
     script:
         "../scripts/plot_model_choice.py"

@@ -15,5 +15,7 @@ rule simulate:
         mem_mb=lambda w: 300 + 24 * scenario_of(w).replicates * int(w.n) * scenario_of(w).truth.dim // 2**20,
         runtime=5,
     localrule: True
+    conda:
+        "../envs/gmmem.yaml"
     script:
         "../scripts/simulate.py"

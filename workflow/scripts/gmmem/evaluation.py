@@ -23,12 +23,18 @@ def alignment_cost(estimate: Mixture, truth: Mixture) -> np.ndarray:
     """
     if estimate.dim != truth.dim:
         raise ValueError(f"estimate has d = {estimate.dim} but truth has d = {truth.dim}")
-    diff = estimate.means[:, None, :] - truth.means[None, :, :]  # (J, K, d)
+    log_var = np.log(np.diagonal(estimate.covariances, axis1=1, axis2=2))
+    return batch_alignment_cost(estimate.means[None], log_var[None], truth)[0]
+
+
+def batch_alignment_cost(means: np.ndarray, log_vars: np.ndarray, truth: Mixture) -> np.ndarray:
+    """:func:`alignment_cost` for R estimates at once: means and log-variances
+    (R, J, d) give costs (R, J, K_true)."""
+    diff = means[:, :, None, :] - truth.means[None, None, :, :]  # (R, J, K, d)
     prec = np.linalg.inv(truth.covariances)  # (K, d, d)
-    maha = np.einsum("jki,kil,jkl->jk", diff, prec, diff)
-    lv_e = np.log(np.diagonal(estimate.covariances, axis1=1, axis2=2))
+    maha = np.einsum("rjki,kil,rjkl->rjk", diff, prec, diff)
     lv_t = np.log(np.diagonal(truth.covariances, axis1=1, axis2=2))
-    return maha + ((lv_e[:, None, :] - lv_t[None, :, :]) ** 2).sum(axis=2)
+    return maha + ((log_vars[:, :, None, :] - lv_t[None, None, :, :]) ** 2).sum(axis=3)
 
 
 def align_components(estimate: Mixture, truth: Mixture) -> np.ndarray:
@@ -39,9 +45,15 @@ def align_components(estimate: Mixture, truth: Mixture) -> np.ndarray:
     if estimate.n_components != truth.n_components:
         raise ValueError(f"estimate has K = {estimate.n_components} components but truth has "
                          f"K = {truth.n_components}")
+    return assignment(alignment_cost(estimate, truth))
+
+
+def assignment(cost: np.ndarray) -> np.ndarray:
+    """For a cost (J, K) with J = K: p with p[k] the row assigned to column k, minimising
+    the total cost."""
     from scipy.optimize import linear_sum_assignment  # slow to import; only needed here
 
-    rows, cols = linear_sum_assignment(alignment_cost(estimate, truth).T)
+    rows, cols = linear_sum_assignment(cost.T)
     return cols[np.argsort(rows)]
 
 

@@ -107,11 +107,16 @@ def _seed_sequence(seed) -> np.random.SeedSequence:
     raise ValueError(f"seed must be a non-negative integer, a SeedSequence or None, got {seed!r}")
 
 
-def restart_streams(seed, n: int) -> list[np.random.Generator]:
-    """n independent generators, children of SeedSequence(seed), without mutating it."""
+def child_seed(seed, key: int) -> np.random.SeedSequence:
+    """The key-th child of SeedSequence(seed), as ``spawn`` would give it, without
+    mutating the parent: the same (seed, key) always gives the same stream."""
     ss = _seed_sequence(seed)
-    return [np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (i,)))
-            for i in range(n)]
+    return np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (int(key),))
+
+
+def restart_streams(seed, n: int) -> list[np.random.Generator]:
+    """n independent generators, children 0..n-1 of SeedSequence(seed)."""
+    return [np.random.default_rng(child_seed(seed, i)) for i in range(n)]
 
 
 def _is_degenerate(p: Params, n: int, floor: float) -> bool:
@@ -250,12 +255,10 @@ def select_k(x, candidates, criterion: str = "bic", *, seed=None,
         raise ValueError(f"candidates must be a list of integers, got {candidates!r}") from None
     if not ks:
         raise ValueError("candidates must name at least one K")
-    ss = _seed_sequence(seed)
+    seed = _seed_sequence(seed)  # one entropy for every K even when seed is None
     fits, rows = {}, []
     for k in ks:
-        res = (fitted or {}).get(k) or fit(
-            x, k, seed=np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (k,)),
-            **fit_kwargs)
+        res = (fitted or {}).get(k) or fit(x, k, seed=child_seed(seed, k), **fit_kwargs)
         fits[k] = res
         rows.append((k, res.loglik, res.n_params, res.bic, res.aic, res.converged, res.degenerate))
     table = pd.DataFrame(rows, columns=["k", "loglik", "n_params", "bic", "aic", "converged",

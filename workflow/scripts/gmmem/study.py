@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .fit import fit
+from .fit import select_k as select_k_fits
+from .inference import confidence_intervals, standard_errors
 from .mixture import Mixture
+from .tables import component_table
 
 FIT_DEFAULTS = {
     "n_components": None,
@@ -165,11 +169,6 @@ def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *
     """
     import pandas as pd
 
-    from .fit import fit
-    from .fit import select_k as select_k_fits
-    from .inference import confidence_intervals, standard_errors
-    from .tables import component_table
-
     K = settings["n_components"]
     kwargs = {k: v for k, v in settings.items() if k != "n_components"}
     res = fit(x, K, seed=seed, **kwargs)
@@ -216,33 +215,46 @@ def align_fits(fits, truth: Mixture):
     """
     import pandas as pd
 
-    from .evaluation import align_components, sort_permutation
-    from .tables import component_table, mixture_from_table, parameter_columns
+    from .evaluation import assignment, batch_alignment_cost
+    from .tables import component_table, parameter_columns
 
-    K = truth.n_components
-    cols = [c for c in parameter_columns(truth.dim) if c in fits.columns]
+    K, d = truth.n_components, truth.dim
+    fits = fits.sort_values(["n", "replicate", "component"], kind="stable")
+    sizes = fits.groupby(["n", "replicate"], sort=True).size()
+    if np.any(sizes != K):
+        (n, rep), k = next((key, v) for key, v in sizes.items() if v != K)
+        raise ValueError(f"n = {n}, replicate {rep}: {k} components fitted but the truth has "
+                         f"K = {K}; alignment needs the same K")
+    R = len(sizes)
+    cols = [c for c in parameter_columns(d) if c in fits.columns]
+    table = lambda c: fits[c].to_numpy(dtype=float).reshape(R, K)
+    mean_cols = ["mean"] if d == 1 else [f"mean_{j + 1}" for j in range(d)]
+    sd_cols = ["sd"] if d == 1 else [f"sd_{j + 1}" for j in range(d)]
+    means = np.stack([table(c) for c in mean_cols], axis=-1)
+    log_vars = 2.0 * np.log(np.stack([table(c) for c in sd_cols], axis=-1))
+    cost = batch_alignment_cost(means, log_vars, truth)
+    perms = np.array([assignment(c) for c in cost])  # (R, K)
+    # The sensitivity check: match by rank of the first mean coordinate.
+    rank_match = np.argsort(means[:, :, 0], axis=1, kind="stable")[
+        :, np.argsort(np.argsort(truth.means[:, 0], kind="stable"), kind="stable")]
+    keys = sizes.index.to_frame(index=False)
+    differs = np.any(perms != rank_match, axis=1)
+    disagree = pd.Series(differs).groupby(keys["n"].to_numpy()).sum().astype(int).to_dict()
     true_rows = component_table(truth)
-    long, disagree = [], {}
-    for (n, rep), rows in fits.groupby(["n", "replicate"], sort=True):
-        rows = rows.sort_values("component")
-        if len(rows) != K:
-            raise ValueError(f"n = {n}, replicate {rep}: {len(rows)} components fitted but the "
-                             f"truth has K = {K}; alignment needs the same K")
-        est = mixture_from_table(rows)
-        perm = align_components(est, truth)
-        by_sort = sort_permutation(est)[np.argsort(sort_permutation(truth))]
-        disagree[n] = disagree.get(n, 0) + int(np.any(perm != by_sort))
-        picked = rows.iloc[perm]
-        for c in cols:
-            frame = pd.DataFrame({
-                "n": n, "replicate": rep, "component": np.arange(1, K + 1), "parameter": c,
-                "estimate": picked[c].to_numpy(),
-                "se": picked[f"se_{c}"].to_numpy() if f"se_{c}" in picked else np.nan,
-                "lo": picked[f"lo_{c}"].to_numpy() if f"lo_{c}" in picked else np.nan,
-                "hi": picked[f"hi_{c}"].to_numpy() if f"hi_{c}" in picked else np.nan,
-                "truth": true_rows[c].to_numpy()})
-            long.append(frame)
-    aligned = pd.concat(long, ignore_index=True)
+    parts = []
+    for c in cols:
+        pick = lambda name: (np.take_along_axis(table(name), perms, axis=1)
+                             if name in fits.columns else np.full((R, K), np.nan))
+        parts.append(pd.DataFrame({
+            "n": np.repeat(keys["n"].to_numpy(), K),
+            "replicate": np.repeat(keys["replicate"].to_numpy(), K),
+            "component": np.tile(np.arange(1, K + 1), R),
+            "parameter": c,
+            "estimate": pick(c).ravel(), "se": pick(f"se_{c}").ravel(),
+            "lo": pick(f"lo_{c}").ravel(), "hi": pick(f"hi_{c}").ravel(),
+            "truth": np.tile(true_rows[c].to_numpy(), R)}))
+    aligned = pd.concat(parts, ignore_index=True).sort_values(
+        ["n", "replicate", "component"], kind="stable", ignore_index=True)
     aligned["label"] = [_param_label(c, k) for c, k in zip(aligned["parameter"], aligned["component"])]
     return aligned, disagree
 

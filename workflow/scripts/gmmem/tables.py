@@ -9,7 +9,6 @@ beside it when standard errors and intervals are given.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .inference import ConfidenceIntervals, StandardErrors
 from .mixture import Mixture
@@ -26,8 +25,10 @@ def parameter_columns(d: int, covariance: str = "full") -> list[str]:
 
 
 def component_table(m: Mixture, se: StandardErrors | None = None,
-                    ci: ConfidenceIntervals | None = None) -> pd.DataFrame:
+                    ci: ConfidenceIntervals | None = None) -> "pd.DataFrame":
     """One row per component (1-based ``component``) with estimates, SEs and bounds."""
+    import pandas as pd  # imported here: pandas is slow to import for jobs that need none
+
     K, d = m.n_components, m.dim
     sds = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
     cols = {"component": np.arange(1, K + 1), "weight": m.weights}
@@ -51,7 +52,7 @@ def component_table(m: Mixture, se: StandardErrors | None = None,
     return out
 
 
-def _add(out: pd.DataFrame, prefix: str, w, mu, sd, d: int) -> None:
+def _add(out: "pd.DataFrame", prefix: str, w, mu, sd, d: int) -> None:
     out[f"{prefix}_weight"] = w
     if d == 1:
         out[f"{prefix}_mean"] = mu[:, 0]
@@ -63,7 +64,7 @@ def _add(out: pd.DataFrame, prefix: str, w, mu, sd, d: int) -> None:
         out[f"{prefix}_sd_{j + 1}"] = sd[:, j]
 
 
-def mixture_from_table(rows: pd.DataFrame, covariance: str = "full") -> Mixture:
+def mixture_from_table(rows: "pd.DataFrame", covariance: str = "full") -> Mixture:
     """Rebuild the mixture from the rows of :func:`component_table` (in row order)."""
     if "mean" in rows.columns:
         return Mixture.univariate(rows["weight"].to_numpy(), rows["mean"].to_numpy(),
