@@ -73,103 +73,11 @@ def fit_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
     return fig
 
 
-def rmse_figure(recovery, title: str = ""):
-    """RMSE against n on log-log axes, one panel per parameter, with a 1/√n guide."""
-    params = list(dict.fromkeys(recovery["parameter"]))
-    fig, axes = _grid(len(params))
-    for ax, p in zip(axes, params):
-        d = recovery[recovery["parameter"] == p].sort_values("n")
-        ax.loglog(d["n"], d["rmse"], "o-", label="RMSE")
-        n0, r0 = d["n"].iloc[0], d["rmse"].iloc[0]
-        ax.loglog(d["n"], r0 * np.sqrt(n0 / d["n"]), "k:", label="∝ 1/√n")
-        ax.set_title(p, fontsize=9)
-        ax.set_xlabel("n")
-    axes[0].legend(fontsize=7)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def spread_figure(aligned, title: str = ""):
-    """Box plots of the estimates at each n, with the true value marked."""
-    params = list(dict.fromkeys(aligned["label"]))
-    fig, axes = _grid(len(params))
-    for ax, p in zip(axes, params):
-        d = aligned[aligned["label"] == p]
-        ns = sorted(d["n"].unique())
-        ax.boxplot([d.loc[d["n"] == n, "estimate"].to_numpy() for n in ns],
-                   tick_labels=[str(n) for n in ns], showfliers=True, flierprops={"ms": 2})
-        ax.axhline(d["truth"].iloc[0], color="C3", lw=1.2, label="truth")
-        ax.set_title(p, fontsize=9)
-        ax.set_xlabel("n")
-        ax.tick_params(axis="x", labelsize=7)
-    axes[0].legend(fontsize=7)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def traces_figure(traces, title: str = ""):
-    """Log-likelihood against iteration for every restart of one replicate."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    best = traces["loglik"].max()
-    for r, d in traces.groupby("restart"):
-        ax.plot(d["iteration"], d["loglik"], lw=1, label=f"restart {r}")
-    span = best - traces["loglik"].min()
-    ax.set_ylim(best - min(span, max(50.0, 1e-3 * abs(best))) * 1.05, best + 0.02 * max(span, 1))
-    ax.set_xlabel("iteration (EM step or SQUAREM cycle)")
-    ax.set_ylabel("log-likelihood")
-    ax.set_title(title, fontsize=10)
-    if traces["restart"].nunique() <= 12:
-        ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    return fig
-
-
-def _measure(perf, measure):
-    return perf[perf["measure"] == measure]
-
-
-def rmse_crlb_figure(performance, title: str = ""):
-    """RMSE·√n against n with ±2 MCSE bars, and the Cramér–Rao SD·√n line."""
-    rm = _measure(performance, "rmse")
-    cr = _measure(performance, "crlb_sd")
-    params = list(dict.fromkeys(rm["parameter"]))
-    fig, axes = _grid(len(params))
-    for ax, p in zip(axes, params):
-        d = rm[rm["parameter"] == p].sort_values("n")
-        s = np.sqrt(d["n"])
-        ax.errorbar(d["n"], d["estimate"] * s, yerr=2 * d["mcse"] * s, fmt="o-", capsize=2,
-                    label="RMSE·√n ± 2 MCSE")
-        c = cr[cr["parameter"] == p].sort_values("n")
-        if len(c):
-            ax.plot(c["n"], c["estimate"] * np.sqrt(c["n"]), "k--", label="CRLB SD·√n")
-        ax.set_xscale("log")
-        ax.set_title(p, fontsize=9)
-        ax.set_xlabel("n")
-    axes[0].legend(fontsize=7)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def coverage_figure(performance, level: float = 0.95, title: str = ""):
-    """Wald-interval coverage against n, with the nominal level, the band of
-    ±2 MCSE around it for the number of replicates, and ±2 MCSE bars."""
-    cv = _measure(performance, "coverage")
-    params = list(dict.fromkeys(cv["parameter"]))
+def _panels(params, draw, title: str):
+    """One panel per parameter: draw(ax, p) fills it; a shared legend and title."""
     fig, axes = _grid(max(len(params), 1))
     for ax, p in zip(axes, params):
-        d = cv[cv["parameter"] == p].sort_values("n")
-        band = 2 * np.sqrt(level * (1 - level) / d["n_sim"].clip(lower=1))
-        ax.fill_between(d["n"], level - band, level + band, color="0.85",
-                        label="nominal ± 2 MCSE")
-        ax.axhline(level, color="k", lw=1)
-        ax.errorbar(d["n"], d["estimate"], yerr=2 * d["mcse"], fmt="o-", capsize=2,
-                    label="coverage ± 2 MCSE")
-        ax.set_xscale("log")
-        ax.set_ylim(max(0.0, min(0.5, d["estimate"].min() - 0.05)), 1.0)
+        draw(ax, p)
         ax.set_title(p, fontsize=9)
         ax.set_xlabel("n")
     if params:
@@ -179,57 +87,144 @@ def coverage_figure(performance, level: float = 0.95, title: str = ""):
     return fig
 
 
-def failures_figure(convergence, title: str = ""):
-    """Share of fits that did not converge, were degenerate, or had no SEs, against n."""
+def _single(draw, title: str, xlabel: str, ylabel: str, legend: bool = True):
+    """One axes: draw(ax) fills it; labels, legend and title."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    c = convergence.sort_values("n")
-    for col, label in (("n_nonconverged", "not converged"), ("n_degenerate", "degenerate"),
-                       ("n_se_failed", "SE failed"), ("n_missed_oracle", "missed oracle maximum")):
-        if col in c:
-            ax.plot(c["n"], c[col] / c["n_fits"], "o-", label=label)
-    ax.set_xscale("log")
-    ax.set_ylim(-0.02, max(0.1, float((c.filter(like="n_").drop(columns=["n_fits"])
-                                       .div(c["n_fits"], axis=0)).max().max()) * 1.1))
-    ax.set_xlabel("n")
-    ax.set_ylabel("share of fits")
-    ax.legend(fontsize=8)
+    draw(ax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _measure(perf, measure):
+    return perf[perf["measure"] == measure]
+
+
+def rmse_figure(recovery, title: str = ""):
+    """RMSE against n on log-log axes, one panel per parameter, with a 1/√n guide."""
+
+    def draw(ax, p):
+        d = recovery[recovery["parameter"] == p].sort_values("n")
+        ax.loglog(d["n"], d["rmse"], "o-", label="RMSE")
+        n0, r0 = d["n"].iloc[0], d["rmse"].iloc[0]
+        ax.loglog(d["n"], r0 * np.sqrt(n0 / d["n"]), "k:", label="∝ 1/√n")
+
+    return _panels(list(dict.fromkeys(recovery["parameter"])), draw, title)
+
+
+def spread_figure(aligned, title: str = ""):
+    """Box plots of the estimates at each n, with the true value marked."""
+
+    def draw(ax, p):
+        d = aligned[aligned["label"] == p]
+        ns = sorted(d["n"].unique())
+        ax.boxplot([d.loc[d["n"] == n, "estimate"].to_numpy() for n in ns],
+                   tick_labels=[str(n) for n in ns], showfliers=True, flierprops={"ms": 2})
+        ax.axhline(d["truth"].iloc[0], color="C3", lw=1.2, label="truth")
+        ax.tick_params(axis="x", labelsize=7)
+
+    return _panels(list(dict.fromkeys(aligned["label"])), draw, title)
+
+
+def traces_figure(traces, title: str = ""):
+    """Log-likelihood against iteration for every restart of one replicate."""
+
+    def draw(ax):
+        best = traces["loglik"].max()
+        for r, d in traces.groupby("restart"):
+            ax.plot(d["iteration"], d["loglik"], lw=1, label=f"restart {r}")
+        span = best - traces["loglik"].min()
+        ax.set_ylim(best - min(span, max(50.0, 1e-3 * abs(best))) * 1.05,
+                    best + 0.02 * max(span, 1))
+
+    return _single(draw, title, "iteration (EM step or SQUAREM cycle)", "log-likelihood",
+                   legend=traces["restart"].nunique() <= 12)
+
+
+def rmse_crlb_figure(performance, title: str = ""):
+    """RMSE·√n against n with ±2 MCSE bars, and the Cramér–Rao SD·√n line."""
+    rm = _measure(performance, "rmse")
+    cr = _measure(performance, "crlb_sd")
+
+    def draw(ax, p):
+        d = rm[rm["parameter"] == p].sort_values("n")
+        s = np.sqrt(d["n"])
+        ax.errorbar(d["n"], d["estimate"] * s, yerr=2 * d["mcse"] * s, fmt="o-", capsize=2,
+                    label="RMSE·√n ± 2 MCSE")
+        c = cr[cr["parameter"] == p].sort_values("n")
+        if len(c):
+            ax.plot(c["n"], c["estimate"] * np.sqrt(c["n"]), "k--", label="CRLB SD·√n")
+        ax.set_xscale("log")
+
+    return _panels(list(dict.fromkeys(rm["parameter"])), draw, title)
+
+
+def coverage_figure(performance, level: float = 0.95, title: str = ""):
+    """Wald-interval coverage against n, with the nominal level, the band of
+    ±2 MCSE around it for the number of replicates, and ±2 MCSE bars."""
+    cv = _measure(performance, "coverage")
+
+    def draw(ax, p):
+        d = cv[cv["parameter"] == p].sort_values("n")
+        band = 2 * np.sqrt(level * (1 - level) / d["n_sim"].clip(lower=1))
+        ax.fill_between(d["n"], level - band, level + band, color="0.85",
+                        label="nominal ± 2 MCSE")
+        ax.axhline(level, color="k", lw=1)
+        ax.errorbar(d["n"], d["estimate"], yerr=2 * d["mcse"], fmt="o-", capsize=2,
+                    label="coverage ± 2 MCSE")
+        ax.set_xscale("log")
+        ax.set_ylim(max(0.0, min(0.5, d["estimate"].min() - 0.05)), 1.0)
+
+    return _panels(list(dict.fromkeys(cv["parameter"])), draw, title)
+
+
+def failures_figure(convergence, title: str = ""):
+    """Share of fits that did not converge, were degenerate, or had no SEs, against n."""
+    c = convergence.sort_values("n")
+    kinds = [(col, label) for col, label in (
+        ("n_nonconverged", "not converged"), ("n_degenerate", "degenerate"),
+        ("n_se_failed", "SE failed"), ("n_missed_oracle", "missed oracle maximum")) if col in c]
+
+    def draw(ax):
+        top = 0.1
+        for col, label in kinds:
+            share = c[col] / c["n_fits"]
+            ax.plot(c["n"], share, "o-", label=label)
+            top = max(top, 1.1 * float(share.max()))
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, top)
+
+    return _single(draw, title, "n", "share of fits")
 
 
 def model_choice_figure(model_choice, title: str = ""):
     """How often BIC and AIC choose the true K, against n, with ±2 MCSE bars."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    true = model_choice[model_choice["is_true_k"]]
-    for crit, d in true.groupby("criterion"):
-        d = d.sort_values("n")
-        ax.errorbar(d["n"], d["share"], yerr=2 * d["mcse"], fmt="o-", capsize=2,
-                    label=crit.upper())
-    ax.set_xscale("log")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("n")
-    ax.set_ylabel("share choosing the true K")
-    ax.legend()
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+
+    def draw(ax):
+        true = model_choice[model_choice["is_true_k"]]
+        for crit, d in true.groupby("criterion"):
+            d = d.sort_values("n")
+            ax.errorbar(d["n"], d["share"], yerr=2 * d["mcse"], fmt="o-", capsize=2,
+                        label=crit.upper())
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, 1.02)
+
+    return _single(draw, title, "n", "share choosing the true K")
 
 
 def bic_figure(table, title: str = ""):
     """BIC and AIC against K, the chosen K marked."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    ax.plot(table["k"], table["bic"], "o-", label="BIC")
-    ax.plot(table["k"], table["aic"], "s--", label="AIC")
-    best = table.loc[table["bic"].idxmin()]
-    ax.plot([best["k"]], [best["bic"]], "r*", ms=14, label=f"chosen K = {int(best['k'])}")
-    ax.set_xlabel("K (components)")
-    ax.set_ylabel("criterion (smaller is better)")
-    ax.set_xticks(table["k"])
-    ax.legend()
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+
+    def draw(ax):
+        ax.plot(table["k"], table["bic"], "o-", label="BIC")
+        ax.plot(table["k"], table["aic"], "s--", label="AIC")
+        best = table.loc[table["bic"].idxmin()]
+        ax.plot([best["k"]], [best["bic"]], "r*", ms=14, label=f"chosen K = {int(best['k'])}")
+        ax.set_xticks(table["k"])
+
+    return _single(draw, title, "K (components)", "criterion (smaller is better)")
