@@ -7,7 +7,8 @@ import pytest
 from gmmem import (Mixture, align_components, confidence_intervals, cramer_rao,
                    fisher_information, fit, mcse_coverage, observed_information, performance,
                    sort_permutation, standard_errors)
-from gmmem.study import FIT_DEFAULTS, evaluate_fits, fit_replicate, seed_for
+from gmmem.recovery import evaluate_fits, fit_replicate
+from gmmem.study import FIT_DEFAULTS, seed_for
 
 
 # --- performance measures -------------------------------------------------
@@ -181,3 +182,21 @@ def test_well_separated_study_is_unbiased_covers_and_reaches_the_crlb():
     assert np.all(np.abs(bias["estimate"]) < 3 * bias["mcse"]), bias
     assert np.all(np.abs(cov["estimate"] - 0.95) < 3 * cov["mcse"]), cov
     assert np.all(np.abs(emp["estimate"] / crlb["estimate"] - 1) < 0.15), emp["estimate"] / crlb["estimate"]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m, x: cramer_rao(m, 0), "n must be a positive integer, got 0"),
+    (lambda m, x: m.sample(0, np.random.default_rng(0)), "n must be a positive integer, got 0"),
+    (lambda m, x: standard_errors(m, x, method="sandwich"), "method must be one of"),
+    (lambda m, x: standard_errors(m, np.zeros((5, 2))), "x has d = 2 columns but the mixture has d = 1"),
+    (lambda m, x: align_components(Mixture.univariate([1.0], [0], [1]), m),
+     "estimate has K = 1 components but truth has K = 2"),
+    (lambda m, x: fisher_information(Mixture([0.5, 0.5], [[0, 0], [1, 1]],
+                                             [np.eye(2), np.eye(2)], "tied")),
+     "does not cover tied covariances with d > 1"),
+])
+def test_bad_arguments_raise_naming_them(call, message):
+    m = Mixture.univariate([0.5, 0.5], [0, 3], [1, 1])
+    x, _ = m.sample(50, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=message):
+        call(m, x)

@@ -3,7 +3,8 @@
 import pandas as pd
 
 from _workflow import logged, save_csv
-from gmmem.study import evaluate_fits, mixture_from_spec
+from gmmem.recovery import evaluate_fits
+from gmmem.study import mixture_from_spec
 
 with logged(snakemake) as log:
     p = snakemake.params

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from _workflow import logged, save_csv
-from gmmem.study import fit_replicate, mixture_from_spec, seed_for
+from gmmem.recovery import fit_replicate
+from gmmem.study import mixture_from_spec, seed_for
 
 with logged(snakemake) as log:
     p = snakemake.params

@@ -1,5 +1,7 @@
 """Rule fit_dataset: fit the user's own columns, with SEs, assignments and the figure."""
 
+import numpy as np
+
 from _workflow import logged, save_csv, save_figure
 from gmmem import plotting
 from gmmem.analysis import analyse
@@ -16,8 +18,8 @@ with logged(snakemake) as log:
     result = analyse(data.x, p.candidates, start=start, level=p.level,
                      seed=seed_for(p.seed, p.name, "dataset", 0, 0), **p.fit)
     save_csv(result.estimates, snakemake.output.fit)
-    kept = [i for i in range(len(data.x) + len(data.dropped_rows)) if i not in set(data.dropped_rows)]
-    save_csv(result.assignments(data.x, kept), snakemake.output.assignments)
+    rows = np.delete(np.arange(len(data.x) + len(data.dropped_rows)), list(data.dropped_rows))
+    save_csv(result.assignments(data.x, rows), snakemake.output.assignments)
     res = result.result
     title = (f"{p.name}: K = {res.mixture.n_components}, log-likelihood {res.loglik:.2f}"
              + ("" if res.converged else " (NOT converged)"))

@@ -14,7 +14,7 @@ from .mixture import COVARIANCE_TYPES, Mixture
 
 # Restarts within this relative distance of the best log-likelihood count as
 # having reached it; distinct local maxima differ by far more.
-_SAME_MAXIMUM = 1e-7
+SAME_MAXIMUM = 1e-7
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,7 +193,7 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
         raise FloatingPointError("every EM start produced a non-finite log-likelihood")
     best = int(np.argmax(np.where(pool, lls, -np.inf)))
     run = runs[best]
-    n_best = int(np.sum(pool & (lls >= lls[best] - _SAME_MAXIMUM * (1 + abs(lls[best])))))
+    n_best = int(np.sum(pool & (lls >= lls[best] - SAME_MAXIMUM * (1 + abs(lls[best])))))
     return FitResult(
         mixture=scaler.to_mixture(run.params, covariance).sorted(),
         loglik=float(lls[best]), n_iter=run.n_iter, converged=run.converged,

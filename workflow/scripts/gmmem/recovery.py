@@ -1,0 +1,219 @@
+"""One recovery study's computations: fit a replicate as the study does, align
+the fits with the truth, and summarise them (Morris, White & Crowther 2019).
+
+Pure: takes and returns arrays and DataFrames; the workflow's scripts do the I/O.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .fit import SAME_MAXIMUM, fit
+from .fit import select_k as select_k_fits
+from .inference import confidence_intervals, standard_errors
+from .mixture import Mixture
+from .tables import component_table
+
+
+def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *,
+                  level: float = 0.95, oracle: Mixture | None = None,
+                  select_k: tuple[int, ...] = (), select_seed=None):
+    """Fit one data set as a study does, returning (rows, restart traces).
+
+    rows: one row per component (canonical order) with estimates, SEs and
+    interval bounds, then the fit's log-likelihood, EM-map evaluations,
+    convergence and degeneracy flags, starts reaching the best maximum, SE
+    failure flag; with ``oracle``, the log-likelihood from the true start
+    and whether the random starts missed it; with ``select_k``, the BIC
+    and AIC of each candidate K and the K each criterion chooses.
+    traces: one row per (restart, iteration) of the log-likelihood.
+    """
+    import pandas as pd
+
+    K = settings["n_components"]
+    kwargs = {k: v for k, v in settings.items() if k != "n_components"}
+    res = fit(x, K, seed=seed, **kwargs)
+    se = standard_errors(res.mixture, x)
+    ci = confidence_intervals(res.mixture, se, level)
+    rows = component_table(res.mixture, se, ci)
+    rows["loglik"] = res.loglik
+    rows["n_iter"] = res.n_iter
+    rows["converged"] = res.converged
+    rows["degenerate"] = res.degenerate
+    rows["n_best"] = res.n_best
+    rows["se_failed"] = not se.ok
+    if oracle is not None:
+        kw = {k: v for k, v in kwargs.items() if k not in ("n_restarts", "init")}
+        ores = fit(x, K, start=oracle, **kw)
+        rows["oracle_loglik"] = ores.loglik
+        rows["missed_oracle"] = bool(
+            res.loglik < ores.loglik - SAME_MAXIMUM * (1 + abs(ores.loglik)))
+    if select_k:
+        sel = select_k_fits(x, select_k, seed=select_seed if select_seed is not None else seed,
+                            fitted={K: res}, **kwargs)
+        for k, b, a in sel.table[["k", "bic", "aic"]].itertuples(index=False):
+            rows[f"bic_k{k}"] = b
+            rows[f"aic_k{k}"] = a
+        rows["k_bic"] = sel.k
+        rows["k_aic"] = int(sel.table.loc[sel.table["aic"].idxmin(), "k"])
+    traces = pd.DataFrame(
+        [(i + 1, j + 1, ll) for i, r in enumerate(res.restarts) for j, ll in enumerate(r.trace)],
+        columns=["restart", "iteration", "loglik"])
+    return rows, traces
+
+
+def _param_label(column: str, component: int) -> str:
+    return f"{column}[{component}]"
+
+
+def align_fits(fits, truth: Mixture):
+    """Relabel every replicate's components to match the truth.
+
+    fits: the rows of :func:`fit_replicate` with ``n`` and ``replicate``
+    columns, K_true rows per replicate. Returns (aligned, disagreements):
+    aligned has one row per (n, replicate, true component, parameter) with
+    estimate, se, lo, hi and truth; disagreements counts, per n, the
+    replicates whose optimal-assignment labels differ from sorting by mean.
+    """
+    import pandas as pd
+
+    from .evaluation import assignment, batch_alignment_cost
+    from .tables import component_table, parameter_columns
+
+    K, d = truth.n_components, truth.dim
+    fits = fits.sort_values(["n", "replicate", "component"], kind="stable")
+    sizes = fits.groupby(["n", "replicate"], sort=True).size()
+    if np.any(sizes != K):
+        (n, rep), k = next((key, v) for key, v in sizes.items() if v != K)
+        raise ValueError(f"n = {n}, replicate {rep}: {k} components fitted but the truth has "
+                         f"K = {K}; alignment needs the same K")
+    R = len(sizes)
+    cols = [c for c in parameter_columns(d) if c in fits.columns]
+    table = lambda c: fits[c].to_numpy(dtype=float).reshape(R, K)
+    mean_cols = ["mean"] if d == 1 else [f"mean_{j + 1}" for j in range(d)]
+    sd_cols = ["sd"] if d == 1 else [f"sd_{j + 1}" for j in range(d)]
+    means = np.stack([table(c) for c in mean_cols], axis=-1)
+    log_vars = 2.0 * np.log(np.stack([table(c) for c in sd_cols], axis=-1))
+    cost = batch_alignment_cost(means, log_vars, truth)
+    perms = np.array([assignment(c) for c in cost])  # (R, K)
+    # The sensitivity check: match by rank of the first mean coordinate.
+    rank_match = np.argsort(means[:, :, 0], axis=1, kind="stable")[
+        :, np.argsort(np.argsort(truth.means[:, 0], kind="stable"), kind="stable")]
+    keys = sizes.index.to_frame(index=False)
+    differs = np.any(perms != rank_match, axis=1)
+    disagree = pd.Series(differs).groupby(keys["n"].to_numpy()).sum().astype(int).to_dict()
+    true_rows = component_table(truth)
+    parts = []
+    for c in cols:
+        pick = lambda name: (np.take_along_axis(table(name), perms, axis=1)
+                             if name in fits.columns else np.full((R, K), np.nan))
+        parts.append(pd.DataFrame({
+            "n": np.repeat(keys["n"].to_numpy(), K),
+            "replicate": np.repeat(keys["replicate"].to_numpy(), K),
+            "component": np.tile(np.arange(1, K + 1), R),
+            "parameter": c,
+            "estimate": pick(c).ravel(), "se": pick(f"se_{c}").ravel(),
+            "lo": pick(f"lo_{c}").ravel(), "hi": pick(f"hi_{c}").ravel(),
+            "truth": np.tile(true_rows[c].to_numpy(), R)}))
+    aligned = pd.concat(parts, ignore_index=True).sort_values(
+        ["n", "replicate", "component"], kind="stable", ignore_index=True)
+    aligned["label"] = [_param_label(c, k) for c, k in zip(aligned["parameter"], aligned["component"])]
+    return aligned, disagree
+
+
+def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
+    """Cramér–Rao SDs per (n, label); empty for structures without an information."""
+    import pandas as pd
+
+    from .inference import cramer_rao
+
+    out = []
+    for n in sample_sizes:
+        try:
+            cr = cramer_rao(truth, int(n))
+        except ValueError:
+            continue
+        for k in range(truth.n_components):
+            out.append((n, _param_label("weight", k + 1), cr.weights[k]))
+            for j in range(truth.dim):
+                sfx = "" if truth.dim == 1 else f"_{j + 1}"
+                out.append((n, _param_label("mean" + sfx, k + 1), cr.means[k, j]))
+                out.append((n, _param_label("sd" + sfx, k + 1), cr.sds[k, j]))
+    return pd.DataFrame(out, columns=["n", "label", "crlb_sd"])
+
+
+def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
+                  covariance: str = "full") -> dict:
+    """Every summary table of one scenario from its fit rows.
+
+    Returns a dict of DataFrames: ``aligned`` (per replicate), ``recovery``
+    (per n × parameter: truth, mean estimate, bias, empirical SE, RMSE and
+    the failure counts), ``performance`` (tidy: every measure with its MCSE,
+    and the CRLB SD), ``convergence`` (per n: fits, non-converged,
+    degenerate, SE failures, label disagreements, oracle misses) and
+    ``model_choice`` (per n, criterion and candidate K: share chosen, MCSE).
+    The CRLB is that of the fitted ``covariance`` structure when the truth
+    has it (else of the unrestricted model).
+    """
+    import pandas as pd
+
+    from .evaluation import mcse_coverage, performance
+
+    aligned, disagree = align_fits(fits, truth)
+    per_rep = fits.groupby(["n", "replicate"]).first().reset_index()
+    conv = per_rep.groupby("n").agg(
+        n_fits=("replicate", "size"),
+        n_nonconverged=("converged", lambda s: int((~s.astype(bool)).sum())),
+        n_degenerate=("degenerate", lambda s: int(s.astype(bool).sum())),
+        n_se_failed=("se_failed", lambda s: int(s.astype(bool).sum())),
+        mean_n_iter=("n_iter", "mean"),
+        mean_n_best=("n_best", "mean")).reset_index()
+    conv["n_label_disagreements"] = conv["n"].map(disagree).fillna(0).astype(int)
+    if "missed_oracle" in per_rep:
+        conv["n_missed_oracle"] = per_rep.groupby("n")["missed_oracle"].apply(
+            lambda s: int(s.astype(bool).sum())).to_numpy()
+    try:
+        model = Mixture(truth.weights, truth.means, truth.covariances, covariance)
+    except ValueError:
+        model = truth
+    crlb = crlb_table(model, sorted(fits["n"].unique()))
+
+    perf_parts, rec_parts = [], []
+    for n, cell in aligned.groupby("n", sort=True):
+        labels = list(dict.fromkeys(cell["label"]))
+        wide = lambda col: cell.pivot(index="replicate", columns="label", values=col)[labels]
+        est = wide("estimate")
+        theta = cell.groupby("label")["truth"].first()[labels].to_numpy()
+        cis = np.stack([wide("lo").to_numpy(), wide("hi").to_numpy()], axis=-1)
+        perf = performance(est, theta, wide("se").to_numpy(), cis)
+        perf.insert(0, "n", n)
+        perf_parts.append(perf)
+        rec = pd.DataFrame({"n": n, "parameter": labels, "truth": theta,
+                            "mean_estimate": est.mean().to_numpy()})
+        for m in ("bias", "empse", "rmse"):
+            rec[m] = perf.loc[perf["measure"] == m].set_index("parameter")["estimate"][labels].to_numpy()
+        rec_parts.append(rec)
+    performance_t = pd.concat(perf_parts, ignore_index=True)
+    if len(crlb):
+        cr = crlb.rename(columns={"label": "parameter", "crlb_sd": "estimate"})
+        cr = cr.assign(measure="crlb_sd", mcse=np.nan, n_sim=np.nan)[performance_t.columns]
+        performance_t = pd.concat([performance_t, cr], ignore_index=True)
+    recovery = pd.concat(rec_parts, ignore_index=True).merge(
+        conv[["n", "n_fits", "n_nonconverged", "n_degenerate"]], on="n")
+    performance_t = performance_t.merge(conv[["n", "n_nonconverged", "n_degenerate"]], on="n")
+    performance_t = performance_t.sort_values(["n", "parameter", "measure"], kind="stable",
+                                              ignore_index=True)
+
+    choice = []
+    if select_k and "k_bic" in per_rep:
+        for n, cell in per_rep.groupby("n", sort=True):
+            S = len(cell)
+            for crit in ("bic", "aic"):
+                for k in select_k:
+                    share = float((cell[f"k_{crit}"] == k).mean())
+                    choice.append((n, crit, k, share, mcse_coverage(share, S),
+                                   k == truth.n_components, S))
+    model_choice = pd.DataFrame(choice, columns=["n", "criterion", "k", "share", "mcse",
+                                                 "is_true_k", "n_fits"])
+    return {"aligned": aligned, "recovery": recovery, "performance": performance_t,
+            "convergence": conv, "model_choice": model_choice}
