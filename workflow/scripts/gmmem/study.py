@@ -115,9 +115,10 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
         if small:
             raise ValueError(f"{where}: sample_sizes {small} are too small to fit K = {largest_k} "
                              f"components (need n > K)")
-        if spec.get("oracle_start") and K != truth.n_components:
-            raise ValueError(f"{where}: oracle_start needs fit.n_components = {truth.n_components} "
-                             f"(the truth's K), got {K}")
+        if K != truth.n_components:
+            raise ValueError(f"{where}: fit.n_components = {K} but the truth has K = "
+                             f"{truth.n_components}; recovery compares like with like (use "
+                             "select_k to study other K)")
         out[name] = Scenario(name, truth, sizes, int(spec.get("replicates", config["replicates"])),
                              settings, bool(spec.get("oracle_start", False)), select)
     return out
