@@ -63,6 +63,12 @@ def fit_files(kind):
     return files
 
 
+def simulate_mem_mb(wildcards):
+    """Memory of a simulate job: every replicate's draws (and labels) at once, with headroom."""
+    sc = scenario_of(wildcards)
+    return 300 + 24 * sc.replicates * int(wildcards.n) * sc.truth.dim // 2**20
+
+
 def fit_mem_mb(wildcards, attempt):
     """Memory of a fit job: the data, features and (K, n) work arrays, with headroom."""
     sc = scenario_of(wildcards)

@@ -12,7 +12,7 @@ rule simulate:
         seed=SEED,
     threads: 1
     resources:
-        mem_mb=lambda w: 300 + 24 * scenario_of(w).replicates * int(w.n) * scenario_of(w).truth.dim // 2**20,
+        mem_mb=simulate_mem_mb,
         runtime=5,
     localrule: True
     conda:
