@@ -1,6 +1,9 @@
 """gmmem: Gaussian mixtures fitted by EM, for parameter-recovery studies.
 
-Pure numpy functions and small frozen dataclasses; no I/O, no global state.
+The mathematics (mixture, gaussian, em, init, fit, inference, evaluation,
+recovery, study, analysis, tables) is pure functions and small frozen
+dataclasses: no I/O, no global state. The edges that touch files or screens
+are apart: datasets (reading CSV/TSV), plotting (matplotlib) and cli.
 """
 
 from .em import has_converged, squarem_step
@@ -12,10 +15,10 @@ from .inference import (ConfidenceIntervals, CramerRao, StandardErrors, confiden
 from .mixture import Mixture
 
 __all__ = [
-    "ConfidenceIntervals", "CramerRao", "FitResult", "Mixture", "RestartRecord",
+    "ConfidenceIntervals", "CramerRao", "FitResult", "Mixture", "RestartRecord", "Selection",
     "StandardErrors", "aic", "align_components", "bic", "confidence_intervals", "cramer_rao",
     "e_step", "fisher_information", "fit", "has_converged", "log_likelihood", "m_step",
-    "Selection", "select_k", "mcse_coverage", "observed_information", "performance", "responsibilities",
+    "mcse_coverage", "observed_information", "performance", "responsibilities", "select_k",
     "sort_permutation", "squarem_step", "standard_errors",
 ]
 __version__ = "0.1.0"
