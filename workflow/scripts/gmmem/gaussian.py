@@ -98,13 +98,6 @@ def sum_log(v: np.ndarray) -> float:
     return float(np.log(np.multiply.reduceat(v, np.arange(0, v.size, block))).sum())
 
 
-def log_responsibilities(T: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """log τ (K, n) for the parameters θ."""
-    logp = theta @ T
-    top = logp.max(axis=0)
-    return logp - (top + np.log(np.exp(logp - top).sum(axis=0)))
-
-
 def log_likelihood(T: np.ndarray, theta: np.ndarray) -> float:
     """Σ_i log Σ_k exp(θ_k · T(z_i))."""
     logp = theta @ T

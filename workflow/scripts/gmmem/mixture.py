@@ -152,15 +152,6 @@ class Mixture:
         return Mixture(self.weights[order], self.means[order], self.covariances[order],
                        self.covariance)
 
-    def to_dict(self) -> dict:
-        """Plain lists, for YAML/JSON."""
-        out = {"weights": self.weights.tolist(), "means": self.means.tolist(),
-               "covariances": self.covariances.tolist(), "covariance": self.covariance}
-        if self.dim == 1:
-            out = {"weights": self.weights.tolist(), "means": self.means[:, 0].tolist(),
-                   "sds": self.sds.tolist(), "covariance": self.covariance}
-        return out
-
     def __repr__(self) -> str:
         if self.dim == 1:
             return (f"Mixture.univariate(weights={np.round(self.weights, 6).tolist()}, "
