@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+# Cell texts (after stripping, any case) that mean "no value".
+_MISSING = ["", "na", "nan", "null", "none"]
 
 @dataclass(frozen=True)
 class LoadedData:
@@ -64,9 +66,10 @@ def load_columns(path, columns, *, name: str = "data", drop_missing: bool = Fals
                          f"{list(table.columns)}")
     values = np.empty((len(table), len(columns)))
     blank = np.zeros(len(table), dtype=bool)
+    first_blank_col = None
     for j, col in enumerate(columns):
         raw = table[col].str.strip()
-        is_blank = raw.str.lower().isin(["", "na", "nan", "null", "none"])
+        is_blank = raw.str.lower().isin(_MISSING)
         num = np.full(len(raw), np.nan)
         ok = ~is_blank.to_numpy()
         try:
@@ -80,12 +83,12 @@ def load_columns(path, columns, *, name: str = "data", drop_missing: bool = Fals
             bad = np.flatnonzero(np.isinf(num))
             raise ValueError(f"{where}: column {col!r} has infinite values at line(s) {_rows(bad)}")
         values[:, j] = num
+        if first_blank_col is None and not ok.all():
+            first_blank_col = col
         blank |= ~ok
     dropped = tuple(int(i) for i in np.flatnonzero(blank))
     if dropped:
-        cols = [c for c in columns if table[c].str.strip().str.lower()
-                .isin(["", "na", "nan", "null", "none"]).any()]
-        msg = (f"{where}: column {cols[0]!r} has {len(dropped)} empty or NaN cell(s) at line(s) "
+        msg = (f"{where}: column {first_blank_col!r} has {len(dropped)} empty or NaN cell(s) at line(s) "
                f"{_rows(dropped)}")
         if not drop_missing:
             raise ValueError(msg + "; set drop_missing: true to drop those rows")

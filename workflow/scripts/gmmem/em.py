@@ -55,9 +55,7 @@ def has_converged(trace: list[float], tol: float, rule: str, n: int) -> bool:
     budget = tol * n
     if rule == "absolute":
         return abs(step) < budget
-    # A step at the level of rounding noise in the sum carries no rate information.
-    noise = 64 * np.finfo(float).eps * (1.0 + abs(trace[-1]))
-    if abs(step) <= noise:
+    if _at_rounding_level(step, trace[-1]):
         return True
     if len(trace) < 3:
         return False
@@ -72,6 +70,11 @@ def has_converged(trace: list[float], tol: float, rule: str, n: int) -> bool:
     return step / (1.0 - rate) < budget
 
 
+def _at_rounding_level(step: float, loglik: float) -> bool:
+    """A change this small is rounding noise in the sum and carries no rate information."""
+    return abs(step) <= 64 * np.finfo(float).eps * (1.0 + abs(loglik))
+
+
 def squarem_step(theta0, theta1, theta2, step_max: float) -> tuple[np.ndarray, float]:
     """SQUAREM extrapolation (Varadhan & Roland 2008, scheme S3).
 
@@ -81,9 +84,8 @@ def squarem_step(theta0, theta1, theta2, step_max: float) -> tuple[np.ndarray, f
     """
     r = theta1 - theta0
     v = theta2 - theta1 - r
-    sv = np.sqrt(np.dot(v, v))
-    alpha = np.sqrt(np.dot(r, r)) / sv if sv > 0 else 1.0
-    alpha = float(min(max(alpha, 1.0), step_max))
+    alpha = squarem_rate(theta0, theta1, theta2)
+    alpha = float(min(max(alpha, 1.0), step_max)) if np.isfinite(alpha) else 1.0
     return theta0 + 2.0 * alpha * r + alpha * alpha * v, alpha
 
 
@@ -107,7 +109,7 @@ def squarem_gap(alpha_max: float, ll0: float, ll1: float) -> float:
     seen in the run. Returns +inf for a decrease, 0 for a step at rounding level.
     """
     step = ll1 - ll0
-    if abs(step) <= 64 * np.finfo(float).eps * (1.0 + abs(ll1)):
+    if _at_rounding_level(step, ll1):
         return 0.0
     if step < 0:
         return np.inf

@@ -114,7 +114,7 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
         small = [n for n in sizes if n < max(largest_k, 2) + 1]
         if small:
             raise ValueError(f"{where}: sample_sizes {small} are too small to fit K = {largest_k} "
-                             f"components (need n > K)")
+                             f"components (need n > {max(largest_k, 2)})")
         if K != truth.n_components:
             raise ValueError(f"{where}: fit.n_components = {K} but the truth has K = "
                              f"{truth.n_components}; recovery compares like with like (use "
