@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gmmem import (Mixture, align_components, confidence_intervals, cramer_rao,
                    fisher_information, fit, mcse_coverage, observed_information, performance,
@@ -135,7 +137,7 @@ def test_singular_information_gives_nan_and_a_flag():
 
 
 def test_intervals_are_built_on_transformed_scales():
-    m = Mixture.univariate([0.02, 0.98], [0.0, 5.0], [0.5, 1.0])
+    m = Mixture.univariate([0.1, 0.9], [0.0, 6.0], [0.5, 1.0])
     x, _ = m.sample(300, np.random.default_rng(1))
     res = fit(x, 2, seed=0)
     se = standard_errors(res.mixture, x)
@@ -200,3 +202,46 @@ def test_bad_arguments_raise_naming_them(call, message):
     x, _ = m.sample(50, np.random.default_rng(0))
     with pytest.raises(ValueError, match=message):
         call(m, x)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 5), st.sampled_from(["full", "diag", "tied"]),
+       st.sampled_from(["tiny_n", "collinear", "ties"]))
+def test_standard_errors_never_raise_on_degenerate_fits(seed, d, covariance, kind):
+    # One bad replicate must never stop a study: every degenerate or singular
+    # case comes back as ok=False with a reason, and NaN SEs.
+    rng = np.random.default_rng(seed)
+    K = int(rng.integers(2, 4))
+    n = int(rng.integers(K + 1, K * (d + 1) + 3))
+    x = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, d)
+    if kind == "collinear":
+        x[:, 1] = 2.0 * x[:, 0] + 1.0
+    elif kind == "ties":
+        x[: n // 2] = x[0]
+    try:
+        res = fit(x, K, n_restarts=2, seed=seed, covariance=covariance, max_iter=300)
+    except ValueError as e:  # only a constant column may be refused
+        assert "constant" in str(e)
+        return
+    se = standard_errors(res.mixture, x)
+    if se.ok:
+        assert np.all(np.isfinite(se.means)) and np.all(se.sds > 0) and se.reason == ""
+    else:
+        assert se.reason and np.all(np.isnan(se.means)) and np.all(np.isnan(se.weights))
+        ci = confidence_intervals(res.mixture, se)
+        assert np.all(np.isnan(ci.means))
+
+
+def test_degenerate_two_dimensional_replicates_keep_the_study_going():
+    # The README's three_2d truth at n = 12: fits of 3 full 2-D components on
+    # 12 points; every replicate yields a table row, with se_failed where needed.
+    truth = Mixture([0.3, 0.3, 0.4], [[0, 0], [3, 0], [0, 3]],
+                    [[[1, 0.3], [0.3, 1]], [[1, 0], [0, 1]], [[0.5, 0], [0, 2]]])
+    settings = dict(FIT_DEFAULTS, n_components=3, n_restarts=4)
+    failed = 0
+    for r in range(30):
+        x, _ = truth.sample(12, np.random.default_rng(r))
+        rows, _ = fit_replicate(x, settings, seed_for(1, "three_2d", "fit", 12, r))
+        assert len(rows) == 3
+        failed += bool(rows["se_failed"].iloc[0])
+    assert 0 < failed < 30

@@ -218,19 +218,54 @@ def _invert(info: np.ndarray) -> tuple[np.ndarray | None, str]:
     return np.linalg.inv(sym), ""
 
 
+def _degenerate_reason(m: Mixture, n: int) -> str:
+    """Why a fit has no information to invert ('' if none): a component with
+    fewer than d + 1 observations' worth of weight, or a covariance that is
+    singular to working precision."""
+    K, d = m.n_components, m.dim
+    size = n * m.weights
+    small = np.flatnonzero(size < d + 1)
+    if small.size:
+        k = int(small[0])
+        return (f"degenerate fit: component {k + 1} has n·π = {size[k]:.6g} < d + 1 = {d + 1} "
+                "observations' worth of weight")
+    eig = np.linalg.eigvalsh(m.covariances)
+    cond = eig.max(axis=1) / eig.min(axis=1)
+    bad = np.flatnonzero(~(cond < _MAX_CONDITION))
+    if bad.size:
+        k = int(bad[0])
+        return (f"degenerate fit: the covariance of component {k + 1} is singular to working "
+                f"precision (condition number {cond[k]:.3g})")
+    return ""
+
+
 def standard_errors(m: Mixture, x, method: str = "louis") -> StandardErrors:
     """SEs of the weights, means and SDs of a fitted mixture from its information.
 
-    Singular, ill-conditioned or unavailable information gives NaN SEs and
+    Never raises for a fitted mixture: a degenerate fit (a component with
+    fewer than d + 1 observations' worth of weight, or a singular
+    covariance), an information matrix that is singular, ill-conditioned or
+    cannot be computed, or a structure not covered gives NaN SEs and
     ``ok=False`` with the reason, so one bad replicate never stops a study.
     """
     check_choice("method", method, SE_METHODS)
+    z = as_data(x, dim=m.dim)
     K, d = m.n_components, m.dim
     P = n_free(m)
-    if m.covariance == "tied" and d > 1:
-        cov, reason = None, "SEs for tied covariances with d > 1 are not implemented"
+    reason = _degenerate_reason(m, z.shape[0])
+    cov = None
+    if reason:
+        pass
+    elif m.covariance == "tied" and d > 1:
+        reason = "SEs for tied covariances with d > 1 are not implemented"
     else:
-        cov, reason = _invert(observed_information(m, x, method))
+        try:
+            with np.errstate(all="ignore"):
+                cov, reason = _invert(observed_information(m, z, method))
+        except (ValueError, np.linalg.LinAlgError) as e:
+            # The finite-difference Jacobian (full covariances) perturbs the
+            # parameters; near a singular covariance that leaves the cone.
+            reason = f"information not computable near this fit ({e})"
     if cov is None:
         nan = np.full((K, d), np.nan)
         return StandardErrors(np.full(K, np.nan), nan, nan.copy(), np.full((P, P), np.nan),
