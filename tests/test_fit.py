@@ -275,3 +275,25 @@ def test_stopping_rule_is_not_fooled_by_strong_overlap():
         exhaust = fit(x, 2, start=res.mixture, accel="squarem", stopping="absolute",
                       tol=1e-300, max_iter=100_000)
         assert -rounding(res.loglik) <= exhaust.loglik - res.loglik < 3 * budget, accel
+
+
+@pytest.mark.parametrize("scale", [1e-130, 1e-40, 1e40, 1e140])
+def test_representable_data_are_fitted_at_any_scale(scale):
+    rng = np.random.default_rng(12)
+    x = np.concatenate([rng.normal(0, 1, 150), rng.normal(6, 1, 150)])
+    ref = fit(x, 2, seed=0)
+    res = fit(x * scale, 2, seed=0)
+    np.testing.assert_allclose(res.mixture.means[:, 0], ref.mixture.means[:, 0] * scale,
+                               rtol=1e-9)
+    np.testing.assert_allclose(res.mixture.sds, ref.mixture.sds * scale, rtol=1e-9)
+    assert res.loglik == pytest.approx(ref.loglik - len(x) * np.log(scale), rel=1e-9)
+
+
+@pytest.mark.parametrize("x, message", [
+    (np.r_[np.arange(20.0), 1e300], r"x has a value of magnitude >= 1e\+150 \(1e\+300\)"),
+    (np.arange(20.0) * 1e-300, r"x has SD .* below 1e-140: .* rescale"),
+    (np.column_stack([np.arange(20.0), np.full(20, 3.0)]), r"x column 1 is constant"),
+])
+def test_data_beyond_float64_range_are_refused_with_a_reason(x, message):
+    with pytest.raises(ValueError, match=message):
+        fit(x, 2)

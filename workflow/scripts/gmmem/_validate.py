@@ -28,6 +28,43 @@ def as_data(x, dim: int | None = None, name: str = "x") -> np.ndarray:
     return arr
 
 
+# Data must have variances representable in float64 (with room for the
+# variance floor and squares in the E-step): |x| < MAX_ABS, column SD > MIN_SD.
+MAX_ABS = 1e150
+MIN_SD = 1e-140
+
+
+def column_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and SD (ddof 0) of each column of a finite (n, d) array, computed on
+    the array divided by a power of two near its largest magnitude, so that
+    neither overflows nor underflows for any representable data and, for data
+    of ordinary scale, the result is bit-for-bit that of x.mean and x.std."""
+    _, exponent = np.frexp(np.abs(x).max(axis=0))
+    top = np.ldexp(1.0, exponent)
+    y = x / top
+    return y.mean(axis=0) * top, y.std(axis=0) * top
+
+
+def scale_problem(x: np.ndarray) -> tuple[int, int, str] | None:
+    """(column, row, message) for data gmmem cannot fit at float64 precision:
+    a constant column, values of magnitude >= MAX_ABS, or a spread below MIN_SD.
+    None if the data are fine."""
+    mean, sd = column_scale(x)
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        row = int(np.argmax(np.abs(col)))
+        if abs(col[row]) >= MAX_ABS:
+            return j, row, (f"has a value of magnitude >= {MAX_ABS:g} ({float(col[row])!r}); its variance "
+                            f"would overflow float64: rescale the column (e.g. divide it by "
+                            f"{MAX_ABS:g})")
+        if sd[j] <= 1e-12 * abs(mean[j]) or sd[j] == 0:
+            return j, 0, f"is constant (every value is {float(col[0])!r}); a mixture cannot be fitted to it"
+        if sd[j] < MIN_SD:
+            return j, 0, (f"has SD {sd[j]:.3g}, below {MIN_SD:g}: its variance would underflow "
+                          f"float64: rescale the column (e.g. multiply it by {1 / MIN_SD:g})")
+    return None
+
+
 def check_choice(name: str, value, choices) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")

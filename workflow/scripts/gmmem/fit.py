@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_data, check_choice, check_positive_float, check_positive_int
+from ._validate import (as_data, check_choice, check_positive_float, check_positive_int,
+                        column_scale, scale_problem)
 from .em import ACCELERATIONS, STOPPING_RULES, run_em
 from .gaussian import Params, features
 from .init import INIT_METHODS, initial_params
@@ -74,14 +75,13 @@ class Standardiser:
 
     @classmethod
     def of(cls, x: np.ndarray) -> "Standardiser":
-        centre = x.mean(axis=0)
-        scale = x.std(axis=0)
-        flat = np.flatnonzero(scale <= 1e-12 * np.maximum(np.abs(centre), 1e-300))
-        if flat.size:
-            j = int(flat[0])
+        """Centre and scale of x (n, d); refuses data whose scale float64 cannot fit."""
+        problem = scale_problem(x)
+        if problem is not None:
+            j, _, message = problem
             where = "" if x.shape[1] == 1 else f" column {j}"
-            raise ValueError(f"x{where} is constant (every value is {x[0, j]!r}); "
-                             "a mixture cannot be fitted to it")
+            raise ValueError(f"x{where} {message}")
+        centre, scale = column_scale(x)
         return cls(centre, scale)
 
     def data(self, x: np.ndarray) -> np.ndarray:
