@@ -1,12 +1,13 @@
 # gmm-recovery: parameter-recovery studies of Gaussian mixtures fitted by EM.
 #   simulate (scenario, n) -> fit (scenario, n, chunk) -> evaluate (scenario) -> plot
 #   fit_dataset (your own CSV column) with model choice by BIC
+#   config.yaml is read and checked by workflow/rules/config.smk before any job
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+include: "workflow/rules/config.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -18,6 +19,7 @@ include: "workflow/rules/fit.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/plot.smk"
 include: "workflow/rules/datasets.smk"
+include: "workflow/rules/versions.smk"
 
 
 rule all:

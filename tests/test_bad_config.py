@@ -1,6 +1,7 @@
 """Every rejection of a bad config or data file: one clear message, no job, nothing written."""
 
 import copy
+import re
 
 import pytest
 
@@ -52,13 +53,50 @@ CASES = {
                          "scenario 'a': sample_sizes [50] are too small to fit K = 60"),
     "fit_wrong_k": (_with(("scenarios", "a", "fit"), {"n_components": 3}),
                     "scenario 'a': fit.n_components = 3 but the truth has K = 2"),
-    "schema_replicates": (_with(("replicates",), 1), "1 is less than the minimum of 2"),
+    "schema_replicates": (_with(("replicates",), 1),
+                          "config.yaml: replicates: expected a value >= 2, got 1"),
     "schema_unknown_key": (_with(("scenarios", "a", "sd"), [1, 1]),
-                           "Additional properties are not allowed ('sd' was unexpected)"),
-    "schema_init": (_with(("fit",), {"init": "kmeans"}), "'kmeans' is not one of"),
-    "schema_tol": (_with(("fit",), {"tol": -1}), "-1 is less than or equal to the minimum of 0"),
-    "schema_name": ({**BASE, "scenarios": {"a b": BASE["scenarios"]["a"]}}, "'a b' does not match"),
-    "schema_missing": (_with(("sample_sizes",), _DELETE), "'sample_sizes' is a required property"),
+                           "config.yaml: scenarios.a.sd: unknown key 'sd'; did you mean 'sds'?"),
+    "typo_replicates": (_with(("replicate",), 20),
+                        "config.yaml: replicate: unknown key 'replicate'; did you mean "
+                        "'replicates'?"),
+    "typo_n_restarts": (_with(("fit",), {"n_restart": 2}),
+                        "config.yaml: fit.n_restart: unknown key 'n_restart'; did you mean "
+                        "'n_restarts'?"),
+    "schema_init": (_with(("fit",), {"init": "kmeans"}),
+                    "config.yaml: fit.init: expected one of 'kmeans++', 'random', got 'kmeans'"),
+    "schema_tol": (_with(("fit",), {"tol": -1}), "fit.tol: expected a value > 0, got -1"),
+    "schema_name": ({**BASE, "scenarios": {"a b": BASE["scenarios"]["a"]}},
+                    "scenarios: name 'a b' may hold only letters, digits"),
+    "schema_missing": (_with(("sample_sizes",), _DELETE),
+                       "config.yaml: sample_sizes: required but missing"),
+    "fractional_restarts": (_with(("fit",), {"n_restarts": 2.5}),
+                            "fit.n_restarts: expected an integer, got 2.5"),
+    "huge_max_iter": (_with(("fit",), {"max_iter": 1.0e9}),
+                      "fit.max_iter: expected a value <= 1000000, got 1000000000"),
+    "level_nan": (_with(("level",), float("nan")), "config.yaml: level: expected a finite number, "
+                                                   "got nan (NaN and infinities are never valid)"),
+    "tol_nan": (_with(("fit",), {"tol": float("nan")}), "fit.tol: expected a finite number"),
+    "tol_inf": (_with(("fit",), {"tol": float("inf")}), "fit.tol: expected a finite number, got inf"),
+    "var_floor_inf": (_with(("scenarios", "a", "fit"), {"var_floor": float("inf")}),
+                      "scenarios.a.fit.var_floor: expected a finite number, got inf"),
+    "var_floor_large": (_with(("fit",), {"var_floor": 2.0}),
+                        "fit.var_floor: expected a value <= 0.01, got 2.0"),
+    "huge_means": (_with(("scenarios", "a", "means"), [0, 1.0e300]),
+                   "scenario 'a': means and sds reach 1e+300"),
+    "huge_n": (_with(("sample_sizes",), [1_000_000_000]),
+               "scenario 'a': sample_sizes 1000000000 with replicates 3 needs about"),
+    "job_memory_setting": (_with(("max_job_mem_mb",), 200),
+                           "in one simulate job, more than the 200 MB allowed (max_job_mem_mb"),
+    "no_scenarios": (_with(("scenarios",), {}),
+                     "config.yaml: the config defines no scenarios and no datasets"),
+    "case_collision": ({**BASE, "scenarios": {"a": BASE["scenarios"]["a"],
+                                              "A": BASE["scenarios"]["a"]}},
+                       "scenario 'A': differs from 'a' only in case"),
+    **{f"reserved_{name}": ({**BASE, "scenarios": {name: BASE["scenarios"]["a"]}},
+                            f"scenario '{name}': the name is taken by the workflow's own "
+                            f"results/{name}/ folder")
+       for name in ("logs", "timing", "benchmarks", "datasets")},
 }
 
 DATA_CASES = {
@@ -79,16 +117,17 @@ DATA_CASES = {
 }
 
 
-def _rejected(tmp_path, cfg, message, data=None):
+def _rejected(tmp_path, cfg, message, data=None, config_text=None):
     work = make_workdir(tmp_path, cfg, data)
-    proc = snakemake(work, "-n", check=False)
+    if config_text is not None:
+        (work / "config.yaml").write_text(config_text)
+    proc = snakemake(work, "--cores", "1", check=False)
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0, text
     assert message in text, text
-    assert not (work / "results").exists()
-    proc = snakemake(work, "--cores", "1", check=False)
-    assert proc.returncode != 0
     assert not (work / "results").exists(), "a job ran"
+    assert "Traceback" not in text and "$schema" not in text, "not one clear message"
+    assert len(text.strip().splitlines()) <= 6, text
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -115,3 +154,35 @@ def test_drop_missing_drops_and_reports_rows(tmp_path):
     assert "dropped 1 row(s) with missing values" in log
     rows = (work / "results/datasets/d/assignments.csv").read_text().splitlines()
     assert len(rows) == 1 + 39
+
+
+def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
+    text = "seed: 1\nsample_sizes: [60, 100\nreplicates: 3\n"
+    _rejected(tmp_path, BASE, "config.yaml, line 3, column 11: YAML syntax error", config_text=text)
+
+
+def test_whole_numbers_written_as_floats_are_counts(tmp_path):
+    # YAML reads 2.0 as a float; where a count is meant a whole value is accepted.
+    cfg = copy.deepcopy(BASE)
+    cfg.update(seed=1.0, chunk_size=2.0, replicates=3.0, sample_sizes=[50.0])
+    cfg["fit"] = {"n_restarts": 2.0, "n_components": 2.0, "max_iter": 500.0}
+    work = make_workdir(tmp_path, cfg)
+    out = snakemake(work, "-n", "--quiet", "rules").stdout
+    assert re.search(r"^fit\s+2$", out, re.M), out  # 3 replicates in chunks of 2
+
+
+def test_coercion_and_error_format_unit():
+    from gmmem.config import check_config, load_yaml
+    from workflow_helpers import REPO
+
+    schema = load_yaml(REPO / "workflow/schemas/config.schema.yaml")
+    cfg = copy.deepcopy(BASE)
+    cfg["fit"] = {"n_restarts": 4.0}
+    cfg["scenarios"]["a"]["select_k"] = [1.0, 2.0]
+    check_config(cfg, schema, "my.yaml")
+    assert cfg["fit"]["n_restarts"] == 4 and isinstance(cfg["fit"]["n_restarts"], int)
+    assert all(isinstance(k, int) for k in cfg["scenarios"]["a"]["select_k"])
+    assert isinstance(cfg["scenarios"]["a"]["means"][1], int)  # untouched: a number, not a count
+    cfg["scenarios"]["a"]["sds"] = [1, float("-inf")]
+    with pytest.raises(ValueError, match=r"^my.yaml: scenarios.a.sds\[1\]: expected a finite"):
+        check_config(cfg, schema, "my.yaml")

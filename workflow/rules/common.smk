@@ -1,25 +1,11 @@
 import os
-import sys
-from pathlib import Path
-
-from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 # Jobs are single-threaded by design (parallelism is across jobs); pinning
 # BLAS keeps floating-point sums, and so results, independent of the core count.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from gmmem import study  # noqa: E402
-
-validate(config, schema="../schemas/config.schema.yaml")
-try:
-    SCENARIOS = study.parse_scenarios(config)
-    DATASETS = study.parse_datasets(config)
-    study.check_dataset_files(DATASETS)
-except ValueError as e:
-    raise WorkflowError(f"Invalid config: {e}") from None
+from gmmem.versions import package_versions  # noqa: E402
 
 SEED = config["seed"]
 LEVEL = config["level"]
@@ -64,18 +50,13 @@ def fit_files(kind):
 
 
 def simulate_mem_mb(wildcards):
-    """Memory of a simulate job: every replicate's draws (and labels) at once, with headroom."""
-    sc = scenario_of(wildcards)
-    return 300 + 24 * sc.replicates * int(wildcards.n) * sc.truth.dim // 2**20
+    """Memory of a simulate job (study.simulate_mem_mb)."""
+    return study.simulate_mem_mb(scenario_of(wildcards), int(wildcards.n))
 
 
 def fit_mem_mb(wildcards, attempt):
-    """Memory of a fit job: the data, features and (K, n) work arrays, with headroom."""
-    sc = scenario_of(wildcards)
-    n, d = int(wildcards.n), sc.truth.dim
-    K = max((sc.fit["n_components"],) + sc.select_k)
-    work = 8 * n * (sc.replicates * d + 8 * (1 + d + d * (d + 1) // 2) + 8 * K)
-    return (500 + work // 2**20) * attempt
+    """Memory of a fit job (study.fit_mem_mb), scaled up on a retry."""
+    return study.fit_mem_mb(scenario_of(wildcards), int(wildcards.n)) * attempt
 
 
 def fit_runtime(wildcards, attempt):
@@ -105,7 +86,7 @@ def figure(name):
 
 
 def all_outputs():
-    out = []
+    out = ["results/versions.txt"]
     for name, sc in SCENARIOS.items():
         out += expand("results/{s}/{table}.csv", s=name,
                       table=["recovery", "performance", "convergence"])

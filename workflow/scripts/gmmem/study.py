@@ -98,12 +98,85 @@ def fit_settings(base: dict, override: dict | None) -> dict:
     return out
 
 
+def check_truth_scale(truth: Mixture, where: str) -> None:
+    """Refuse a truth whose draws float64 cannot fit: too large, too narrow, or
+    too narrow for its location (draws constant to working precision)."""
+    from ._validate import MAX_ABS, MIN_SD
+
+    sd = np.sqrt(np.diagonal(truth.covariances, axis1=1, axis2=2))
+    reach = float((np.abs(truth.means) + 10 * sd).max())
+    if reach >= MAX_ABS:
+        raise ValueError(f"{where}: means and sds reach {reach:.3g}; draws of magnitude >= "
+                         f"{MAX_ABS:g} have variances that overflow float64 (rescale the truth)")
+    if sd.min() < MIN_SD:
+        raise ValueError(f"{where}: an SD of {sd.min():.3g} is below {MIN_SD:g}; its variance "
+                         "underflows float64 (rescale the truth)")
+    if sd.min() <= 1e-10 * float(np.abs(truth.means).max()):
+        raise ValueError(f"{where}: an SD of {sd.min():.3g} is below 1e-10 of the means "
+                         f"(up to {float(np.abs(truth.means).max()):.3g}): its draws would be "
+                         "constant to float64 precision (centre the truth)")
+
+
+def simulate_mem_mb(sc: "Scenario", n: int) -> int:
+    """Memory of a simulate job: every replicate's draws (and labels) at once, with headroom."""
+    return 300 + 24 * sc.replicates * int(n) * sc.truth.dim // 2**20
+
+
+def fit_mem_mb(sc: "Scenario", n: int) -> int:
+    """Memory of a fit job: the data of every replicate, features and (K, n) work arrays."""
+    n, d = int(n), sc.truth.dim
+    K = max((sc.fit["n_components"],) + sc.select_k)
+    work = 8 * n * (sc.replicates * d + 8 * (1 + d + d * (d + 1) // 2) + 8 * K)
+    return 500 + work // 2**20
+
+
+def check_names(config: dict) -> None:
+    """Scenario names must not take the workflow's own folders under results/,
+    nor differ from another only in case (they collide on macOS and Windows)."""
+    from .config import RESERVED_NAMES
+
+    for kind in ("scenarios", "datasets"):
+        seen = {}
+        for name in config.get(kind) or {}:
+            if kind == "scenarios" and name.lower() in RESERVED_NAMES:
+                raise ValueError(f"scenario {name!r}: the name is taken by the workflow's own "
+                                 f"results/{name.lower()}/ folder; reserved: "
+                                 f"{', '.join(RESERVED_NAMES)}")
+            if name.lower() in seen:
+                raise ValueError(f"{kind[:-1]} {name!r}: differs from {seen[name.lower()]!r} only "
+                                 "in case; their result folders would collide on case-insensitive "
+                                 "file systems")
+            seen[name.lower()] = name
+
+
+def check_study(config: dict, memory_limit_mb: int) -> tuple[dict, dict]:
+    """Every check a schema cannot express, for the whole config: returns the
+    parsed (scenarios, datasets) or raises ValueError naming scenario/dataset and field."""
+    check_names(config)
+    scenarios = parse_scenarios(config)
+    datasets = parse_datasets(config)
+    if not scenarios and not datasets:
+        raise ValueError("the config defines no scenarios and no datasets: nothing to run")
+    limit = config.get("max_job_mem_mb") or memory_limit_mb
+    for sc in scenarios.values():
+        for n in sc.sample_sizes:
+            for job, need in (("simulate", simulate_mem_mb(sc, n)), ("fit", fit_mem_mb(sc, n))):
+                if need > limit:
+                    raise ValueError(
+                        f"scenario {sc.name!r}: sample_sizes {n} with replicates {sc.replicates} "
+                        f"needs about {need:,} MB in one {job} job, more than the "
+                        f"{limit:,} MB allowed (max_job_mem_mb, default this machine's memory); "
+                        "use smaller n or fewer replicates, or raise max_job_mem_mb for a cluster")
+    return scenarios, datasets
+
+
 def parse_scenarios(config: dict) -> dict[str, Scenario]:
     """Checked scenarios from the config, with sample sizes, replicates and fit resolved."""
     out = {}
     for name, spec in (config.get("scenarios") or {}).items():
         where = f"scenario {name!r}"
         truth = mixture_from_spec(spec, where)
+        check_truth_scale(truth, where)
         settings = fit_settings(config.get("fit"), spec.get("fit"))
         if settings["n_components"] is None:
             settings["n_components"] = truth.n_components

@@ -1,0 +1,22 @@
+rule versions:
+    output:
+        report(
+            "results/versions.txt",
+            caption="../report/versions.rst",
+            category="Run",
+            labels={"item": "software versions"},
+        ),
+    log:
+        "results/logs/versions.log",
+    params:
+        # A new package version re-runs this rule (and only this rule).
+        packages=package_versions(),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    localrule: True
+    conda:
+        "../envs/gmmem.yaml"
+    script:
+        "../scripts/versions.py"
