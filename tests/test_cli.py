@@ -148,3 +148,107 @@ def test_shipped_height_data_regenerates_byte_for_byte(tmp_path):
     heights = np.loadtxt(out, skiprows=1)
     assert heights.shape == (2000,)
     assert abs(heights[:500].mean() - 164) < 0.5 and abs(heights[500:].mean() - 176) < 0.5
+
+
+def _gmmem(*args, stdin=None, shell=None):
+    if shell is not None:
+        return subprocess.run(shell, shell=True, capture_output=True, text=True,
+                              executable="/bin/bash")
+    return subprocess.run([sys.executable, "-m", "gmmem", *args], input=stdin,
+                          capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fit", "x.csv", "-c", "a", "-k", "0"], "gmmem fit: error: argument -k: expected an integer >= 1, got '0'"),
+    (["fit", "x.csv", "-c", "a", "-k", "2", "--restarts", "0"],
+     "gmmem fit: error: argument --restarts: expected an integer >= 1, got '0'"),
+    (["fit", "x.csv", "-c", "a", "-k", "2", "--tol", "nan"],
+     "argument --tol: expected a number in (0, 1), got 'nan'"),
+    (["fit", "x.csv", "-k", "2"], "the following arguments are required: --column/-c"),
+    (["select", "x.csv", "-c", "a", "-k", "3-1"],
+     "gmmem select: error: argument -k: the range '3-1' is reversed; did you mean 1-3?"),
+    (["fit", "x.csv", "-c", "a", "-k", "2", "--sep", "|"], "argument --sep: expected ',', ';' or 'tab'"),
+])
+def test_argument_errors_are_one_line_naming_the_flag(args, message):
+    proc = _gmmem(*args)
+    assert proc.returncode == 2
+    err = proc.stderr.strip()
+    assert "\n" not in err and "usage:" not in err, err
+    assert message in err and "see 'gmmem " in err, err
+
+
+def test_library_errors_name_flags_not_arguments():
+    from gmmem.cli import _flag_names
+
+    assert _flag_names("n_restarts must be an integer >= 1, got 0") == \
+        "--restarts must be an integer >= 1, got 0"
+    assert _flag_names("max_iter must be") == "--max-iter must be"
+
+
+def test_version_and_new_options_in_help():
+    proc = _gmmem("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("gmmem 0.")
+    out = _gmmem("fit", "--help").stdout
+    for option in ("--stopping", "--var-floor", "--sep", "--decimal", "'-' reads standard input"):
+        assert option in out, option
+
+
+def test_output_into_a_closed_pipe_exits_quietly(heights_csv):
+    proc = _gmmem(shell=f"{sys.executable} -m gmmem fit {heights_csv} -c height -k 2 "
+                        "--restarts 2 | head -1")
+    assert proc.stdout.startswith(str(heights_csv)) and proc.stdout.count("\n") == 1
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+
+
+def test_standard_input_separator_detection_and_trimmed_header(heights_csv):
+    text = " height ;other\n" + "".join(f"{h};1\n" for h in heights_csv.read_text().split()[1:])
+    proc = _gmmem("fit", "-", "-c", "height", "-k", "2", "--restarts", "2", "--json", stdin=text)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["n"] == 2000 and abs(out["components"][0]["mean"] - 164) < 1
+    tab = _gmmem("fit", "-", "-c", "height", "-k", "2", "--restarts", "2", "--json", "--sep", "tab",
+                 stdin=text.replace(";", "\t"))
+    assert json.loads(tab.stdout)["loglik"] == out["loglik"]
+
+
+def test_decimal_commas_are_refused_with_a_hint_or_parsed_when_asked(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    vals = np.round(np.concatenate([rng.normal(164, 3, 100), rng.normal(176, 5, 300)]), 2)
+    path = tmp_path / "comma.csv"
+    path.write_text("height\n" + "".join(f"{v:.2f}".replace(".", ",") + "\n" for v in vals))
+    assert main(["fit", str(path), "-c", "height", "-k", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "line 2 has 2 fields but the header has 1" in err and "decimal commas" in err
+    assert main(["fit", str(path), "-c", "height", "-k", "2", "--decimal", ",", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ref = select_k(vals, [2], seed=0).fits[2]
+    assert out["n"] == 400 and out["loglik"] == pytest.approx(ref.loglik, rel=1e-6)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("height,\n" + "".join(f"{160 + i % 9}.5,\n" for i in range(20)),
+     "every row ends with a trailing comma (an empty last field)"),
+    ("height\n" + "".join(f"{160 + i % 9}.5,\n" for i in range(20)),
+     "every row ends with a trailing comma"),
+    ("height\n1\n2\n1e300\n4\n", "column 'height' has a value of magnitude >= 1e+150 at line 4 "
+                                 "(1e+300)"),
+    ("height\n" + "".join(f"{i + 1}e-300\n" for i in range(10)),
+     "column 'height' has SD 2.87e-300, below 1e-140"),
+])
+def test_malformed_or_unrepresentable_data_files(tmp_path, capsys, content, message):
+    path = tmp_path / "d.csv"
+    path.write_text(content)
+    assert main(["fit", str(path), "-c", "height", "-k", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gmmem: error: ") and "\n" not in err and message in err, err
+
+
+def test_collinear_columns_fit_with_a_reason_for_missing_ses(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    a = np.concatenate([rng.normal(0, 1, 100), rng.normal(5, 1, 100)])
+    path = tmp_path / "col.csv"
+    path.write_text("a,b\n" + "".join(f"{u},{2 * u + 1}\n" for u in a))
+    assert main(["fit", str(path), "-c", "a", "-c", "b", "-k", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "standard errors unavailable: information not computable: a component's covariance " \
+        "is nearly singular" in out

@@ -31,6 +31,8 @@ rule fit_dataset:
         candidates=lambda w: list(DATASETS[w.dataset].candidates),
         start=lambda w: config["datasets"][w.dataset].get("start"),
         drop_missing=lambda w: DATASETS[w.dataset].drop_missing,
+        sep=lambda w: DATASETS[w.dataset].sep,
+        decimal=lambda w: DATASETS[w.dataset].decimal,
         fit=lambda w: DATASETS[w.dataset].fit,
         level=LEVEL,
         seed=SEED,

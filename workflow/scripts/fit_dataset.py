@@ -11,7 +11,7 @@ from gmmem.study import mixture_from_spec, seed_for
 with logged(snakemake) as log:
     p = snakemake.params
     data = load_columns(p.path, p.columns, name=p.name, drop_missing=p.drop_missing,
-                        n_components=max(p.candidates))
+                        n_components=max(p.candidates), sep=p.sep, decimal=p.decimal)
     if data.dropped_rows:
         log.warning("dataset %s: %s", p.name, data.dropped_summary())
     start = mixture_from_spec(p.start, f"dataset {p.name!r} start") if p.start else None

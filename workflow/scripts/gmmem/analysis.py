@@ -23,6 +23,7 @@ class Analysis:
     result: FitResult
     estimates: pd.DataFrame
     selection: Selection | None
+    se_reason: str = ""
 
     @property
     def criteria(self) -> pd.DataFrame:
@@ -72,4 +73,4 @@ def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: fl
     table["bic"] = res.bic
     table["aic"] = res.aic
     table["se_ok"] = se.ok
-    return Analysis(res, table, selection)
+    return Analysis(res, table, selection, se.reason)

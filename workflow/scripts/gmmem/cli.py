@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 
 import numpy as np
@@ -19,11 +21,21 @@ from .study import FIT_DEFAULTS
 EXIT_ERROR = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: 'gmmem fit: error: …; see gmmem fit --help'."""
+
+    def error(self, message):
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
+
+
 def _k_list(text: str) -> list[int]:
     """'3' -> [3]; '1-5' -> [1..5]; '1,2,4' -> [1, 2, 4]."""
     try:
         if "-" in text:
             a, b = (int(v) for v in text.split("-", 1))
+            if a > b:
+                raise argparse.ArgumentTypeError(f"the range {text!r} is reversed; did you mean "
+                                                 f"{b}-{a}?")
             ks = list(range(a, b + 1))
         else:
             ks = [int(v) for v in text.split(",")]
@@ -35,32 +47,89 @@ def _k_list(text: str) -> list[int]:
     return ks
 
 
+def _int_at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _number_in(low: float, high: float, *, closed_high: bool = False):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        ok = low < value and (value <= high if closed_high else value < high)
+        if not ok:  # also NaN
+            bracket = "]" if closed_high else ")"
+            raise argparse.ArgumentTypeError(f"expected a number in ({low:g}, {high:g}{bracket}, "
+                                             f"got {text!r}")
+        return value
+
+    return parse
+
+
+def _separator(text: str) -> str:
+    sep = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}.get(text, text)
+    if sep not in (",", ";", "\t"):
+        raise argparse.ArgumentTypeError(f"expected ',', ';' or 'tab', got {text!r}")
+    return sep
+
+
+def _version() -> str:
+    from .versions import package_versions
+
+    v = package_versions()
+    return (f"gmmem {v['gmm-recovery']} (numpy {v['numpy']}, scipy {v['scipy']}, "
+            f"Python {v['python']})")
+
+
 def _parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="gmmem", description="Fit Gaussian mixtures by EM to columns of a CSV/TSV file.")
-    sub = top.add_subparsers(dest="command", required=True, metavar="{fit,select}")
+    top.add_argument("--version", action="version", version=_version())
+    sub = top.add_subparsers(dest="command", required=True, metavar="{fit,select}",
+                             parser_class=_Parser)
 
     def common(p):
-        p.add_argument("file", help="CSV (or .tsv/.tab, tab-separated) file with a header row")
+        p.add_argument("file", help="CSV, semicolon- or tab-separated file with a header row "
+                                    "('-' reads standard input)")
         p.add_argument("--column", "-c", action="append", required=True, metavar="NAME",
                        help="column to fit; repeat for d-dimensional data")
-        p.add_argument("--restarts", type=int, default=FIT_DEFAULTS["n_restarts"],
+        p.add_argument("--sep", type=_separator, default=None, metavar="SEP",
+                       help="column separator: ',', ';' or 'tab' (default: detected)")
+        p.add_argument("--decimal", choices=[".", ","], default=".",
+                       help="decimal mark of the numbers (default %(default)s)")
+        p.add_argument("--restarts", type=_int_at_least(1), default=FIT_DEFAULTS["n_restarts"],
                        help="random starts (default %(default)s)")
         p.add_argument("--init", choices=["kmeans++", "random"], default=FIT_DEFAULTS["init"],
                        help="how random starts are drawn (default %(default)s)")
         p.add_argument("--covariance", choices=COVARIANCE_TYPES, default="full",
                        help="covariance structure; 'tied' is one shared covariance "
                             "(default %(default)s)")
-        p.add_argument("--tol", type=float, default=FIT_DEFAULTS["tol"],
+        p.add_argument("--tol", type=_number_in(0, 1), default=FIT_DEFAULTS["tol"],
                        help="per-observation tolerance of the stopping rule (default %(default)s)")
-        p.add_argument("--max-iter", type=int, default=FIT_DEFAULTS["max_iter"],
+        p.add_argument("--stopping", choices=["aitken", "relative", "absolute"],
+                       default=FIT_DEFAULTS["stopping"],
+                       help="stopping rule (default %(default)s)")
+        p.add_argument("--max-iter", type=_int_at_least(1), default=FIT_DEFAULTS["max_iter"],
                        help="EM-map evaluations per start (default %(default)s)")
+        p.add_argument("--var-floor", type=_number_in(0, 0.01, closed_high=True),
+                       default=FIT_DEFAULTS["var_floor"],
+                       help="smallest variance, as a fraction of the data's (default %(default)s)")
         p.add_argument("--no-accel", action="store_true", help="plain EM instead of SQUAREM")
-        p.add_argument("--seed", type=int, default=0,
+        p.add_argument("--seed", type=_int_at_least(0), default=0,
                        help="root of the restarts' random streams (default %(default)s)")
         p.add_argument("--drop-missing", action="store_true",
                        help="drop rows with empty/NaN cells (reported) instead of failing")
-        p.add_argument("--level", type=float, default=0.95,
+        p.add_argument("--level", type=_number_in(0, 1), default=0.95,
                        help="confidence level of the Wald intervals (default %(default)s)")
         p.add_argument("--plot", metavar="PNG", help="write the fitted-density figure here")
         p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -69,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Fit K components and print estimates, SEs, Wald CIs, "
                                    "the log-likelihood and convergence.")
     common(f)
-    f.add_argument("-k", type=int, required=True, help="number of components")
+    f.add_argument("-k", type=_int_at_least(1), required=True, help="number of components")
     f.add_argument("--start", metavar="YAML",
                    help="fit from this start instead of random ones, e.g. "
                         "'{weights: [0.5, 0.5], means: [170, 180], sds: [5, 5]}' "
@@ -86,8 +155,20 @@ def _parser() -> argparse.ArgumentParser:
 
 def _fit_kwargs(args) -> dict:
     return {"n_restarts": args.restarts, "init": args.init, "covariance": args.covariance,
-            "tol": args.tol, "max_iter": args.max_iter,
-            "accel": None if args.no_accel else "squarem"}
+            "tol": args.tol, "max_iter": args.max_iter, "stopping": args.stopping,
+            "var_floor": args.var_floor, "accel": None if args.no_accel else "squarem"}
+
+
+# Library argument names as the command line spells them, for messages.
+_FLAGS = {"n_restarts": "--restarts", "n_components": "-k", "max_iter": "--max-iter",
+          "var_floor": "--var-floor", "tol": "--tol", "level": "--level", "seed": "--seed",
+          "start": "--start", "covariance": "--covariance", "init": "--init"}
+
+
+def _flag_names(message: str) -> str:
+    for name, flag in _FLAGS.items():
+        message = re.sub(rf"^{name}\b", flag, message)
+    return message
 
 
 def _long_table(estimates, level: float) -> list[tuple[str, float, float, float, float]]:
@@ -132,8 +213,7 @@ def _report(args, result, data, selection=None) -> str:
                  f"the best maximum" + ("; DEGENERATE (a component collapsed or emptied)"
                                         if res.degenerate else ""))
     if not result.estimates["se_ok"].iloc[0]:
-        lines.append("standard errors unavailable: the information matrix is singular or "
-                     "ill-conditioned")
+        lines.append(f"standard errors unavailable: {result.se_reason}")
     return "\n".join(lines)
 
 
@@ -153,7 +233,7 @@ def _json(result, data, selection=None) -> str:
         "n": res.n, "k": res.mixture.n_components, "covariance": res.mixture.covariance,
         "loglik": res.loglik, "bic": res.bic, "aic": res.aic, "n_iter": res.n_iter,
         "converged": res.converged, "degenerate": res.degenerate, "n_best": res.n_best,
-        "dropped_rows": list(data.dropped_rows),
+        "dropped_rows": list(data.dropped_rows), "se_reason": result.se_reason,
         "components": [{k: clean(v) for k, v in r.items()}
                        for r in result.estimates.to_dict(orient="records")],
     }
@@ -172,8 +252,11 @@ def main(argv=None) -> int:
 
     try:
         ks = [args.k] if args.command == "fit" else args.k
-        data = load_columns(args.file, args.column, name=args.file.rsplit("/", 1)[-1],
-                            drop_missing=args.drop_missing, n_components=max(ks))
+        stdin = args.file == "-"
+        data = load_columns("<stdin>" if stdin else args.file, args.column,
+                            name="<stdin>" if stdin else args.file.rsplit("/", 1)[-1],
+                            drop_missing=args.drop_missing, n_components=max(ks), sep=args.sep,
+                            decimal=args.decimal, text=sys.stdin.read() if stdin else None)
         start = None
         if args.command == "fit" and args.start:
             import yaml
@@ -198,11 +281,16 @@ def main(argv=None) -> int:
                                       ", ".join(args.column))
             fig.savefig(args.plot, dpi=110)
     except (ValueError, OSError) as e:
-        print(f"gmmem: error: {e}", file=sys.stderr)
+        print(f"gmmem: error: {_flag_names(str(e))}", file=sys.stderr)
         return EXIT_ERROR
     text = _json(result, data, result.selection) if args.json else _report(args, result, data,
                                                                            result.selection)
-    print(text)
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone: stop quietly, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -265,7 +265,10 @@ def standard_errors(m: Mixture, x, method: str = "louis") -> StandardErrors:
         except (ValueError, np.linalg.LinAlgError) as e:
             # The finite-difference Jacobian (full covariances) perturbs the
             # parameters; near a singular covariance that leaves the cone.
-            reason = f"information not computable near this fit ({e})"
+            sd = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
+            corr = np.abs(m.covariances / (sd[:, :, None] * sd[:, None, :]) - np.eye(d)).max()
+            reason = (f"information not computable: a component's covariance is nearly singular "
+                      f"(|correlation| up to {corr:.8f}; {e})")
     if cov is None:
         nan = np.full((K, d), np.nan)
         return StandardErrors(np.full(K, np.nan), nan, nan.copy(), np.full((P, P), np.nan),

@@ -89,6 +89,8 @@ class Dataset:
     start: Mixture | None
     drop_missing: bool
     fit: dict = field(hash=False)
+    sep: str | None = None
+    decimal: str = "."
 
 
 def fit_settings(base: dict, override: dict | None) -> dict:
@@ -216,7 +218,8 @@ def parse_datasets(config: dict) -> dict[str, Dataset]:
         settings = fit_settings(config.get("fit"), spec.get("fit"))
         settings.pop("n_components")
         out[name] = Dataset(name, spec["path"], tuple(spec["columns"]), candidates, start,
-                            bool(spec.get("drop_missing", False)), settings)
+                            bool(spec.get("drop_missing", False)), settings,
+                            spec.get("sep"), spec.get("decimal", "."))
     return out
 
 
@@ -226,4 +229,4 @@ def check_dataset_files(datasets: dict[str, Dataset]) -> None:
 
     for ds in datasets.values():
         load_columns(ds.path, ds.columns, name=ds.name, drop_missing=ds.drop_missing,
-                     n_components=max(ds.candidates))
+                     n_components=max(ds.candidates), sep=ds.sep, decimal=ds.decimal)
