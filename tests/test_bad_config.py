@@ -112,6 +112,14 @@ DATA_CASES = {
                      "dataset 'd' (own.csv): 2 usable row(s) in column(s) ['height'], fewer than "
                      "n_components = 3"),
     "constant": ({}, "height\n" + "170\n" * 30, "dataset 'd' (own.csv): column 'height' is constant"),
+    "decimal_commas": ({}, GOOD_CSV.replace(".", ","),
+                       "dataset 'd' (own.csv): line 2 has 2 fields but the header has 1 "
+                       "(comma-separated): '160,5'; it looks like decimal commas"),
+    "trailing_comma": ({}, GOOD_CSV.replace("\n", ",\n"),
+                       "dataset 'd' (own.csv): every row ends with a trailing comma"),
+    "huge_value": ({}, GOOD_CSV.replace("167.5", "1e300", 1),
+                   "dataset 'd' (own.csv): column 'height' has a value of magnitude >= 1e+150 "
+                   "at line 3"),
     "start_wrong_k": ({"start": {"weights": [0.2, 0.3, 0.5], "means": [1, 2, 3], "sds": [1, 1, 1]}},
                       GOOD_CSV, "dataset 'd': start has K = 3 components but n_components is 2"),
 }

@@ -106,5 +106,70 @@ def test_changing_one_sample_size_reruns_only_what_depends_on_it(tiny_run):
 def test_html_report_builds_with_figures_and_tables(tiny_run):
     snakemake(tiny_run, "--report", "results/report.html")
     html = (tiny_run / "results" / "report.html").read_text(errors="replace")
-    for name in ("performance.csv", "recovery.csv", "rmse_crlb.png", "coverage.png", "fit.png"):
+    for name in ("performance.csv", "recovery.csv", "rmse_crlb.png", "coverage.png", "fit.png",
+                 "versions.txt"):
         assert name in html, name
+
+
+RESUME = {
+    "seed": 3,
+    "sample_sizes": [3000],
+    "replicates": 6,
+    "chunk_size": 2,
+    "fit": {"n_restarts": 4},
+    "scenarios": {"slow": {"weights": [0.6, 0.4], "means": [0.0, 1.5], "sds": [1.0, 1.0]}},
+}
+
+
+def test_a_killed_run_resumes_to_the_same_bytes(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    clean = make_workdir(tmp_path / "clean", RESUME)
+    snakemake(clean, "--cores", "1")
+    work = make_workdir(tmp_path / "killed", RESUME)
+    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1"], cwd=work,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    logs = work / "results" / "logs" / "slow"
+    deadline = time.time() + 300
+    # SIGKILL snakemake and its jobs once the second fit job has started: one
+    # chunk done, one mid-fit, one not started.
+    while time.time() < deadline and len(list(logs.glob("fit_*.log"))) < 2:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    again = snakemake(work, "--cores", "1", check=False)
+    assert again.returncode != 0 and "unlock" in again.stdout + again.stderr
+    snakemake(work, "--unlock")
+    snakemake(work, "--rerun-incomplete", "--cores", "2")
+    assert identical_results(clean, work) == []
+
+
+def test_degenerate_2d_scenario_and_a_decimal_comma_dataset_run_to_the_end(tmp_path):
+    # n = 10 just above K(d + 1) = 9: many fits are degenerate, none may stop a job.
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{v:.3f}".replace(".", ",") + ";1\n"
+                   for v in np.concatenate([rng.normal(0, 1, 60), rng.normal(5, 1, 60)]))
+    cfg = {"seed": 1, "sample_sizes": [10, 30], "replicates": 6, "chunk_size": 3,
+           "fit": {"n_restarts": 2},
+           "scenarios": {"three_2d": {
+               "weights": [0.3, 0.3, 0.4], "means": [[0, 0], [3, 0], [0, 3]],
+               "covariances": [[[1, 0.3], [0.3, 1]], [[1, 0], [0, 1]], [[0.5, 0], [0, 2]]]}},
+           "datasets": {"eu": {"path": "eu.csv", "columns": ["x"], "n_components": 2,
+                               "decimal": ","}}}
+    work = make_workdir(tmp_path, cfg, {"eu.csv": "x;flag\n" + rows})
+    snakemake(work, "--cores", "2")
+    conv = pd.read_csv(work / "results/three_2d/convergence.csv")
+    assert list(conv["n_fits"]) == [6, 6]
+    fits = pd.read_csv(work / "results/three_2d/fits/n10/chunk0.fits.csv")
+    assert fits["se_failed"].any()
+    fit = pd.read_csv(work / "results/datasets/eu/fit.csv")
+    assert sorted(np.round(fit["mean"], 0)) == [0, 5]
+    versions = (work / "results/versions.txt").read_text()
+    for name in ("numpy", "scipy", "pandas", "matplotlib", "snakemake", "gmm-recovery", "BLAS"):
+        assert name in versions, name
