@@ -48,8 +48,10 @@ def versions_text() -> str:
     lines.append(f"numpy SIMD extensions in use: {', '.join(simd) or 'none'}")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         lines.append(f"{var}: {os.environ.get(var, '(unset)')}")
-    for i, lib in enumerate(blas_info(), 1):
+    # Sorted by file: the order libraries were loaded in varies between runs.
+    for lib in sorted(blas_info(), key=lambda info: info.get("filepath", "")):
         path = lib.pop("filepath", "")
+        owner = os.path.basename(os.path.dirname(path))  # e.g. numpy.libs, scipy.libs
         desc = ", ".join(f"{k} {v}" for k, v in lib.items())
-        lines.append(f"BLAS/threading library {i}: {desc} ({os.path.basename(path)})")
+        lines.append(f"BLAS/threading library in {owner}: {desc} ({os.path.basename(path)})")
     return "\n".join(lines) + "\n"
