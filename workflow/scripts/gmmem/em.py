@@ -117,35 +117,40 @@ def squarem_gap(alpha_max: float, ll0: float, ll1: float) -> float:
 
 
 def run_em(T: np.ndarray, start: Params, *, covariance: str, floor: float, tol: float,
-           max_iter: int, accel: str | None, stopping: str) -> EMRun:
-    """Iterate the EM map from ``start`` until the stopping rule or ``max_iter`` maps."""
+           max_iter: int, accel: str | None, stopping: str, reg=None) -> EMRun:
+    """Iterate the EM map from ``start`` until the stopping rule or ``max_iter`` maps.
+
+    The run maximises the log-likelihood, plus log p(θ) with a prior or
+    penalty ``reg`` (:mod:`gmmem.estimators`); ``loglik`` and ``trace`` hold
+    that objective, on which the stopping rule and SQUAREM's safeguard act.
+    """
     n = T.shape[1]
     if accel == "squarem":
-        return _run_squarem(T, start, covariance, floor, tol, max_iter, stopping, n)
+        return _run_squarem(T, start, covariance, floor, tol, max_iter, stopping, n, reg)
     trace: list[float] = []
     current = start
     for it in range(max_iter):
-        nxt, ll = em_map(T, current, covariance, floor)
+        nxt, ll = em_map(T, current, covariance, floor, reg)
         trace.append(ll)
         if not np.isfinite(ll):
             break
         if has_converged(trace, tol, stopping, n):
             return EMRun(current, ll, it + 1, True, np.array(trace))
         current = nxt
-    return _finish_unconverged(T, current, trace, covariance, floor, max_iter)
+    return _finish_unconverged(T, current, trace, covariance, floor, max_iter, reg)
 
 
-def _finish_unconverged(T, current, trace, covariance, floor, n_iter) -> EMRun:
-    _, ll = em_map(T, current, covariance, floor)
+def _finish_unconverged(T, current, trace, covariance, floor, n_iter, reg) -> EMRun:
+    _, ll = em_map(T, current, covariance, floor, reg)
     return EMRun(current, ll, n_iter, False, np.array(trace))
 
 
-def _run_squarem(T, start, covariance, floor, tol, max_iter, stopping, n) -> EMRun:
+def _run_squarem(T, start, covariance, floor, tol, max_iter, stopping, n, reg) -> EMRun:
     K, d = start.mu.shape
     step_max, step_factor = 1.0, 4.0
 
     def F(p):
-        return em_map(T, p, covariance, floor)
+        return em_map(T, p, covariance, floor, reg)
 
     trace: list[float] = []
     alpha_max = 1.0
@@ -183,4 +188,4 @@ def _run_squarem(T, start, covariance, floor, tol, max_iter, stopping, n) -> EMR
         elif alpha == step_max:
             step_max *= step_factor
         current = nxt
-    return _finish_unconverged(T, current, trace, covariance, floor, evals)
+    return _finish_unconverged(T, current, trace, covariance, floor, evals, reg)

@@ -9,6 +9,7 @@ import numpy as np
 from ._validate import (as_data, check_choice, check_positive_float, check_positive_int,
                         column_scale, scale_problem)
 from .em import ACCELERATIONS, STOPPING_RULES, run_em
+from .estimators import ESTIMATORS, PREFERENCES, log_penalty, regulariser, spurious_reason
 from .gaussian import Params, features
 from .init import INIT_METHODS, initial_params
 from .mixture import COVARIANCE_TYPES, Mixture
@@ -21,26 +22,35 @@ SAME_MAXIMUM = 1e-7
 @dataclass(frozen=True, eq=False)
 class RestartRecord:
     """What one start led to: its final log-likelihood, EM-map evaluations, flags,
-    and its log-likelihood trace (data scale)."""
+    its objective trace (data scale), final objective (the log-likelihood plus
+    log p(θ) for "map"/"pmle", else the log-likelihood) and whether it is spurious."""
 
     loglik: float
     n_iter: int
     converged: bool
     degenerate: bool
     trace: np.ndarray
+    objective: float = np.nan
+    spurious: bool = False
 
 
 @dataclass(frozen=True, eq=False)
 class FitResult:
     """The best of several EM runs.
 
-    ``mixture`` is in the data's units and canonical order; ``trace`` holds
-    the log-likelihood at successive iterates of the best run (per EM step,
-    or per SQUAREM cycle); ``n_iter`` counts its EM-map evaluations.
-    ``degenerate`` says the chosen fit has a component with fewer than d+1
-    observations' worth of weight or a variance at the floor (it is chosen
-    only when every start was degenerate). ``n_best`` is how many starts
-    reached the best log-likelihood.
+    ``mixture`` is in the data's units and canonical order; ``loglik`` its
+    log-likelihood; ``objective`` what the estimator maximised (``loglik``
+    plus log p(θ) for "map" and "pmle"); ``trace`` holds the objective at
+    successive iterates of the chosen run (per EM step, or per SQUAREM
+    cycle); ``n_iter`` counts its EM-map evaluations. ``degenerate`` says the
+    chosen fit has a component with fewer than d+1 observations' worth of
+    weight or a variance at the floor (it is chosen only when every start was
+    degenerate). ``spurious`` says it is a spurious maximum by the rule of
+    :func:`gmmem.estimators.spurious_reason`, which ``spurious_reason``
+    spells out. ``regular`` is the best non-spurious, non-degenerate maximum
+    among the restarts (None if every restart was spurious or degenerate),
+    with its objective ``regular_objective``. ``n_best`` is how many starts
+    reached the chosen objective.
     """
 
     mixture: Mixture
@@ -52,6 +62,18 @@ class FitResult:
     degenerate: bool
     n_best: int
     n: int
+    objective: float = np.nan
+    estimator: str = "mle"
+    spurious: bool = False
+    spurious_reason: str = ""
+    regular: Mixture | None = None
+    regular_objective: float = np.nan
+
+    @property
+    def restarts_disagree(self) -> bool:
+        """Some restarts reached a spurious maximum and others a regular one."""
+        kinds = {r.spurious for r in self.restarts if not r.degenerate}
+        return len(kinds) == 2
 
     @property
     def n_params(self) -> int:
@@ -130,8 +152,9 @@ def _is_degenerate(p: Params, n: int, floor: float) -> bool:
 def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
         start: Mixture | None = None, covariance: str = "full", tol: float = 1e-10,
         max_iter: int = 10_000, accel: str | None = "squarem", stopping: str = "aitken",
-        var_floor: float = 1e-6, seed=None) -> FitResult:
-    """Maximum-likelihood Gaussian mixture by EM, best of several starts.
+        var_floor: float = 1e-6, estimator: str = "mle", prefer: str = "loglik",
+        seed=None) -> FitResult:
+    """Gaussian mixture by EM, best of several starts.
 
     x: (n,) or (n, d) data. Starts: ``start`` (a Mixture, e.g. the paper's
     μ=170/180, σ=5/5, π=0.5) if given, else ``n_restarts`` draws of ``init``
@@ -141,6 +164,11 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
     rule ("aitken", "relative", "absolute"); ``max_iter`` caps EM-map
     evaluations per start. ``var_floor`` is the smallest variance (eigenvalue)
     allowed, as a fraction of the data's variance in each column.
+    ``estimator``: "mle" (maximum likelihood), "map" (posterior mode under
+    Fraley & Raftery's prior) or "pmle" (Chen & Tan's penalised likelihood),
+    see :mod:`gmmem.estimators`. ``prefer``: "loglik" returns the start with
+    the highest objective; "regular" the highest that is not a spurious
+    maximum, when any start reached one.
     """
     z_raw = as_data(x)
     n, d = z_raw.shape
@@ -154,6 +182,8 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
     tol = check_positive_float("tol", tol)
     max_iter = check_positive_int("max_iter", max_iter)
     var_floor = check_positive_float("var_floor", var_floor)
+    check_choice("estimator", estimator, ESTIMATORS)
+    check_choice("prefer", prefer, PREFERENCES)
     if start is not None:
         if not isinstance(start, Mixture):
             raise ValueError(f"start must be a Mixture, got {type(start).__name__}")
@@ -170,6 +200,8 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
     shift = n * float(np.log(scaler.scale).sum())
     z = scaler.data(z_raw)
     T = features(z)
+    reg = regulariser(z, K, estimator)
+    reg_data = regulariser(z_raw, K, estimator)
     runs, records = [], []
     for rng in streams:
         if start is not None:
@@ -180,25 +212,48 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
         else:
             p0 = initial_params(z, T, K, init, rng, covariance, var_floor)
         run = run_em(T, p0, covariance=covariance, floor=var_floor, tol=tol,
-                     max_iter=max_iter, accel=accel, stopping=stopping)
-        degenerate = (not np.isfinite(run.loglik)) or _is_degenerate(run.params, n, var_floor)
+                     max_iter=max_iter, accel=accel, stopping=stopping, reg=reg)
+        finite = bool(np.isfinite(run.loglik))
+        degenerate = (not finite) or _is_degenerate(run.params, n, var_floor)
+        spurious = finite and bool(spurious_reason(run.params.w, run.params.cov, n))
+        if reg is None or not finite:
+            loglik = float(run.loglik) - shift
+            objective, offset = loglik, -shift
+        else:
+            # The prior/penalty on the data's scale differs from the standardised
+            # one by a constant: the objective is reported on the data's scale.
+            own = scaler.to_mixture(run.params, covariance)
+            loglik = float(run.loglik - log_penalty(run.params.mu, run.params.cov, reg,
+                                                    covariance)) - shift
+            objective = loglik + log_penalty(own.means, own.covariances, reg_data, covariance)
+            offset = objective - float(run.loglik)
         runs.append(run)
-        records.append(RestartRecord(float(run.loglik) - shift, run.n_iter, run.converged,
-                                     degenerate, run.trace - shift))
+        records.append(RestartRecord(loglik, run.n_iter, run.converged, degenerate,
+                                     run.trace + offset, objective, spurious))
 
-    lls = np.array([r.loglik for r in records])
+    objs = np.array([r.objective for r in records])
     usable = np.array([not r.degenerate for r in records])
-    pool = usable if usable.any() else np.isfinite(lls)
+    pool = usable if usable.any() else np.isfinite(objs)
     if not pool.any():
         raise FloatingPointError("every EM start produced a non-finite log-likelihood")
-    best = int(np.argmax(np.where(pool, lls, -np.inf)))
+    regular = pool & usable & ~np.array([r.spurious for r in records])
+    choose = regular if prefer == "regular" and regular.any() else pool
+    best = int(np.argmax(np.where(choose, objs, -np.inf)))
     run = runs[best]
-    n_best = int(np.sum(pool & (lls >= lls[best] - SAME_MAXIMUM * (1 + abs(lls[best])))))
+    n_best = int(np.sum(pool & (objs >= objs[best] - SAME_MAXIMUM * (1 + abs(objs[best])))))
+    mixture = scaler.to_mixture(run.params, covariance).sorted()
+    internal = scaler.to_internal(mixture)
+    reason = spurious_reason(internal.w, internal.cov, n) if records[best].spurious else ""
+    reg_best = int(np.argmax(np.where(regular, objs, -np.inf))) if regular.any() else None
     return FitResult(
-        mixture=scaler.to_mixture(run.params, covariance).sorted(),
-        loglik=float(lls[best]), n_iter=run.n_iter, converged=run.converged,
-        trace=records[best].trace,
-        restarts=tuple(records), degenerate=records[best].degenerate, n_best=n_best, n=n)
+        mixture=mixture, loglik=records[best].loglik, n_iter=run.n_iter,
+        converged=run.converged, trace=records[best].trace,
+        restarts=tuple(records), degenerate=records[best].degenerate, n_best=n_best, n=n,
+        objective=float(objs[best]), estimator=estimator, spurious=bool(reason),
+        spurious_reason=reason,
+        regular=(None if reg_best is None
+                 else scaler.to_mixture(runs[reg_best].params, covariance).sorted()),
+        regular_objective=np.nan if reg_best is None else float(objs[reg_best]))
 
 
 def _project_covariance(p: Params, covariance: str) -> np.ndarray:

@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .estimators import Regulariser, log_penalty, regularised_update
+
 _LOG_2PI = np.log(2.0 * np.pi)
 _TINY_COUNT = 10 * np.finfo(float).eps
 
@@ -122,12 +124,16 @@ def floor_covariances(cov: np.ndarray, floor: float) -> np.ndarray:
     return 0.5 * (out + np.swapaxes(out, -1, -2))
 
 
-def m_step(stats: np.ndarray, n: int, covariance: str, floor: float) -> Params:
-    """Weights, means and covariances that maximise the expected complete-data loglik.
+def m_step(stats: np.ndarray, n: int, covariance: str, floor: float,
+           reg: "Regulariser | None" = None) -> Params:
+    """Weights, means and covariances that maximise the expected complete-data loglik
+    (plus log p(θ) of a prior or penalty ``reg``, see :mod:`gmmem.estimators`).
 
     ``stats`` are the expected sufficient statistics from :func:`e_step`. A
     component whose expected count underflows keeps finite parameters (its
-    count is raised to a tiny positive number); variances are floored.
+    count is raised to a tiny positive number); variances are floored, which
+    is the exact constrained maximiser for the MLE and both regularisers (their
+    objective in Σ_k is −c/2·log|Σ_k| − ½tr(AΣ_k⁻¹), maximised at A/c).
     """
     K, p = stats.shape
     d = int(round((np.sqrt(8 * p + 1) - 3) / 2))  # p = 1 + d + d(d+1)/2
@@ -142,6 +148,10 @@ def m_step(stats: np.ndarray, n: int, covariance: str, floor: float) -> Params:
         second[:, iu, ju] = stats[:, 1 + d:] / counts[:, None]
         second[:, ju, iu] = second[:, iu, ju]
     outer = mu[:, :, None] * mu[:, None, :]
+    if reg is not None:
+        scatter = (second - outer) * counts[:, None, None]
+        mu, cov = regularised_update(counts, mu, scatter, reg, covariance, n)
+        return Params(w, mu, floor_covariances(cov, floor))
     if covariance == "tied":
         shared = ((second - outer) * w[:, None, None]).sum(axis=0)
         cov = np.broadcast_to(shared, (K, d, d)).copy()
@@ -152,10 +162,14 @@ def m_step(stats: np.ndarray, n: int, covariance: str, floor: float) -> Params:
     return Params(w, mu, floor_covariances(cov, floor))
 
 
-def em_map(T: np.ndarray, p: Params, covariance: str, floor: float) -> tuple[Params, float]:
-    """One EM step: the updated parameters and the log-likelihood of the input ones."""
+def em_map(T: np.ndarray, p: Params, covariance: str, floor: float,
+           reg: "Regulariser | None" = None) -> tuple[Params, float]:
+    """One EM step: the updated parameters, and the objective of the input ones
+    (the log-likelihood, plus log p(θ) with a prior or penalty ``reg``)."""
     stats, loglik = e_step(T, natural_parameters(p))
-    return m_step(stats, T.shape[1], covariance, floor), loglik
+    if reg is not None:
+        loglik += log_penalty(p.mu, p.cov, reg, covariance)
+    return m_step(stats, T.shape[1], covariance, floor, reg), loglik
 
 
 # --- an unconstrained coordinate system for extrapolation (SQUAREM) ----------

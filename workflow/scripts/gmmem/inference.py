@@ -20,6 +20,7 @@ from statistics import NormalDist
 import numpy as np
 
 from ._validate import as_data, check_choice
+from .estimators import ESTIMATORS, regulariser
 from .mixture import Mixture
 
 SE_METHODS = ("louis", "opg")
@@ -107,8 +108,33 @@ def _full_from_free(theta: np.ndarray, K: int, d: int) -> Mixture:
     return Mixture(w / w.sum(), mu, cov, "full")
 
 
-def _full_observed_information(m: Mixture, z: np.ndarray) -> np.ndarray:
-    """−∂(Σ_i s_i)/∂θ by central differences of the analytic score."""
+def _full_penalty_score(m: Mixture, reg) -> np.ndarray:
+    """∂ log p(θ)/∂θ (P,) of a prior or penalty in the free parameters, full covariances."""
+    K, d = m.n_components, m.dim
+    P = n_free(m)
+    out = np.zeros(P)
+    if reg is None:
+        return out
+    ju, lu = np.triu_indices(d, 1)
+    base_lam = (K - 1) + K * d
+    base_off = base_lam + K * d
+    for k in range(K):
+        cov = m.covariances[k]
+        prec = np.linalg.inv(cov)
+        if reg.kind == "map":
+            dev = m.means[k] - reg.mean
+            out[(K - 1) + k * d:(K - 1) + (k + 1) * d] = -reg.kappa * prec @ dev
+            A = reg.scale + reg.kappa * np.outer(dev, dev)
+            G = -0.5 * (reg.nu + d + 2) * prec + 0.5 * prec @ A @ prec
+        else:
+            G = reg.a * (prec @ reg.S @ prec - prec)
+        out[base_lam + k * d:base_lam + (k + 1) * d] = np.diag(G) * np.diag(cov)
+        out[base_off + k * ju.size:base_off + (k + 1) * ju.size] = 2.0 * G[ju, lu]
+    return out
+
+
+def _full_observed_information(m: Mixture, z: np.ndarray, reg=None) -> np.ndarray:
+    """−∂(Σ_i s_i + ∂log p)/∂θ by central differences of the analytic score."""
     K, d = m.n_components, m.dim
     theta = _full_to_free(m)
     scale = np.ones_like(theta)
@@ -123,8 +149,9 @@ def _full_observed_information(m: Mixture, z: np.ndarray) -> np.ndarray:
         for sign in (1.0, -1.0):
             t = theta.copy()
             t[j] += sign * h
-            tau, sc = _full_scores(_full_from_free(t, K, d), z)
-            cols.append(np.einsum("nk,nkp->p", tau, sc))
+            moved = _full_from_free(t, K, d)
+            tau, sc = _full_scores(moved, z)
+            cols.append(np.einsum("nk,nkp->p", tau, sc) + _full_penalty_score(moved, reg))
         J[:, j] = (cols[0] - cols[1]) / (2 * h)
     return -0.5 * (J + J.T)
 
@@ -169,25 +196,81 @@ def _scores(m: Mixture, z: np.ndarray):
     return tau, sc, ic
 
 
-def observed_information(m: Mixture, x, method: str = "louis") -> np.ndarray:
+def penalty_information(m: Mixture, reg) -> np.ndarray:
+    """−∂²log p(θ)/∂θ∂θᵀ (P, P) of a prior or penalty, for univariate, diagonal and
+    tied mixtures (analytic; full covariances go through the score's Jacobian)."""
+    K, d, tied = _structure(m)
+    P = n_free(m)
+    info = np.zeros((P, P))
+    if reg is None:
+        return info
+    var = np.diagonal(m.covariances, axis1=1, axis2=2)  # (K, d)
+    mu_idx = (K - 1) + np.arange(K * d).reshape(K, d)
+    base = (K - 1) + K * d
+    for j in range(d):
+        if reg.kind == "pmle":
+            if tied:
+                info[base + j, base + j] += K * reg.a * reg.S[j, j] / var[0, j]
+            else:
+                for k in range(K):
+                    b = base + k * d + j
+                    info[b, b] += reg.a * reg.S[j, j] / var[k, j]
+            continue
+        dev = m.means[:, j] - reg.mean[j]
+        for k in range(K):
+            a = mu_idx[k, j]
+            b = base + (j if tied else k * d + j)
+            info[a, a] += reg.kappa / var[k, j]
+            info[a, b] -= reg.kappa * dev[k] / var[k, j]
+            info[b, a] -= reg.kappa * dev[k] / var[k, j]
+            info[b, b] += 0.5 * reg.kappa * dev[k] ** 2 / var[k, j]
+            if not tied or k == 0:
+                info[b, b] += 0.5 * reg.scale[j, j] / var[k, j]
+    return info
+
+
+def observed_information(m: Mixture, x, method: str = "louis", estimator: str = "mle") -> np.ndarray:
     """Information matrix (P, P) of the free parameters for the data x.
 
     "louis": observed information by Louis (1982), complete-data information
     minus the conditional variance of the complete-data score;
     "opg": the outer product of the per-observation scores Σ s_i s_iᵀ.
+    With ``estimator`` "map" or "pmle" it is the information of the
+    penalised objective ℓ(θ) + log p(θ): −∂²log p/∂θ∂θᵀ is added.
     """
     check_choice("method", method, SE_METHODS)
+    check_choice("estimator", estimator, ESTIMATORS)
     z = as_data(x, dim=m.dim)
+    reg = regulariser(z, m.n_components, estimator)
     if _is_full(m):
         tau, sc = _full_scores(m, z)
         s = np.einsum("nk,nkp->np", tau, sc)
-        return s.T @ s if method == "opg" else _full_observed_information(m, z)
+        if method == "louis":
+            return _full_observed_information(m, z, reg)
+        pen = np.zeros_like(s[0]) if reg is None else _penalty_hessian_fd(m, reg)
+        return s.T @ s + pen
     tau, sc, ic = _scores(m, z)
     s = np.einsum("nk,nkp->np", tau, sc)  # observed-data scores (n, P)
     if method == "opg":
-        return s.T @ s
+        return s.T @ s + penalty_information(m, reg)
     cond_var = np.einsum("nk,nkp,nkq->pq", tau, sc, sc) - s.T @ s
-    return ic - cond_var
+    return ic - cond_var + penalty_information(m, reg)
+
+
+def _penalty_hessian_fd(m: Mixture, reg) -> np.ndarray:
+    """−∂(∂log p)/∂θ for full covariances, by central differences of the penalty score."""
+    K, d = m.n_components, m.dim
+    theta = _full_to_free(m)
+    J = np.empty((theta.size, theta.size))
+    for j in range(theta.size):
+        h = 1e-5 * max(1.0, abs(theta[j]))
+        cols = []
+        for sign in (1.0, -1.0):
+            t = theta.copy()
+            t[j] += sign * h
+            cols.append(_full_penalty_score(_full_from_free(t, K, d), reg))
+        J[:, j] = (cols[0] - cols[1]) / (2 * h)
+    return -0.5 * (J + J.T)
 
 
 def _natural_ses(m: Mixture, cov: np.ndarray):
@@ -239,8 +322,13 @@ def _degenerate_reason(m: Mixture, n: int) -> str:
     return ""
 
 
-def standard_errors(m: Mixture, x, method: str = "louis") -> StandardErrors:
+def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle") -> StandardErrors:
     """SEs of the weights, means and SDs of a fitted mixture from its information.
+
+    For ``estimator`` "map" or "pmle" the information is that of the
+    penalised objective the fit maximised (observed information of
+    ℓ(θ) + log p(θ)), so the SEs describe the posterior mode or penalised
+    estimate as the usual large-sample approximation does.
 
     Never raises for a fitted mixture: a degenerate fit (a component with
     fewer than d + 1 observations' worth of weight, or a singular
@@ -249,6 +337,7 @@ def standard_errors(m: Mixture, x, method: str = "louis") -> StandardErrors:
     ``ok=False`` with the reason, so one bad replicate never stops a study.
     """
     check_choice("method", method, SE_METHODS)
+    check_choice("estimator", estimator, ESTIMATORS)
     z = as_data(x, dim=m.dim)
     K, d = m.n_components, m.dim
     P = n_free(m)
@@ -261,7 +350,7 @@ def standard_errors(m: Mixture, x, method: str = "louis") -> StandardErrors:
     else:
         try:
             with np.errstate(all="ignore"):
-                cov, reason = _invert(observed_information(m, z, method))
+                cov, reason = _invert(observed_information(m, z, method, estimator))
         except (ValueError, np.linalg.LinAlgError) as e:
             # The finite-difference Jacobian (full covariances) perturbs the
             # parameters; near a singular covariance that leaves the cone.
