@@ -66,6 +66,11 @@ CASES = {
     "schema_init": (_with(("fit",), {"init": "kmeans"}),
                     "config.yaml: fit.init: expected one of 'kmeans++', 'random', got 'kmeans'"),
     "schema_tol": (_with(("fit",), {"tol": -1}), "fit.tol: expected a value > 0, got -1"),
+    "schema_estimator": (_with(("scenarios", "a", "fit"), {"estimator": "ridge"}),
+                         "scenarios.a.fit.estimator: expected one of 'mle', 'map', 'pmle', "
+                         "got 'ridge'"),
+    "schema_prefer": (_with(("fit",), {"prefer": "best"}),
+                      "fit.prefer: expected one of 'loglik', 'regular', got 'best'"),
     "schema_name": ({**BASE, "scenarios": {"a b": BASE["scenarios"]["a"]}},
                     "scenarios: name 'a b' may hold only letters, digits"),
     "schema_missing": (_with(("sample_sizes",), _DELETE),

@@ -189,7 +189,8 @@ def test_version_and_new_options_in_help():
     proc = _gmmem("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("gmmem 0.")
     out = _gmmem("fit", "--help").stdout
-    for option in ("--stopping", "--var-floor", "--sep", "--decimal", "'-' reads standard input"):
+    for option in ("--stopping", "--var-floor", "--sep", "--decimal", "--estimator", "--prefer",
+                   "'-' reads standard input"):
         assert option in out, option
 
 
@@ -252,3 +253,19 @@ def test_collinear_columns_fit_with_a_reason_for_missing_ses(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "standard errors unavailable: information not computable: a component's covariance " \
         "is nearly singular" in out
+
+
+def test_spurious_fit_prints_a_warning_and_what_to_try(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.normal(0, 1, 600), rng.normal(1, 1, 400)])
+    path = tmp_path / "x.csv"
+    path.write_text("x\n" + "".join(f"{float(v)!r}\n" for v in x))
+    spike = "{weights: [0.0187, 0.9813], means: [-1.053, 0.4296], sds: [0.0916, 1.119]}"
+    assert main(["fit", str(path), "-c", "x", "-k", "2", "--start", spike]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING: spurious maximum: component 1 holds" in out
+    assert "Try --estimator pmle (or map), more --restarts, or --prefer regular." in out
+    assert main(["fit", str(path), "-c", "x", "-k", "2", "--start", spike, "--estimator", "pmle",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["estimator"] == "pmle" and out["spurious"] is False

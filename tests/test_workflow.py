@@ -41,7 +41,9 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
         fits = pd.concat([pd.read_csv(f) for f in sorted((res / sc / "fits").rglob("*.fits.csv"))])
         assert len(fits) == 2 * 6 * K
         assert {"replicate", "component", "weight", "loglik", "n_iter", "converged",
-                "n_best", "se_weight", "lo_weight", "hi_weight"} <= set(fits.columns)
+                "n_best", "se_weight", "lo_weight", "hi_weight", "spurious",
+                "restarts_disagree"} <= set(fits.columns)
+        assert fits["spurious"].isin([True, False]).all()
         rec = pd.read_csv(res / sc / "recovery.csv")
         assert {"n", "parameter", "truth", "mean_estimate", "bias", "empse", "rmse",
                 "n_nonconverged", "n_degenerate"} <= set(rec.columns)
@@ -52,6 +54,11 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
                 "crlb_sd"} <= set(perf["measure"])
         conv = pd.read_csv(res / sc / "convergence.csv")
         assert list(conv["n_fits"]) == [6, 6]
+        assert {"n_spurious", "share_spurious", "n_restarts_disagree"} <= set(conv.columns)
+        regular = pd.read_csv(res / sc / "performance_nonspurious.csv")
+        assert set(regular["measure"]) == set(perf["measure"]) - {"crlb_sd"}
+        kept = regular.groupby("n")["n_sim"].max()
+        assert (kept + regular.groupby("n")["n_spurious"].first() == 6).all()
         for fig in ("fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage",
                     "failures"):
             assert _png(res / sc / "figures" / f"{fig}.png"), fig

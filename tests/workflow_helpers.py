@@ -66,7 +66,7 @@ TINY = {
                 "oracle_start": True, "select_k": [1, 2, 3]},
         "bi": {"weights": [0.5, 0.5], "means": [[0, 0], [4, 4]],
                "covariances": [[[1, 0], [0, 1]], [[1, 0], [0, 2]]],
-               "fit": {"covariance": "diag"}},
+               "fit": {"covariance": "diag", "estimator": "pmle"}},
     },
     "datasets": {
         "heights": {"path": "data/height_data.csv", "columns": ["height"],

@@ -21,6 +21,12 @@ rule evaluate:
             category="{scenario}",
             subcategory="Tables",
         ),
+        performance_nonspurious=report(
+            "results/{scenario}/performance_nonspurious.csv",
+            caption="../report/performance_nonspurious.rst",
+            category="{scenario}",
+            subcategory="Tables",
+        ),
         model_choice="results/{scenario}/model_choice.csv",
     log:
         "results/logs/{scenario}/evaluate.log",

@@ -14,6 +14,7 @@ with logged(snakemake) as log:
     for name, table in tables.items():
         save_csv(table, snakemake.output[name])
     conv = tables["convergence"]
-    log.info("scenario %s: %d fits, %d not converged, %d degenerate, %d label disagreements",
-             p.scenario, conv["n_fits"].sum(), conv["n_nonconverged"].sum(),
-             conv["n_degenerate"].sum(), conv["n_label_disagreements"].sum())
+    log.info("scenario %s: %d fits, %d not converged, %d degenerate, %d spurious, "
+             "%d label disagreements", p.scenario, conv["n_fits"].sum(),
+             conv["n_nonconverged"].sum(), conv["n_degenerate"].sum(), conv["n_spurious"].sum(),
+             conv["n_label_disagreements"].sum())

@@ -27,5 +27,8 @@ with logged(snakemake) as log:
                 snakemake.output.figure)
     save_csv(result.criteria, snakemake.output.bic)
     save_figure(plotting.bic_figure(result.criteria, p.name), snakemake.output.bic_png)
+    if res.spurious:
+        log.warning("dataset %s: the reported maximum is spurious: %s. Try fit: {estimator: pmle} "
+                    "(or map), more n_restarts, or prefer: regular.", p.name, res.spurious_reason)
     log.info("dataset %s: K = %d, loglik %.6f, %d EM maps, converged %s",
              p.name, res.mixture.n_components, res.loglik, res.n_iter, res.converged)

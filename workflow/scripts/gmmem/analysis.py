@@ -62,7 +62,7 @@ def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: fl
             raise ValueError("start needs a single n_components, not a list of candidates")
         selection = select_k(x, candidates, criterion, seed=seed, **fit_kwargs)
         res = selection.fits[selection.k]
-    se = standard_errors(res.mixture, x)
+    se = standard_errors(res.mixture, x, estimator=res.estimator)
     table = component_table(res.mixture, se, confidence_intervals(res.mixture, se, level))
     table["loglik"] = res.loglik
     table["n"] = res.n
@@ -73,4 +73,7 @@ def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: fl
     table["bic"] = res.bic
     table["aic"] = res.aic
     table["se_ok"] = se.ok
+    table["estimator"] = res.estimator
+    table["objective"] = res.objective
+    table["spurious"] = res.spurious
     return Analysis(res, table, selection, se.reason)

@@ -124,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--var-floor", type=_number_in(0, 0.01, closed_high=True),
                        default=FIT_DEFAULTS["var_floor"],
                        help="smallest variance, as a fraction of the data's (default %(default)s)")
+        p.add_argument("--estimator", choices=["mle", "map", "pmle"],
+                       default=FIT_DEFAULTS["estimator"],
+                       help="mle: maximum likelihood; map: posterior mode under mclust's default "
+                            "prior; pmle: Chen & Tan's penalised likelihood (default %(default)s)")
+        p.add_argument("--prefer", choices=["loglik", "regular"], default=FIT_DEFAULTS["prefer"],
+                       help="which restart to report: the highest objective, or the highest "
+                            "that is not a spurious maximum (default %(default)s)")
         p.add_argument("--no-accel", action="store_true", help="plain EM instead of SQUAREM")
         p.add_argument("--seed", type=_int_at_least(0), default=0,
                        help="root of the restarts' random streams (default %(default)s)")
@@ -156,7 +163,8 @@ def _parser() -> argparse.ArgumentParser:
 def _fit_kwargs(args) -> dict:
     return {"n_restarts": args.restarts, "init": args.init, "covariance": args.covariance,
             "tol": args.tol, "max_iter": args.max_iter, "stopping": args.stopping,
-            "var_floor": args.var_floor, "accel": None if args.no_accel else "squarem"}
+            "var_floor": args.var_floor, "accel": None if args.no_accel else "squarem",
+            "estimator": args.estimator, "prefer": args.prefer}
 
 
 # Library argument names as the command line spells them, for messages.
@@ -212,6 +220,9 @@ def _report(args, result, data, selection=None) -> str:
     lines.append(f"{status} after {res.n_iter} EM maps; {starts} start(s), {res.n_best} reached "
                  f"the best maximum" + ("; DEGENERATE (a component collapsed or emptied)"
                                         if res.degenerate else ""))
+    if res.spurious:
+        lines.append(f"WARNING: spurious maximum: {res.spurious_reason}. Try --estimator pmle "
+                     "(or map), more --restarts, or --prefer regular.")
     if not result.estimates["se_ok"].iloc[0]:
         lines.append(f"standard errors unavailable: {result.se_reason}")
     return "\n".join(lines)
@@ -233,6 +244,8 @@ def _json(result, data, selection=None) -> str:
         "n": res.n, "k": res.mixture.n_components, "covariance": res.mixture.covariance,
         "loglik": res.loglik, "bic": res.bic, "aic": res.aic, "n_iter": res.n_iter,
         "converged": res.converged, "degenerate": res.degenerate, "n_best": res.n_best,
+        "estimator": res.estimator, "objective": res.objective, "spurious": res.spurious,
+        "spurious_reason": res.spurious_reason,
         "dropped_rows": list(data.dropped_rows), "se_reason": result.se_reason,
         "components": [{k: clean(v) for k, v in r.items()}
                        for r in result.estimates.to_dict(orient="records")],

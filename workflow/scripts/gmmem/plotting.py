@@ -188,7 +188,9 @@ def failures_figure(convergence, title: str = ""):
     c = convergence.sort_values("n")
     kinds = [(col, label) for col, label in (
         ("n_nonconverged", "not converged"), ("n_degenerate", "degenerate"),
-        ("n_se_failed", "SE failed"), ("n_missed_oracle", "missed oracle maximum")) if col in c]
+        ("n_se_failed", "SE failed"), ("n_spurious", "spurious maximum"),
+        ("n_restarts_disagree", "restarts split spurious/regular"),
+        ("n_missed_oracle", "missed oracle maximum")) if col in c]
 
     def draw(ax):
         top = 0.1

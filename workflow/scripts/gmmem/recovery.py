@@ -33,7 +33,7 @@ def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *
     K = settings["n_components"]
     kwargs = {k: v for k, v in settings.items() if k != "n_components"}
     res = fit(x, K, seed=seed, **kwargs)
-    se = standard_errors(res.mixture, x)
+    se = standard_errors(res.mixture, x, estimator=res.estimator)
     ci = confidence_intervals(res.mixture, se, level)
     rows = component_table(res.mixture, se, ci)
     rows["loglik"] = res.loglik
@@ -42,6 +42,8 @@ def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *
     rows["degenerate"] = res.degenerate
     rows["n_best"] = res.n_best
     rows["se_failed"] = not se.ok
+    rows["spurious"] = res.spurious
+    rows["restarts_disagree"] = res.restarts_disagree
     if oracle is not None:
         kw = {k: v for k, v in kwargs.items() if k not in ("n_restarts", "init")}
         ores = fit(x, K, start=oracle, **kw)
@@ -166,9 +168,15 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
         n_nonconverged=("converged", lambda s: int((~s.astype(bool)).sum())),
         n_degenerate=("degenerate", lambda s: int(s.astype(bool).sum())),
         n_se_failed=("se_failed", lambda s: int(s.astype(bool).sum())),
+        n_spurious=("spurious", lambda s: int(s.astype(bool).sum())),
+        n_restarts_disagree=("restarts_disagree", lambda s: int(s.astype(bool).sum())),
         mean_n_iter=("n_iter", "mean"),
         mean_n_best=("n_best", "mean")).reset_index()
+    conv["share_spurious"] = conv["n_spurious"] / conv["n_fits"]
     conv["n_label_disagreements"] = conv["n"].map(disagree).fillna(0).astype(int)
+    spurious = per_rep.set_index(["n", "replicate"])["spurious"].astype(bool)
+    aligned["spurious"] = spurious.reindex(
+        pd.MultiIndex.from_frame(aligned[["n", "replicate"]])).to_numpy()
     if "missed_oracle" in per_rep:
         conv["n_missed_oracle"] = per_rep.groupby("n")["missed_oracle"].apply(
             lambda s: int(s.astype(bool).sum())).to_numpy()
@@ -178,22 +186,9 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
         model = truth
     crlb = crlb_table(model, sorted(fits["n"].unique()))
 
-    perf_parts, rec_parts = [], []
-    for n, cell in aligned.groupby("n", sort=True):
-        labels = list(dict.fromkeys(cell["label"]))
-        wide = lambda col: cell.pivot(index="replicate", columns="label", values=col)[labels]
-        est = wide("estimate")
-        theta = cell.groupby("label")["truth"].first()[labels].to_numpy()
-        cis = np.stack([wide("lo").to_numpy(), wide("hi").to_numpy()], axis=-1)
-        perf = performance(est, theta, wide("se").to_numpy(), cis)
-        perf.insert(0, "n", n)
-        perf_parts.append(perf)
-        rec = pd.DataFrame({"n": n, "parameter": labels, "truth": theta,
-                            "mean_estimate": est.mean().to_numpy()})
-        for m in ("bias", "empse", "rmse"):
-            rec[m] = perf.loc[perf["measure"] == m].set_index("parameter")["estimate"][labels].to_numpy()
-        rec_parts.append(rec)
-    performance_t = pd.concat(perf_parts, ignore_index=True)
+    performance_t, rec_parts = _measures(aligned)
+    # The sensitivity table: the same measures with spurious fits left out.
+    regular, _ = _measures(aligned[~aligned["spurious"]])
     if len(crlb):
         cr = crlb.rename(columns={"label": "parameter", "crlb_sd": "estimate"})
         cr = cr.assign(measure="crlb_sd", mcse=np.nan, n_sim=np.nan)[performance_t.columns]
@@ -215,5 +210,35 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
                                    k == truth.n_components, S))
     model_choice = pd.DataFrame(choice, columns=["n", "criterion", "k", "share", "mcse",
                                                  "is_true_k", "n_fits"])
+    regular = regular.merge(conv[["n", "n_spurious"]], on="n").sort_values(
+        ["n", "parameter", "measure"], kind="stable", ignore_index=True)
     return {"aligned": aligned, "recovery": recovery, "performance": performance_t,
-            "convergence": conv, "model_choice": model_choice}
+            "performance_nonspurious": regular, "convergence": conv,
+            "model_choice": model_choice}
+
+
+def _measures(aligned):
+    """Every performance measure per (n, parameter) of aligned rows, and the
+    recovery rows (truth, mean estimate, bias, empirical SE, RMSE)."""
+    import pandas as pd
+
+    from .evaluation import performance
+
+    perf_parts, rec_parts = [], []
+    for n, cell in aligned.groupby("n", sort=True):
+        labels = list(dict.fromkeys(cell["label"]))
+        wide = lambda col: cell.pivot(index="replicate", columns="label", values=col)[labels]
+        est = wide("estimate")
+        theta = cell.groupby("label")["truth"].first()[labels].to_numpy()
+        cis = np.stack([wide("lo").to_numpy(), wide("hi").to_numpy()], axis=-1)
+        perf = performance(est, theta, wide("se").to_numpy(), cis)
+        perf.insert(0, "n", n)
+        perf_parts.append(perf)
+        rec = pd.DataFrame({"n": n, "parameter": labels, "truth": theta,
+                            "mean_estimate": est.mean().to_numpy()})
+        for m in ("bias", "empse", "rmse"):
+            rec[m] = perf.loc[perf["measure"] == m].set_index("parameter")["estimate"][labels].to_numpy()
+        rec_parts.append(rec)
+    columns = ["n", "parameter", "measure", "estimate", "mcse", "n_sim"]
+    table = pd.concat(perf_parts, ignore_index=True) if perf_parts else pd.DataFrame(columns=columns)
+    return table, rec_parts

@@ -24,6 +24,8 @@ FIT_DEFAULTS = {
     "accel": "squarem",
     "stopping": "aitken",
     "var_floor": 1e-6,
+    "estimator": "mle",
+    "prefer": "loglik",
 }
 # Stage codes in the seed key; fixed forever so results never silently change.
 STAGES = {"simulate": 1, "fit": 2, "oracle": 3, "select": 4, "dataset": 5, "example": 6}
