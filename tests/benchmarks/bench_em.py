@@ -13,13 +13,27 @@ an (n, K) array. Targets (issue 2): ≥ 10x faster than scikit-learn at an equal
 or higher log-likelihood on both problems; ≥ 20x fewer EM-map evaluations than
 plain EM on the overlapping one; one iteration < 5 exp passes.
 
-    python tests/benchmarks/bench_em.py [--quick]
+The batched engine (issue 13), side by side in one run on the heights truth
+(K = 2, 4 restarts): per fit, ``fit_many`` over 200 data sets against the
+previous release's per-fit loop (its code, from git commit PREVIOUS, is
+loaded from this repository's history) and scikit-learn (n_init=4,
+tol=1e-10), at n = 100 and 1000, with the log-likelihood comparison per data
+set; a parametric bootstrap's 200 refits of one n = 100 fit; and time per EM
+iteration and peak memory at n = 1e5 … 1e7 (1e8 with --huge), each in a
+fresh process.
+
+    python tests/benchmarks/bench_em.py [--quick] [--huge]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import io
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +41,28 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workflow" / "scripts"))
 from gmmem import Mixture, fit  # noqa: E402
+from gmmem.fit import fit_many  # noqa: E402
 from gmmem.gaussian import Params, em_map, features  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+# The previous release's fit path (a per-fit Python loop over EM iterations).
+PREVIOUS = "ff1b3ad"
+HEIGHTS = Mixture.univariate([0.25, 0.75], [164, 176], [3, 5])
+
+
+def previous_gmmem():
+    """The gmmem package as of commit PREVIOUS, imported from git history as
+    ``gmmem_previous`` (None if this is not a git checkout with that commit)."""
+    try:
+        blob = subprocess.run(["git", "archive", PREVIOUS, "workflow/scripts/gmmem"], cwd=REPO,
+                              capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    tmp = Path(tempfile.mkdtemp())
+    tarfile.open(fileobj=io.BytesIO(blob)).extractall(tmp, filter="data")
+    (tmp / "workflow/scripts/gmmem").rename(tmp / "gmmem_previous")
+    sys.path.insert(0, str(tmp))
+    return importlib.import_module("gmmem_previous")
 
 
 def best_of(fn, repeat=3):
@@ -107,10 +142,99 @@ def iteration_cost(n=1_000_000, K=3):
           f"(n, K): {t_exp * 1e3:.1f} ms; ratio {t_it / t_exp:.2f} (target < 5)")
 
 
+def batched(n: int, count: int, previous, sklearn_count: int):
+    """fit_many against the previous per-fit loop and scikit-learn, per fit."""
+    xs = [HEIGHTS.sample(n, np.random.default_rng(10_000 + i))[0] for i in range(count)]
+    seeds = list(range(count))
+    print(f"\nBatched engine: heights truth, n = {n}, K = 2, 4 restarts, {count} data sets")
+    t_new, new = best_of(lambda: fit_many(xs, 2, seeds=seeds, n_restarts=4), repeat=2)
+    print(f"  gmmem fit_many                    {t_new / count * 1e3:8.2f} ms per fit")
+    if previous is not None:
+        t_old, old = best_of(lambda: [previous.fit(x, 2, n_restarts=4, seed=s)
+                                      for x, s in zip(xs, seeds)], repeat=1)
+        worse = sum(a.loglik < b.loglik - 1e-8 * abs(b.loglik) for a, b in zip(new, old))
+        print(f"  previous release, per-fit loop    {t_old / count * 1e3:8.2f} ms per fit   "
+              f"-> {t_old / t_new:.1f}x faster (target >= {10 if n <= 100 else 2}x); "
+              f"lower log-likelihood than it on {worse} of {count}")
+    else:
+        print("  previous release: not available (needs git history with commit " + PREVIOUS + ")")
+    try:
+        from sklearn.mixture import GaussianMixture
+    except ImportError:
+        print("  scikit-learn not installed: pip install -e '.[bench]'")
+        return
+    m = min(sklearn_count, count)
+    t0 = time.perf_counter()
+    lls = []
+    for x in xs[:m]:
+        gm = GaussianMixture(2, n_init=4, tol=1e-10, max_iter=100_000, random_state=1)
+        gm.fit(x.reshape(-1, 1))
+        lls.append(gm.score(x.reshape(-1, 1)) * n)
+    t_sk = (time.perf_counter() - t0) / m
+    worse = sum(a.loglik < b - 1e-8 * abs(b) for a, b in zip(new[:m], lls))
+    print(f"  scikit-learn (n_init=4, tol=1e-10) {t_sk * 1e3:7.2f} ms per fit ({m} timed)  -> "
+          f"{t_sk / (t_new / count):.0f}x faster (target >= 100x); lower log-likelihood than "
+          f"it on {worse} of {m}")
+
+
+def bootstrap_refits(n: int = 100, B: int = 200):
+    """The refits of a parametric bootstrap of one fit: B resamples in one batch."""
+    x, _ = HEIGHTS.sample(n, np.random.default_rng(1))
+    res = fit(x, 2, n_restarts=4, seed=1)
+    rng = np.random.default_rng(2)
+    resamples = [res.mixture.sample(n, rng)[0] for _ in range(B)]
+    t, _ = best_of(lambda: fit_many(resamples, 2, seeds=list(range(B)), n_restarts=1), repeat=2)
+    t_start, _ = best_of(lambda: fit_many(resamples, 2, start=res.mixture), repeat=2)
+    print(f"\nParametric bootstrap refits of one n = {n} fit, B = {B}: {t:.3f} s with one "
+          f"k-means++ start each, {t_start:.3f} s from the fitted mixture (target < 0.2 s)")
+
+
+_ITERATION = """
+import resource, sys, time
+import numpy as np
+sys.path.insert(0, {scripts!r})
+from gmmem.gaussian import Params, em_map_batch
+n = {n}
+z = np.random.default_rng(0).normal(size=(1, n, 1))
+p = Params(np.full((1, 3), 1 / 3), np.linspace(-1, 1, 3)[None, :, None], np.ones((1, 3, 1, 1)))
+em_map_batch(z, p, "full", 1e-6)
+t0 = time.perf_counter()
+for _ in range(3):
+    em_map_batch(z, p, "full", 1e-6)
+t = (time.perf_counter() - t0) / 3
+print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def large_n(sizes):
+    """Time per EM iteration and peak memory (fresh process each) at large n, K = 3, d = 1."""
+    print("\nLarge n (K = 3, d = 1): one EM iteration, peak resident memory of the process")
+    scripts = str(REPO / "workflow" / "scripts")
+    base = None
+    for n in sizes:
+        out = subprocess.run([sys.executable, "-c", _ITERATION.format(scripts=scripts, n=n)],
+                             capture_output=True, text=True)
+        if out.returncode:
+            print(f"  n = {n:.0e}: failed: {out.stderr.strip().splitlines()[-1]}")
+            continue
+        t, rss = (float(v) for v in out.stdout.split())
+        data = 8 * n
+        base = base or t / n
+        print(f"  n = {n:>11,}: {t:8.3f} s per iteration ({t / n / base:.2f}x the per-point time "
+              f"at n = {sizes[0]:.0e}); peak {rss / 2**20:8.0f} MB = {rss / data:5.2f}x the data "
+              f"({data / 2**20:.0f} MB; target <= 2x + 256 MB = {(2 * data + 2**28) / 2**20:.0f} MB)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer plain-EM and sklearn restarts")
+    ap.add_argument("--huge", action="store_true", help="also n = 1e8 in the large-n section")
     args = ap.parse_args()
+    previous = previous_gmmem()
+    batched(100, 200, previous, 20 if args.quick else 50)
+    batched(1000, 200, previous, 10 if args.quick else 30)
+    bootstrap_refits()
+    large_n([10**5, 10**6, 10**7] + ([10**8] if args.huge else []))
     from make_height_data_loader import height_data
 
     compare("Paper's data", height_data(), 10, 10, 10, paper=True)

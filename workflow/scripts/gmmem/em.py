@@ -1,18 +1,13 @@
-"""The EM loop: plain EM or SQUAREM acceleration, and the stopping rules.
+"""The stopping rules and the SQUAREM step, stated for one fit.
 
-The loop knows nothing about Gaussians beyond :mod:`gmmem.gaussian`'s
-``em_map``/``pack``/``unpack``; one unit of work is one EM-map evaluation
-(an E-step plus an M-step), which is what ``max_iter`` and ``n_iter`` count
-for both algorithms.
+The batched engine (:mod:`gmmem.engine`) applies exactly these rules to
+every item of a batch at once; the scalar forms here are their reference
+definitions (and what the tests check the engine's vectorised forms against).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-
-from .gaussian import Params, em_map, pack, unpack
 
 STOPPING_RULES = ("aitken", "relative", "absolute")
 # SQUAREM's safeguard accepts an extrapolation whose log-likelihood is at most
@@ -24,17 +19,6 @@ _OBJFN_INC = 0.0
 # Plain-EM steps whose increment ratios estimate the rate (Aitken).
 _AITKEN_WINDOW = 4
 ACCELERATIONS = ("squarem", None)
-
-
-@dataclass(frozen=True)
-class EMRun:
-    """One EM run from one start: final parameters (standardised scale) and diagnostics."""
-
-    params: Params
-    loglik: float
-    n_iter: int
-    converged: bool
-    trace: np.ndarray
 
 
 def has_converged(trace: list[float], tol: float, rule: str, n: int) -> bool:
@@ -114,78 +98,3 @@ def squarem_gap(alpha_max: float, ll0: float, ll1: float) -> float:
     if step < 0:
         return np.inf
     return max(alpha_max, 1.0) * step
-
-
-def run_em(T: np.ndarray, start: Params, *, covariance: str, floor: float, tol: float,
-           max_iter: int, accel: str | None, stopping: str, reg=None) -> EMRun:
-    """Iterate the EM map from ``start`` until the stopping rule or ``max_iter`` maps.
-
-    The run maximises the log-likelihood, plus log p(θ) with a prior or
-    penalty ``reg`` (:mod:`gmmem.estimators`); ``loglik`` and ``trace`` hold
-    that objective, on which the stopping rule and SQUAREM's safeguard act.
-    """
-    n = T.shape[1]
-    if accel == "squarem":
-        return _run_squarem(T, start, covariance, floor, tol, max_iter, stopping, n, reg)
-    trace: list[float] = []
-    current = start
-    for it in range(max_iter):
-        nxt, ll = em_map(T, current, covariance, floor, reg)
-        trace.append(ll)
-        if not np.isfinite(ll):
-            break
-        if has_converged(trace, tol, stopping, n):
-            return EMRun(current, ll, it + 1, True, np.array(trace))
-        current = nxt
-    return _finish_unconverged(T, current, trace, covariance, floor, max_iter, reg)
-
-
-def _finish_unconverged(T, current, trace, covariance, floor, n_iter, reg) -> EMRun:
-    _, ll = em_map(T, current, covariance, floor, reg)
-    return EMRun(current, ll, n_iter, False, np.array(trace))
-
-
-def _run_squarem(T, start, covariance, floor, tol, max_iter, stopping, n, reg) -> EMRun:
-    K, d = start.mu.shape
-    step_max, step_factor = 1.0, 4.0
-
-    def F(p):
-        return em_map(T, p, covariance, floor, reg)
-
-    trace: list[float] = []
-    alpha_max = 1.0
-    current = start
-    evals = 0
-    while evals + 3 <= max_iter:
-        p1, ll0 = F(current)
-        evals += 1
-        trace.append(ll0)
-        if not np.isfinite(ll0):
-            break
-        if stopping != "aitken" and has_converged(trace, tol, stopping, n):
-            return EMRun(current, ll0, evals, True, np.array(trace))
-        p2, ll1 = F(p1)
-        evals += 1
-        v0, v1, v2 = pack(current, covariance), pack(p1, covariance), pack(p2, covariance)
-        alpha_max = max(alpha_max, squarem_rate(v0, v1, v2))
-        if stopping == "aitken" and squarem_gap(alpha_max, ll0, ll1) < tol * n:
-            trace.append(ll1)
-            return EMRun(p1, ll1, evals, True, np.array(trace))
-        proposal, alpha = squarem_step(v0, v1, v2, step_max)
-        # Safeguard: keep the extrapolation only if its log-likelihood is no
-        # worse than the cycle's start; otherwise fall back to α = 1, which is
-        # θ2 (monotone, as plain EM), and shrink the largest step allowed next
-        # (Varadhan & Roland's step_max scheme).
-        nxt, ll_c = F(p2 if alpha == 1.0 else unpack(proposal, K, d, covariance, floor))
-        evals += 1
-        if alpha > 1.0 and not (np.isfinite(ll_c) and ll_c >= ll0 - _OBJFN_INC):
-            step_max = max(1.0, step_max / step_factor)
-            if evals < max_iter:
-                nxt, _ = F(p2)
-                evals += 1
-            else:
-                nxt = p2
-        elif alpha == step_max:
-            step_max *= step_factor
-        current = nxt
-    return _finish_unconverged(T, current, trace, covariance, floor, evals, reg)

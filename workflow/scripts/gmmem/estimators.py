@@ -72,53 +72,71 @@ def regulariser(z: np.ndarray, n_components: int, estimator: str) -> Regulariser
     return Regulariser(estimator, mean, scale, 0.01, d + 2.0, S, n ** -0.5)
 
 
-def _logdet_and_inv(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    sign, logdet = np.linalg.slogdet(cov)
-    return logdet, np.linalg.inv(cov)
-
-
 def log_penalty(mu: np.ndarray, cov: np.ndarray, reg: Regulariser | None,
-                covariance: str) -> float:
-    """log p(θ) of means mu (K, d) and covariances cov (K, d, d), up to a constant."""
+                covariance: str):
+    """log p(θ) of means mu (..., K, d) and covariances cov (..., K, d, d), up to
+    a constant: a float for one fit, an array (B,) for a batch. Regulariser
+    fields may carry the batch axis (one prior per item) or not (shared)."""
     if reg is None:
-        return 0.0
-    K, d = mu.shape
+        return 0.0 if mu.ndim == 2 else np.zeros(mu.shape[0])
+    single = mu.ndim == 2
+    if single:
+        mu, cov = mu[None], cov[None]
+    K, d = mu.shape[-2:]
     tied = covariance == "tied"
-    logdet, inv = _logdet_and_inv(cov[:1] if tied else cov)
-    trace = np.einsum("ij,kji->k", reg.scale if reg.kind == "map" else reg.S, inv)
+    cov = cov[:, :1] if tied else cov
+    logdet = np.linalg.slogdet(cov)[1]  # (B, K or 1)
+    inv = np.linalg.inv(cov)
+    per_item = np.ndim(reg.mean) == 2
+    A = reg.scale if reg.kind == "map" else reg.S
+    A = A[:, None] if per_item else A
+    trace = np.einsum("...ij,...ji->...", A, inv)  # (B, K or 1)
     if reg.kind == "pmle":
-        per = trace + logdet
-        return float(-reg.a * (K * per[0] if tied else per.sum()))
-    dev = mu - reg.mean
-    quad = np.einsum("ki,kij,kj->k", dev, np.broadcast_to(inv, (K, d, d)), dev)
-    coef = (reg.nu + d + 1 + K) if tied else (reg.nu + d + 2)
-    return float(-0.5 * coef * logdet.sum() - 0.5 * trace.sum() - 0.5 * reg.kappa * quad.sum())
+        a = np.asarray(reg.a, dtype=float)
+        per = (trace + logdet).sum(axis=1) * (K if tied else 1)
+        out = -a * per
+    else:
+        dev = mu - (reg.mean[:, None] if per_item else reg.mean)
+        quad = np.einsum("bki,bkij,bkj->bk", dev, np.broadcast_to(inv, mu.shape[:2] + (d, d)), dev)
+        coef = (reg.nu + d + 1 + K) if tied else (reg.nu + d + 2)
+        out = -0.5 * coef * logdet.sum(axis=1) - 0.5 * trace.sum(axis=1) \
+            - 0.5 * reg.kappa * quad.sum(axis=1)
+    return float(out[0]) if single else out
 
 
 def regularised_update(counts: np.ndarray, ybar: np.ndarray, scatter: np.ndarray,
                        reg: Regulariser, covariance: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The M-step's means (K, d) and unfloored covariances (K, d, d) maximising the
-    expected complete-data log-likelihood plus log p(θ), from the expected counts
-    (K,), weighted means ȳ_k (K, d) and scatter W_k = Σ_i τ_ik (z_i−ȳ_k)(z_i−ȳ_k)ᵀ."""
-    K, d = ybar.shape
+    """The M-step's means (B, K, d) and unfloored covariances (B, K, d, d)
+    maximising the expected complete-data log-likelihood plus log p(θ), from the
+    expected counts (B, K), weighted means ȳ_k (B, K, d) and scatter
+    W_k = Σ_i τ_ik (z_i−ȳ_k)(z_i−ȳ_k)ᵀ (B, K, d, d)."""
+    B, K, d = ybar.shape
+    per_item = np.ndim(reg.mean) == 2
+    mean = reg.mean[:, None] if per_item else reg.mean  # (B, 1, d) or (d,)
     if reg.kind == "pmle":
         mu = ybar
-        pen = 2.0 * reg.a * reg.S
+        a = np.asarray(reg.a, dtype=float).reshape(-1, 1, 1, 1) if per_item else reg.a
+        pen = 2.0 * a * (reg.S[:, None] if per_item else reg.S)
         if covariance == "tied":
-            shared = (K * pen + scatter.sum(axis=0)) / (2.0 * K * reg.a + n)
-            cov = np.broadcast_to(shared, (K, d, d)).copy()
+            a_b = np.asarray(a).reshape(-1)[:, None, None] if per_item else a
+            shared = ((K * pen).reshape((B if per_item else 1, d, d)) + scatter.sum(axis=1)) \
+                / (2.0 * K * a_b + n)
+            cov = np.broadcast_to(shared[:, None], (B, K, d, d)).copy()
         else:
-            cov = (pen + scatter) / (2.0 * reg.a + counts)[:, None, None]
+            cov = (pen + scatter) / (2.0 * a + counts[..., None, None])
     else:  # map (Fraley & Raftery 2007, eqs. for the normal-inverse-Wishart prior)
         kappa = reg.kappa
-        mu = (counts[:, None] * ybar + kappa * reg.mean) / (counts + kappa)[:, None]
-        dev = ybar - reg.mean
-        shrink = (kappa * counts / (kappa + counts))[:, None, None] * dev[:, :, None] * dev[:, None, :]
+        mu = (counts[..., None] * ybar + kappa * mean) / (counts + kappa)[..., None]
+        dev = ybar - mean
+        shrink = (kappa * counts / (kappa + counts))[..., None, None] \
+            * dev[..., :, None] * dev[..., None, :]
+        scale = reg.scale[:, None] if per_item else reg.scale
         if covariance == "tied":
-            shared = (reg.scale + (scatter + shrink).sum(axis=0)) / (reg.nu + n + d + 1 + K)
-            cov = np.broadcast_to(shared, (K, d, d)).copy()
+            shared = ((scale[:, 0] if per_item else scale) + (scatter + shrink).sum(axis=1)) \
+                / (reg.nu + n + d + 1 + K)
+            cov = np.broadcast_to(shared[:, None], (B, K, d, d)).copy()
         else:
-            cov = (reg.scale + scatter + shrink) / (reg.nu + counts + d + 2)[:, None, None]
+            cov = (scale + scatter + shrink) / (reg.nu + counts + d + 2)[..., None, None]
     if covariance == "diag":
         cov = cov * np.eye(d)
     return mu, cov

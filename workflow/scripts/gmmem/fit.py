@@ -8,10 +8,11 @@ import numpy as np
 
 from ._validate import (as_data, check_choice, check_positive_float, check_positive_int,
                         column_scale, scale_problem)
-from .em import ACCELERATIONS, STOPPING_RULES, run_em
+from .em import ACCELERATIONS, STOPPING_RULES
+from .engine import run_batch
 from .estimators import ESTIMATORS, PREFERENCES, log_penalty, regulariser, spurious_reason
-from .gaussian import Params, features
-from .init import INIT_METHODS, initial_params
+from .gaussian import Params, features, stack
+from .init import INIT_METHODS, initial_params_many
 from .mixture import COVARIANCE_TYPES, Mixture
 
 # Restarts within this relative distance of the best log-likelihood count as
@@ -96,13 +97,13 @@ class Standardiser:
     scale: np.ndarray
 
     @classmethod
-    def of(cls, x: np.ndarray) -> "Standardiser":
+    def of(cls, x: np.ndarray, name: str = "x") -> "Standardiser":
         """Centre and scale of x (n, d); refuses data whose scale float64 cannot fit."""
         problem = scale_problem(x)
         if problem is not None:
             j, _, message = problem
             where = "" if x.shape[1] == 1 else f" column {j}"
-            raise ValueError(f"x{where} {message}")
+            raise ValueError(f"{name}{where} {message}")
         centre, scale = column_scale(x)
         return cls(centre, scale)
 
@@ -117,7 +118,9 @@ class Standardiser:
     def to_mixture(self, p: Params, covariance: str) -> Mixture:
         s = self.scale
         cov = p.cov * (s[:, None] * s[None, :])
-        return Mixture(p.w / p.w.sum(), self.centre + p.mu * s, cov, covariance)
+        # EM's parameters are valid by construction (floored, symmetric, tied or
+        # diagonal as asked), so the Mixture's checks are skipped.
+        return Mixture._trusted(p.w / p.w.sum(), self.centre + p.mu * s, cov, covariance)
 
 
 def _seed_sequence(seed) -> np.random.SeedSequence:
@@ -168,13 +171,37 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
     Fraley & Raftery's prior) or "pmle" (Chen & Tan's penalised likelihood),
     see :mod:`gmmem.estimators`. ``prefer``: "loglik" returns the start with
     the highest objective; "regular" the highest that is not a spurious
-    maximum, when any start reached one.
+    maximum, when any start reached one. The batch of one of :func:`fit_many`.
     """
-    z_raw = as_data(x)
-    n, d = z_raw.shape
+    return fit_many([x], n_components, seeds=[seed], n_restarts=n_restarts, init=init,
+                    start=start, covariance=covariance, tol=tol, max_iter=max_iter,
+                    accel=accel, stopping=stopping, var_floor=var_floor, estimator=estimator,
+                    prefer=prefer, _name="x")[0]
+
+
+def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
+             init: str = "kmeans++", start: Mixture | None = None, covariance: str = "full",
+             tol: float = 1e-10, max_iter: int = 10_000, accel: str | None = "squarem",
+             stopping: str = "aitken", var_floor: float = 1e-6, estimator: str = "mle",
+             prefer: str = "loglik", _name: str = "xs") -> list[FitResult]:
+    """:func:`fit` for many data sets at once: one FitResult per data set, each equal
+    (byte for byte) to ``fit(xs[i], n_components, seed=seeds[i], **settings)``.
+
+    xs: a sequence of (n,) or (n, d) data sets, or an (S, n[, d]) array;
+    seeds: one seed per data set (None: fresh entropy for each). Every start
+    of every data set of the same shape runs in one batched EM engine
+    (:mod:`gmmem.engine`), which is what makes a study's or a bootstrap's
+    many small fits cheap.
+    """
+    if isinstance(xs, np.ndarray) and xs.ndim >= 2 and xs.dtype != object:
+        xs = list(xs)
+    xs = list(xs)
+    if seeds is None:
+        seeds = [None] * len(xs)
+    seeds = list(seeds)
+    if len(seeds) != len(xs):
+        raise ValueError(f"seeds has {len(seeds)} entries but there are {len(xs)} data sets")
     K = check_positive_int("n_components", n_components)
-    if n < K:
-        raise ValueError(f"x has n = {n} observations, fewer than n_components = {K}")
     check_choice("init", init, INIT_METHODS)
     check_choice("covariance", covariance, COVARIANCE_TYPES)
     check_choice("accel", accel, ACCELERATIONS)
@@ -184,35 +211,86 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
     var_floor = check_positive_float("var_floor", var_floor)
     check_choice("estimator", estimator, ESTIMATORS)
     check_choice("prefer", prefer, PREFERENCES)
-    if start is not None:
-        if not isinstance(start, Mixture):
-            raise ValueError(f"start must be a Mixture, got {type(start).__name__}")
-        if start.n_components != K or start.dim != d:
-            raise ValueError(f"start has K = {start.n_components}, d = {start.dim} but the fit "
-                             f"asks for K = {K} on data with d = {d}")
-    else:
+    if start is not None and not isinstance(start, Mixture):
+        raise ValueError(f"start must be a Mixture, got {type(start).__name__}")
+    if start is None:
         n_restarts = check_positive_int("n_restarts", n_restarts)
-    streams = restart_streams(seed, 1 if start is not None else n_restarts)
+    prepared = [_prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimator,
+                         _name if len(xs) == 1 else f"{_name}[{i}]")
+                for i, (x, seed) in enumerate(zip(xs, seeds))]
+    settings = dict(covariance=covariance, floor=var_floor, tol=tol, max_iter=max_iter,
+                    accel=accel, stopping=stopping)
+    results: list[FitResult | None] = [None] * len(xs)
+    shapes = {}
+    for i, prep in enumerate(prepared):
+        shapes.setdefault(prep.z.shape, []).append(i)
+    for members in shapes.values():
+        z = np.stack([prepared[i].z for i in members])
+        data_of = np.concatenate([np.full(len(prepared[i].starts), j)
+                                  for j, i in enumerate(members)])
+        starts = stack([p0 for i in members for p0 in prepared[i].starts])
+        reg = None
+        if estimator != "mle":
+            regs = [prepared[i].reg for i in members for _ in prepared[i].starts]
+            reg = regs[0]._replace(mean=np.stack([r.mean for r in regs]),
+                                   scale=np.stack([r.scale for r in regs]),
+                                   S=np.stack([r.S for r in regs]),
+                                   a=np.array([r.a for r in regs]))
+        runs = run_batch(z, data_of, starts, reg=reg, **settings)
+        at = 0
+        for i in members:
+            r = len(prepared[i].starts)
+            results[i] = _best(prepared[i], runs[at:at + r], covariance, var_floor, prefer)
+            at += r
+    return results
 
-    scaler = Standardiser.of(z_raw)
+
+@dataclass(frozen=True, eq=False)
+class _Prepared:
+    """One data set made ready for the engine: standardised data, its starts and
+    regularisers, and what maps results back to the data's scale."""
+
+    z: np.ndarray
+    scaler: "Standardiser"
+    starts: list
+    reg: object
+    reg_data: object
+    n: int
+    estimator: str
+
+
+def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimator, name):
+    z_raw = as_data(x, name=name)
+    n, d = z_raw.shape
+    if n < K:
+        raise ValueError(f"{name} has n = {n} observations, fewer than n_components = {K}")
+    if start is not None and (start.n_components != K or start.dim != d):
+        raise ValueError(f"start has K = {start.n_components}, d = {start.dim} but the fit "
+                         f"asks for K = {K} on data with d = {d}")
+    streams = restart_streams(seed, 1 if start is not None else n_restarts)
+    scaler = Standardiser.of(z_raw, name)
+    z = scaler.data(z_raw)
+    if start is not None:
+        p0 = scaler.to_internal(start)
+        if covariance != "full":
+            # Project the start onto the requested structure.
+            p0 = Params(p0.w, p0.mu, _project_covariance(p0, covariance))
+        starts = [p0]
+    else:
+        T = features(z)
+        starts = initial_params_many(z, T, K, init, streams, covariance, var_floor)
+    return _Prepared(z, scaler, starts, regulariser(z, K, estimator),
+                     regulariser(z_raw, K, estimator), n, estimator)
+
+
+def _best(prep: _Prepared, runs, covariance, var_floor, prefer) -> FitResult:
+    """The FitResult of one data set from its starts' runs."""
+    n, scaler, reg = prep.n, prep.scaler, prep.reg
     # Log-likelihoods are reported on the data's scale: standardising
     # shifts them by n·Σ log(scale).
     shift = n * float(np.log(scaler.scale).sum())
-    z = scaler.data(z_raw)
-    T = features(z)
-    reg = regulariser(z, K, estimator)
-    reg_data = regulariser(z_raw, K, estimator)
-    runs, records = [], []
-    for rng in streams:
-        if start is not None:
-            p0 = scaler.to_internal(start)
-            if covariance != "full":
-                # Project the start onto the requested structure.
-                p0 = Params(p0.w, p0.mu, _project_covariance(p0, covariance))
-        else:
-            p0 = initial_params(z, T, K, init, rng, covariance, var_floor)
-        run = run_em(T, p0, covariance=covariance, floor=var_floor, tol=tol,
-                     max_iter=max_iter, accel=accel, stopping=stopping, reg=reg)
+    records = []
+    for run in runs:
         finite = bool(np.isfinite(run.loglik))
         degenerate = (not finite) or _is_degenerate(run.params, n, var_floor)
         spurious = finite and bool(spurious_reason(run.params.w, run.params.cov, n))
@@ -225,9 +303,9 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
             own = scaler.to_mixture(run.params, covariance)
             loglik = float(run.loglik - log_penalty(run.params.mu, run.params.cov, reg,
                                                     covariance)) - shift
-            objective = loglik + log_penalty(own.means, own.covariances, reg_data, covariance)
+            objective = loglik + log_penalty(own.means, own.covariances, prep.reg_data,
+                                             covariance)
             offset = objective - float(run.loglik)
-        runs.append(run)
         records.append(RestartRecord(loglik, run.n_iter, run.converged, degenerate,
                                      run.trace + offset, objective, spurious))
 
@@ -249,9 +327,9 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
         mixture=mixture, loglik=records[best].loglik, n_iter=run.n_iter,
         converged=run.converged, trace=records[best].trace,
         restarts=tuple(records), degenerate=records[best].degenerate, n_best=n_best, n=n,
-        objective=float(objs[best]), estimator=estimator, spurious=bool(reason),
+        objective=float(objs[best]), estimator=prep.estimator, spurious=bool(reason),
         spurious_reason=reason,
-        regular=(None if reg_best is None
+        regular=(None if reg_best is None else mixture if reg_best == best
                  else scaler.to_mixture(runs[reg_best].params, covariance).sorted()),
         regular_objective=np.nan if reg_best is None else float(objs[reg_best]))
 

@@ -2,17 +2,24 @@
 
 Everything here works on standardised data z (each column centred and scaled
 to unit SD, so that the variance floor and the tolerances are scale-free) and
-on the internal parameter triple ``Params(w (K,), mu (K, d), cov (K, d, d))``.
+on the internal parameter triple ``Params(w, mu, cov)``, with a leading batch
+axis B for the EM engine (:mod:`gmmem.engine`), which runs many fits at once:
+w (B, K), mu (B, K, d), cov (B, K, d, d). The single-fit functions
+(``e_step``, ``m_step``, ``em_map``, ``pack``, ``unpack``) are the batch of one.
 
 The log-density of component k is linear in the sufficient statistics
 T(z) = [1, z, upper-triangle(z zᵀ)] (p = 1 + d + d(d+1)/2 rows), so one
-E-step is a matrix product, a log-sum-exp over K, and a second matrix product
-that yields the expected sufficient statistics the M-step needs. Arrays are
-laid out (K, n) so that reductions over K run along contiguous rows.
+E-step is p multiply-adds, a log-sum-exp over K, and a matrix product that
+yields the expected sufficient statistics the M-step needs. Nothing that
+mixes batch items goes through BLAS, and per item every operation has the
+same shape whatever the batch holds, so an item's result does not depend on
+which other items share its batch. The points are visited in blocks of
+``BLOCK``, so working memory does not grow with n.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -21,20 +28,46 @@ from .estimators import Regulariser, log_penalty, regularised_update
 
 _LOG_2PI = np.log(2.0 * np.pi)
 _TINY_COUNT = 10 * np.finfo(float).eps
+# Points per E-step block: (K + p) x BLOCK doubles per item stay in cache-friendly
+# sizes, and a fit's working memory is bounded whatever n is.
+BLOCK = 1 << 14
+CACHE_WORDS = 1 << 15
 
 
 class Params(NamedTuple):
-    """Mixture parameters on the standardised scale: w (K,), mu (K, d), cov (K, d, d)."""
+    """Mixture parameters on the standardised scale: w (K,), mu (K, d), cov (K, d, d),
+    with a leading batch axis in the engine."""
 
     w: np.ndarray
     mu: np.ndarray
     cov: np.ndarray
 
 
+@lru_cache(maxsize=None)
+def triu(d: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.triu_indices(d), computed once per d (it costs more than a small E-step)."""
+    return np.triu_indices(d)
+
+
+def stack(params: list[Params]) -> Params:
+    """A batch from single-fit parameters."""
+    return Params(*(np.stack(a) for a in zip(*params)))
+
+
+def take(p: Params, idx) -> Params:
+    """Items idx of a batch."""
+    return Params(p.w[idx], p.mu[idx], p.cov[idx])
+
+
+def put(p: Params, idx, q: Params) -> None:
+    """Write q into items idx of batch p, in place."""
+    p.w[idx], p.mu[idx], p.cov[idx] = q.w, q.mu, q.cov
+
+
 def features(z: np.ndarray) -> np.ndarray:
     """Sufficient statistics T(z) as a (p, n) array: rows 1, z_j, z_i z_j (i <= j)."""
     n, d = z.shape
-    iu, ju = np.triu_indices(d)
+    iu, ju = triu(d)
     T = np.empty((1 + d + iu.size, n))
     T[0] = 1.0
     T[1:1 + d] = z.T
@@ -42,69 +75,124 @@ def features(z: np.ndarray) -> np.ndarray:
     return T
 
 
-def natural_parameters(p: Params) -> np.ndarray:
-    """Coefficients θ (K, p) with log(w_k N(z; mu_k, cov_k)) = θ_k · T(z)."""
-    K, d = p.mu.shape
+def natural_parameters_batch(p: Params) -> np.ndarray:
+    """Coefficients θ (B, K, p) with log(w_k N(z; mu_k, cov_k)) = θ_k · T(z)."""
+    B, K, d = p.mu.shape
     if d == 1:
-        var = p.cov[:, 0, 0]
-        mu = p.mu[:, 0]
-        theta = np.empty((K, 3))
-        theta[:, 2] = -0.5 / var
-        theta[:, 1] = mu / var
-        theta[:, 0] = np.log(p.w / np.sqrt(var)) - 0.5 * _LOG_2PI + theta[:, 2] * mu * mu
+        var = p.cov[..., 0, 0]
+        mu = p.mu[..., 0]
+        theta = np.empty((B, K, 3))
+        theta[..., 2] = -0.5 / var
+        theta[..., 1] = mu / var
+        theta[..., 0] = np.log(p.w / np.sqrt(var)) - 0.5 * _LOG_2PI + theta[..., 2] * mu * mu
         return theta
     chol = np.linalg.cholesky(p.cov)
     inv_chol = np.linalg.inv(chol)
-    prec = np.swapaxes(inv_chol, 1, 2) @ inv_chol
-    logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-    lin = np.einsum("kij,kj->ki", prec, p.mu)
-    const = np.log(p.w) - 0.5 * (d * _LOG_2PI + logdet) - 0.5 * np.einsum("ki,ki->k", lin, p.mu)
-    iu, ju = np.triu_indices(d)
+    prec = np.swapaxes(inv_chol, -1, -2) @ inv_chol
+    logdet = 2.0 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(axis=-1)
+    lin = np.einsum("bkij,bkj->bki", prec, p.mu)
+    const = (np.log(p.w) - 0.5 * (d * _LOG_2PI + logdet)
+             - 0.5 * np.einsum("bki,bki->bk", lin, p.mu))
+    iu, ju = triu(d)
     # z_i z_j appears twice in zᵀΛz off the diagonal, once on it.
-    quad = -0.5 * prec[:, iu, ju] * np.where(iu == ju, 1.0, 2.0)
-    return np.column_stack([const, lin, quad])
+    quad = -0.5 * prec[..., iu, ju] * np.where(iu == ju, 1.0, 2.0)
+    return np.concatenate([const[..., None], lin, quad], axis=-1)
 
 
-def e_step(T: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, float]:
-    """Expected sufficient statistics S (K, p) = Σ_i τ_ik T(z_i), and log-likelihood.
+def natural_parameters(p: Params) -> np.ndarray:
+    """θ (K, p) of one fit (see :func:`natural_parameters_batch`)."""
+    return natural_parameters_batch(Params(p.w[None], p.mu[None], p.cov[None]))[0]
 
-    The log-likelihood is that of the parameters θ the responsibilities τ
-    were computed from, accumulated in log space (log-sum-exp), so it stays
-    finite for points far from every component.
+
+def _sum_log_rows(v: np.ndarray, K: int) -> np.ndarray:
+    """Σ_i log v_bi per row of v (B, L) with v in [1, K], one log per block of products.
+
+    The block length depends only on K (K^block < 1e300), so a row's result is
+    the same whatever other rows hold; each block's product carries a relative
+    error of about block·eps, ~1e-13 in the sum, at a fraction of a log pass.
     """
-    logp = theta @ T
-    top = logp.max(axis=0)
-    logp -= top
-    np.exp(logp, out=logp)
-    total = logp.sum(axis=0)
-    loglik = float(top.sum() + sum_log(total))
-    # τ_ik = e_ik / total_i, folded into the second product instead of a K x n pass.
-    stats = logp @ (T / total).T
+    L = v.shape[1]
+    block = L if K == 1 else int(min(512, 690.0 / np.log(K)))
+    if L < 4096 or block < 2:
+        return np.log(v).sum(axis=1)
+    return np.log(np.multiply.reduceat(v, np.arange(0, L, block), axis=1)).sum(axis=1)
+
+
+def e_step_batch(z: np.ndarray, theta: np.ndarray,
+                 data_of: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Expected sufficient statistics (B, K, p) = Σ_i τ_ik T(z_i) and log-likelihoods (B,).
+
+    z (S, n, d) holds S standardised data sets and item b fits data set
+    ``data_of[b]`` (default: item b fits data set b); θ (B, K, p).
+    Log-likelihoods are those of the parameters the responsibilities were
+    computed from, accumulated in log space, so they stay finite for far points.
+    """
+    if data_of is None:
+        data_of = np.arange(z.shape[0])
+    B = data_of.size
+    n, d = z.shape[1:]
+    K, P = theta.shape[1:]
+    stats = np.zeros((B, K, P))
+    loglik = np.zeros(B)
+    L = min(n, BLOCK)
+    # Items per pass: the (items, K, L) work arrays stay within CACHE_WORDS
+    # doubles, where the E-step runs at cache speed rather than memory speed.
+    rows = max(1, CACHE_WORDS // (K * L))
+    # Points along the last axis: every pass below runs over contiguous rows.
+    zt = np.ascontiguousarray(np.swapaxes(z, 1, 2))  # (S, d, n)
+    for b0 in range(0, B, rows):
+        items = slice(b0, b0 + rows)
+        for a in range(0, n, BLOCK):
+            s_part, l_part = _e_step_block(zt[data_of[items], :, a:a + BLOCK], theta[items], K, P, d)
+            stats[items] += s_part
+            loglik[items] += l_part
     return stats, loglik
 
 
-def sum_log(v: np.ndarray) -> float:
-    """Σ log v_i for v_i in [1, K], taking one log per block of products.
+def _e_step_block(zb: np.ndarray, theta: np.ndarray, K: int, P: int, d: int):
+    """Statistics (B, K, p) and log-likelihoods (B,) of one block of points zb (B, d, L)."""
+    B, _, L = zb.shape
+    T = np.empty((B, P, L))
+    T[:, 0] = 1.0
+    T[:, 1:1 + d] = zb
+    if d == 1:
+        z = zb[:, None, 0]  # (B, 1, L)
+        T[:, 2] = zb[:, 0] * zb[:, 0]
+        # log(w_k φ_k) = (θ2·z + θ1)·z + θ0: Horner, two multiply-adds per point.
+        logp = theta[..., 2, None] * z
+        logp += theta[..., 1, None]
+        logp *= z
+        logp += theta[..., 0, None]
+    else:
+        iu, ju = triu(d)
+        T[:, 1 + d:] = zb[:, iu] * zb[:, ju]
+        # θ·T as p elementwise multiply-adds: no BLAS, so no batch-dependent blocking.
+        logp = theta[..., 1, None] * T[:, None, 1]
+        logp += theta[..., 0, None]
+        for j in range(2, P):
+            logp += theta[..., j, None] * T[:, None, j]
+    top = logp.max(axis=1)
+    logp -= top[:, None, :]
+    np.exp(logp, out=logp)
+    total = logp.sum(axis=1)
+    loglik = top.sum(axis=1) + _sum_log_rows(total, K)
+    # τ_ik = e_ik / total_i, folded into the features rather than a K x L
+    # pass; then one (K, L) x (L, p) product per item.
+    T /= total[:, None, :]
+    return np.matmul(logp, np.swapaxes(T, 1, 2)), loglik
 
-    Each block's product stays below 1e300 and carries a relative error of
-    about block·eps, so this equals the plain sum of logs to ~1e-13 while
-    costing a small fraction of a log pass (the E-step's second most
-    expensive operation after exp).
-    """
-    if v.size < 4096:  # below this the per-call overhead outweighs the saving
-        return float(np.log(v).sum())
-    vmax = float(v.max())
-    block = int(min(512, 690.0 / np.log(vmax))) if vmax > 1.0 else v.size
-    if block < 2:
-        return float(np.log(v).sum())
-    return float(np.log(np.multiply.reduceat(v, np.arange(0, v.size, block))).sum())
+
+def e_step(T: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, float]:
+    """Expected sufficient statistics S (K, p) and log-likelihood of one fit, from
+    the features T (p, n) of :func:`features` (the batch of one)."""
+    d = int(round((np.sqrt(8 * T.shape[0] + 1) - 3) / 2))
+    stats, loglik = e_step_batch(T[1:1 + d].T[None], theta[None])
+    return stats[0], float(loglik[0])
 
 
 def log_likelihood(T: np.ndarray, theta: np.ndarray) -> float:
     """Σ_i log Σ_k exp(θ_k · T(z_i))."""
-    logp = theta @ T
-    top = logp.max(axis=0)
-    return float(top.sum() + np.log(np.exp(logp - top).sum(axis=0)).sum())
+    return e_step(T, theta)[1]
 
 
 def floor_covariances(cov: np.ndarray, floor: float) -> np.ndarray:
@@ -112,49 +200,51 @@ def floor_covariances(cov: np.ndarray, floor: float) -> np.ndarray:
 
     This is the exact constrained maximiser of the Gaussian M-step objective
     under that eigenvalue bound, so EM stays monotone with the floor in place.
+    Only matrices below the floor are rebuilt, so a matrix's result never
+    depends on the others in its batch.
     """
     d = cov.shape[-1]
     if d == 1:
         return np.maximum(cov, floor)
     vals, vecs = np.linalg.eigh(cov)
-    if vals.min() >= floor:
+    low = vals[..., 0] < floor
+    if not low.any():
         return cov
-    vals = np.maximum(vals, floor)
-    out = (vecs * vals[..., None, :]) @ np.swapaxes(vecs, -1, -2)
-    return 0.5 * (out + np.swapaxes(out, -1, -2))
+    vals = np.maximum(vals[low], floor)
+    out = (vecs[low] * vals[..., None, :]) @ np.swapaxes(vecs[low], -1, -2)
+    cov = cov.copy()
+    cov[low] = 0.5 * (out + np.swapaxes(out, -1, -2))
+    return cov
 
 
-def m_step(stats: np.ndarray, n: int, covariance: str, floor: float,
-           reg: "Regulariser | None" = None) -> Params:
-    """Weights, means and covariances that maximise the expected complete-data loglik
-    (plus log p(θ) of a prior or penalty ``reg``, see :mod:`gmmem.estimators`).
+def m_step_batch(stats: np.ndarray, n: int, covariance: str, floor: float,
+                 reg: Regulariser | None = None) -> Params:
+    """Weights, means and covariances (batched) that maximise the expected
+    complete-data log-likelihood (plus log p(θ) of a prior or penalty ``reg``,
+    see :mod:`gmmem.estimators`) from statistics (B, K, p).
 
-    ``stats`` are the expected sufficient statistics from :func:`e_step`. A
-    component whose expected count underflows keeps finite parameters (its
+    A component whose expected count underflows keeps finite parameters (its
     count is raised to a tiny positive number); variances are floored, which
     is the exact constrained maximiser for the MLE and both regularisers (their
     objective in Σ_k is −c/2·log|Σ_k| − ½tr(AΣ_k⁻¹), maximised at A/c).
     """
-    K, p = stats.shape
-    d = int(round((np.sqrt(8 * p + 1) - 3) / 2))  # p = 1 + d + d(d+1)/2
-    counts = np.maximum(stats[:, 0], _TINY_COUNT)
-    w = counts / counts.sum()
-    mu = stats[:, 1:1 + d] / counts[:, None]
-    if d == 1:
-        second = (stats[:, 2] / counts)[:, None, None]
-    else:
-        iu, ju = np.triu_indices(d)
-        second = np.empty((K, d, d))
-        second[:, iu, ju] = stats[:, 1 + d:] / counts[:, None]
-        second[:, ju, iu] = second[:, iu, ju]
-    outer = mu[:, :, None] * mu[:, None, :]
+    B, K, P = stats.shape
+    d = int(round((np.sqrt(8 * P + 1) - 3) / 2))  # p = 1 + d + d(d+1)/2
+    counts = np.maximum(stats[..., 0], _TINY_COUNT)
+    w = counts / counts.sum(axis=-1, keepdims=True)
+    mu = stats[..., 1:1 + d] / counts[..., None]
+    iu, ju = triu(d)
+    second = np.empty((B, K, d, d))
+    second[..., iu, ju] = stats[..., 1 + d:] / counts[..., None]
+    second[..., ju, iu] = second[..., iu, ju]
+    outer = mu[..., :, None] * mu[..., None, :]
     if reg is not None:
-        scatter = (second - outer) * counts[:, None, None]
+        scatter = (second - outer) * counts[..., None, None]
         mu, cov = regularised_update(counts, mu, scatter, reg, covariance, n)
         return Params(w, mu, floor_covariances(cov, floor))
     if covariance == "tied":
-        shared = ((second - outer) * w[:, None, None]).sum(axis=0)
-        cov = np.broadcast_to(shared, (K, d, d)).copy()
+        shared = ((second - outer) * w[..., None, None]).sum(axis=1)
+        cov = np.broadcast_to(shared[:, None], (B, K, d, d)).copy()
     else:
         cov = second - outer
         if covariance == "diag":
@@ -162,53 +252,84 @@ def m_step(stats: np.ndarray, n: int, covariance: str, floor: float,
     return Params(w, mu, floor_covariances(cov, floor))
 
 
-def em_map(T: np.ndarray, p: Params, covariance: str, floor: float,
-           reg: "Regulariser | None" = None) -> tuple[Params, float]:
-    """One EM step: the updated parameters, and the objective of the input ones
-    (the log-likelihood, plus log p(θ) with a prior or penalty ``reg``)."""
-    stats, loglik = e_step(T, natural_parameters(p))
+def m_step(stats: np.ndarray, n: int, covariance: str, floor: float,
+           reg: Regulariser | None = None) -> Params:
+    """The M-step of one fit from statistics (K, p) (see :func:`m_step_batch`)."""
+    p = m_step_batch(stats[None], n, covariance, floor, reg)
+    return Params(p.w[0], p.mu[0], p.cov[0])
+
+
+def em_map_batch(z: np.ndarray, p: Params, covariance: str, floor: float,
+                 reg: Regulariser | None = None,
+                 data_of: np.ndarray | None = None) -> tuple[Params, np.ndarray]:
+    """One EM step per item: updated parameters, and the objective (B,) of the input
+    ones (log-likelihood, plus log p(θ) with a prior or penalty ``reg``).
+    z (S, n, d); item b fits data set ``data_of[b]``."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        stats, objective = e_step_batch(z, natural_parameters_batch(p), data_of)
     if reg is not None:
-        loglik += log_penalty(p.mu, p.cov, reg, covariance)
-    return m_step(stats, T.shape[1], covariance, floor, reg), loglik
+        objective = objective + log_penalty(p.mu, p.cov, reg, covariance)
+    return m_step_batch(stats, z.shape[1], covariance, floor, reg), objective
+
+
+def em_map(T: np.ndarray, p: Params, covariance: str, floor: float,
+           reg: Regulariser | None = None) -> tuple[Params, float]:
+    """One EM step of one fit from its features T (p, n) (the batch of one)."""
+    d = p.mu.shape[-1]
+    q, objective = em_map_batch(T[1:1 + d].T[None], Params(p.w[None], p.mu[None], p.cov[None]),
+                                covariance, floor, reg)
+    return Params(q.w[0], q.mu[0], q.cov[0]), float(objective[0])
 
 
 # --- an unconstrained coordinate system for extrapolation (SQUAREM) ----------
 
-def pack(p: Params, covariance: str) -> np.ndarray:
-    """Map parameters to an unconstrained vector: log w, mu, and log-Cholesky of cov."""
-    K, d = p.mu.shape
+def pack_batch(p: Params, covariance: str) -> np.ndarray:
+    """Parameters (batched) as unconstrained vectors (B, q): log w, mu, log-Cholesky of cov."""
+    B, K, d = p.mu.shape
     if d == 1 or covariance == "diag":
-        cov_part = np.log(np.diagonal(p.cov, axis1=1, axis2=2))
+        cov_part = np.log(np.diagonal(p.cov, axis1=-2, axis2=-1))
         if covariance == "tied":
-            cov_part = cov_part[:1]
+            cov_part = cov_part[:, :1]
     else:
-        chol = np.linalg.cholesky(p.cov[:1] if covariance == "tied" else p.cov)
+        chol = np.linalg.cholesky(p.cov[:, :1] if covariance == "tied" else p.cov)
         il, jl = np.tril_indices(d)
-        vals = chol[:, il, jl]
-        vals[:, il == jl] = np.log(vals[:, il == jl])
+        vals = chol[..., il, jl]
+        vals[..., il == jl] = np.log(vals[..., il == jl])
         cov_part = vals
-    return np.concatenate([np.log(p.w), p.mu.ravel(), cov_part.ravel()])
+    return np.concatenate([np.log(p.w), p.mu.reshape(B, -1), cov_part.reshape(B, -1)], axis=1)
+
+
+def unpack_batch(v: np.ndarray, K: int, d: int, covariance: str, floor: float) -> Params:
+    """Inverse of :func:`pack_batch` (weights renormalised, covariances floored)."""
+    B = v.shape[0]
+    logw = v[:, :K]
+    w = np.exp(logw - logw.max(axis=1, keepdims=True))
+    w /= w.sum(axis=1, keepdims=True)
+    # A weight that extrapolated to exactly zero would make log w = -inf.
+    w = np.maximum(w, 1e-300)
+    mu = v[:, K:K + K * d].reshape(B, K, d)
+    rest = v[:, K + K * d:]
+    if d == 1 or covariance == "diag":
+        var = np.exp(np.clip(rest, -700, 700)).reshape(B, -1, d)
+        cov = var[..., :, None] * np.eye(d)
+    else:
+        il, jl = np.tril_indices(d)
+        vals = rest.reshape(B, -1, il.size).copy()
+        vals[..., il == jl] = np.exp(np.clip(vals[..., il == jl], -350, 350))
+        chol = np.zeros((B, vals.shape[1], d, d))
+        chol[..., il, jl] = vals
+        cov = chol @ np.swapaxes(chol, -1, -2)
+    if cov.shape[1] != K:
+        cov = np.broadcast_to(cov, (B, K, d, d)).copy()
+    return Params(w, mu, floor_covariances(cov, floor))
+
+
+def pack(p: Params, covariance: str) -> np.ndarray:
+    """One fit's parameters as an unconstrained vector (see :func:`pack_batch`)."""
+    return pack_batch(Params(p.w[None], p.mu[None], p.cov[None]), covariance)[0]
 
 
 def unpack(v: np.ndarray, K: int, d: int, covariance: str, floor: float) -> Params:
-    """Inverse of :func:`pack` (weights renormalised, covariances floored)."""
-    logw = v[:K]
-    w = np.exp(logw - logw.max())
-    w /= w.sum()
-    # A weight that extrapolated to exactly zero would make log w = -inf.
-    w = np.maximum(w, 1e-300)
-    mu = v[K:K + K * d].reshape(K, d)
-    rest = v[K + K * d:]
-    if d == 1 or covariance == "diag":
-        var = np.exp(np.clip(rest, -700, 700)).reshape(-1, d)
-        cov = var[:, :, None] * np.eye(d)
-    else:
-        il, jl = np.tril_indices(d)
-        vals = rest.reshape(-1, il.size).copy()
-        vals[:, il == jl] = np.exp(np.clip(vals[:, il == jl], -350, 350))
-        chol = np.zeros((vals.shape[0], d, d))
-        chol[:, il, jl] = vals
-        cov = chol @ np.swapaxes(chol, 1, 2)
-    if cov.shape[0] != K:
-        cov = np.broadcast_to(cov, (K, d, d)).copy()
-    return Params(w, mu, floor_covariances(cov, floor))
+    """Inverse of :func:`pack` for one fit."""
+    p = unpack_batch(v[None], K, d, covariance, floor)
+    return Params(p.w[0], p.mu[0], p.cov[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gaussian import Params, m_step
+from .gaussian import Params, m_step, m_step_batch
 
 INIT_METHODS = ("kmeans++", "random")
 
@@ -55,3 +55,35 @@ def initial_params(z: np.ndarray, T: np.ndarray, K: int, method: str,
         start = Params(start.w, start.mu, cov)
     return start
 
+
+
+def initial_params_many(z: np.ndarray, T: np.ndarray, K: int, method: str, rngs,
+                        covariance: str, floor: float) -> list[Params]:
+    """:func:`initial_params` for several streams at once: the k-means++ seeds per
+    stream, then one batched M-step for every hard partition (the same numbers
+    as one stream at a time)."""
+    if method == "random":
+        return [initial_params(z, T, K, method, rng, covariance, floor) for rng in rngs]
+    n, d = z.shape
+    onehots = []
+    for rng in rngs:
+        centres = z[kmeans_plusplus(z, K, rng)]
+        labels = ((centres * centres).sum(axis=1) - 2.0 * z @ centres.T).argmin(axis=1)
+        onehot = np.zeros((K, n))
+        onehot[labels, np.arange(n)] = 1.0
+        onehots.append(onehot)
+    stats = np.stack([o @ T.T for o in onehots])
+    batch = m_step_batch(stats, n, covariance, floor)
+    starts = []
+    for r, onehot in enumerate(onehots):
+        start = Params(batch.w[r], batch.mu[r], batch.cov[r])
+        small = onehot.sum(axis=1) < d + 1
+        if small.any():
+            pooled = m_step(onehot @ T.T, n, "tied", floor).cov[0]
+            if covariance == "diag":
+                pooled = pooled * np.eye(d)
+            cov = start.cov.copy()
+            cov[small] = pooled
+            start = Params(start.w, start.mu, cov)
+        starts.append(start)
+    return starts

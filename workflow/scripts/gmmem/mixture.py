@@ -79,6 +79,21 @@ class Mixture:
         object.__setattr__(self, "_chol", chol)
 
     @classmethod
+    def _trusted(cls, weights, means, covariances, covariance: str = "full") -> "Mixture":
+        """A Mixture from arrays the EM engine produced (valid by construction):
+        skips the checks, which cost more than a small fit's EM."""
+        self = object.__new__(cls)
+        for name, value in (("weights", weights), ("means", means), ("covariances", covariances)):
+            arr = np.array(value, dtype=float)
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        object.__setattr__(self, "covariance", covariance)
+        chol = np.linalg.cholesky(self.covariances)
+        chol.setflags(write=False)
+        object.__setattr__(self, "_chol", chol)
+        return self
+
+    @classmethod
     def univariate(cls, weights, means, sds, covariance: str = "full") -> "Mixture":
         """A 1-D mixture from weights (K,), means (K,) and standard deviations (K,)."""
         sds = _as_float_array("sds", sds, 1)
@@ -149,8 +164,8 @@ class Mixture:
     def sorted(self) -> "Mixture":
         """The same mixture with components ordered by their means (first coordinate first)."""
         order = np.lexsort(tuple(self.means[:, j] for j in reversed(range(self.dim))))
-        return Mixture(self.weights[order], self.means[order], self.covariances[order],
-                       self.covariance)
+        return Mixture._trusted(self.weights[order], self.means[order], self.covariances[order],
+                                self.covariance)
 
     def __repr__(self) -> str:
         if self.dim == 1:

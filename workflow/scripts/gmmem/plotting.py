@@ -199,6 +199,8 @@ def failures_figure(convergence, title: str = ""):
             ax.plot(c["n"], share, "o-", label=label)
             top = max(top, 1.1 * float(share.max()))
         ax.set_xscale("log")
+        ax.set_xticks(c["n"].tolist(), [str(v) for v in c["n"]])
+        ax.minorticks_off()
         ax.set_ylim(-0.02, top)
 
     return _single(draw, title, "n", "share of fits")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fit import SAME_MAXIMUM, fit
+from .fit import SAME_MAXIMUM
 from .fit import select_k as select_k_fits
 from .inference import confidence_intervals, standard_errors
 from .mixture import Mixture
@@ -18,50 +18,76 @@ from .tables import component_table
 def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *,
                   level: float = 0.95, oracle: Mixture | None = None,
                   select_k: tuple[int, ...] = (), select_seed=None):
-    """Fit one data set as a study does, returning (rows, restart traces).
+    """Fit one data set as a study does: :func:`fit_replicates` for one data set."""
+    rows, traces = fit_replicates([x], settings, [seed], level=level, oracle=oracle,
+                                  select_k=select_k,
+                                  select_seeds=None if select_seed is None else [select_seed])
+    return rows[0], traces[0]
+
+
+def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
+                   oracle: Mixture | None = None, select_k: tuple[int, ...] = (),
+                   select_seeds=None):
+    """Fit data sets as a study does, all in the batched engine, returning
+    (rows, traces): one table and one trace table per data set.
 
     rows: one row per component (canonical order) with estimates, SEs and
     interval bounds, then the fit's log-likelihood, EM-map evaluations,
-    convergence and degeneracy flags, starts reaching the best maximum, SE
-    failure flag; with ``oracle``, the log-likelihood from the true start
-    and whether the random starts missed it; with ``select_k``, the BIC
-    and AIC of each candidate K and the K each criterion chooses.
-    traces: one row per (restart, iteration) of the log-likelihood.
+    convergence, degeneracy and spurious flags, starts reaching the best
+    maximum, SE failure flag; with ``oracle``, the log-likelihood from the
+    true start and whether the random starts missed it; with ``select_k``,
+    the BIC and AIC of each candidate K and the K each criterion chooses.
+    traces: one row per (restart, iteration) of the objective. Each data
+    set's result is the same as fitting it alone.
     """
     import pandas as pd
 
+    from .fit import _seed_sequence, child_seed, fit_many
+
     K = settings["n_components"]
     kwargs = {k: v for k, v in settings.items() if k != "n_components"}
-    res = fit(x, K, seed=seed, **kwargs)
-    se = standard_errors(res.mixture, x, estimator=res.estimator)
-    ci = confidence_intervals(res.mixture, se, level)
-    rows = component_table(res.mixture, se, ci)
-    rows["loglik"] = res.loglik
-    rows["n_iter"] = res.n_iter
-    rows["converged"] = res.converged
-    rows["degenerate"] = res.degenerate
-    rows["n_best"] = res.n_best
-    rows["se_failed"] = not se.ok
-    rows["spurious"] = res.spurious
-    rows["restarts_disagree"] = res.restarts_disagree
+    results = fit_many(xs, K, seeds=seeds, **kwargs)
+    oracles = None
     if oracle is not None:
         kw = {k: v for k, v in kwargs.items() if k not in ("n_restarts", "init")}
-        ores = fit(x, K, start=oracle, **kw)
-        rows["oracle_loglik"] = ores.loglik
-        rows["missed_oracle"] = bool(
-            res.loglik < ores.loglik - SAME_MAXIMUM * (1 + abs(ores.loglik)))
+        oracles = fit_many(xs, K, start=oracle, **kw)
+    others = {}
     if select_k:
-        sel = select_k_fits(x, select_k, seed=select_seed if select_seed is not None else seed,
-                            fitted={K: res}, **kwargs)
-        for k, b, a in sel.table[["k", "bic", "aic"]].itertuples(index=False):
-            rows[f"bic_k{k}"] = b
-            rows[f"aic_k{k}"] = a
-        rows["k_bic"] = sel.k
-        rows["k_aic"] = int(sel.table.loc[sel.table["aic"].idxmin(), "k"])
-    traces = pd.DataFrame(
-        [(i + 1, j + 1, ll) for i, r in enumerate(res.restarts) for j, ll in enumerate(r.trace)],
-        columns=["restart", "iteration", "loglik"])
-    return rows, traces
+        roots = [_seed_sequence(s) for s in (select_seeds if select_seeds is not None else seeds)]
+        for k in sorted(set(select_k) - {K}):
+            others[k] = fit_many(xs, k, seeds=[child_seed(r, k) for r in roots], **kwargs)
+    all_rows, all_traces = [], []
+    for i, (x, res) in enumerate(zip(xs, results)):
+        se = standard_errors(res.mixture, x, estimator=res.estimator)
+        ci = confidence_intervals(res.mixture, se, level)
+        rows = component_table(res.mixture, se, ci)
+        rows["loglik"] = res.loglik
+        rows["n_iter"] = res.n_iter
+        rows["converged"] = res.converged
+        rows["degenerate"] = res.degenerate
+        rows["n_best"] = res.n_best
+        rows["se_failed"] = not se.ok
+        rows["spurious"] = res.spurious
+        rows["restarts_disagree"] = res.restarts_disagree
+        if oracles is not None:
+            ores = oracles[i]
+            rows["oracle_loglik"] = ores.loglik
+            rows["missed_oracle"] = bool(
+                res.loglik < ores.loglik - SAME_MAXIMUM * (1 + abs(ores.loglik)))
+        if select_k:
+            fitted = {k: others[k][i] for k in others}
+            fitted[K] = res
+            sel = select_k_fits(x, select_k, fitted=fitted, **kwargs)
+            for k, b, a in sel.table[["k", "bic", "aic"]].itertuples(index=False):
+                rows[f"bic_k{k}"] = b
+                rows[f"aic_k{k}"] = a
+            rows["k_bic"] = sel.k
+            rows["k_aic"] = int(sel.table.loc[sel.table["aic"].idxmin(), "k"])
+        all_rows.append(rows)
+        all_traces.append(pd.DataFrame(
+            [(j + 1, t + 1, ll) for j, r in enumerate(res.restarts) for t, ll in enumerate(r.trace)],
+            columns=["restart", "iteration", "loglik"]))
+    return all_rows, all_traces
 
 
 def _param_label(column: str, component: int) -> str:

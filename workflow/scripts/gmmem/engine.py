@@ -1,0 +1,273 @@
+"""The batched EM engine: many fits at once, each with its own path.
+
+A study fits thousands of small data sets, each from several starts, and a
+bootstrap refits hundreds of resamples; at small n a Python-level EM
+iteration costs far more than its arithmetic. The engine therefore iterates
+a whole batch of *items* (one item = one start on one data set) as array
+computations over a leading batch axis. Every item keeps its own SQUAREM step
+length, safeguard, stopping rule and EM-map count; finished items are dropped
+from the arrays (compacted), so they cost nothing more. Per item every
+operation has the same shapes and order whatever else is in the batch (see
+:mod:`gmmem.gaussian`), so an item's result is byte-identical alone or in any
+batch. One unit of work is one EM-map evaluation (an E-step plus an M-step),
+which ``max_iter`` and ``n_iter`` count for both algorithms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .em import _AITKEN_WINDOW, _OBJFN_INC
+from .estimators import Regulariser
+from .gaussian import BLOCK, Params, em_map_batch, pack_batch, put, take, unpack_batch
+
+# Working arrays of one batch are kept under this many bytes (items are
+# processed in several batches beyond it; results do not depend on the cut).
+MEMORY_BOUND = 256 * 2**20
+_EPS64 = 64 * np.finfo(float).eps
+
+
+@dataclass(frozen=True)
+class EMRun:
+    """One EM run from one start: final parameters (standardised scale), the final
+    objective, EM-map evaluations, convergence and the objective trace."""
+
+    params: Params
+    loglik: float
+    n_iter: int
+    converged: bool
+    trace: np.ndarray
+
+
+def items_per_batch(n: int, K: int, d: int) -> int:
+    """How many items fit in MEMORY_BOUND: per item the (K, L) and (L, p)
+    block arrays of the E-step, plus its parameters."""
+    p = 1 + d + d * (d + 1) // 2
+    L = min(n, BLOCK)
+    per_item = 8 * (L * (2 * K + 2 * p + d + 2) + 8 * K * (1 + d + d * d))
+    return max(1, MEMORY_BOUND // per_item)
+
+
+def _take_reg(reg: Regulariser | None, idx) -> Regulariser | None:
+    if reg is None:
+        return None
+    return reg._replace(mean=reg.mean[idx], scale=reg.scale[idx], S=reg.S[idx],
+                        a=np.asarray(reg.a)[idx])
+
+
+class _History:
+    """The last few objective values of every item, for vectorised stopping rules."""
+
+    def __init__(self, B: int):
+        self.values = np.full((B, _AITKEN_WINDOW + 2), np.nan)
+        self.count = np.zeros(B, dtype=np.int64)
+        self.traces: list[list[float]] = [[] for _ in range(B)]
+
+    def push(self, idx: np.ndarray, values: np.ndarray) -> None:
+        self.values[idx, :-1] = self.values[idx, 1:]
+        self.values[idx, -1] = values
+        self.count[idx] += 1
+        for i, v in zip(idx.tolist(), values.tolist()):
+            self.traces[i].append(v)
+
+
+def _rounding(step, value):
+    return np.abs(step) <= _EPS64 * (1.0 + np.abs(value))
+
+
+def converged_mask(h: _History, idx: np.ndarray, tol: float, rule: str, n: int) -> np.ndarray:
+    """The stopping rule of :func:`gmmem.em.has_converged`, for items idx at once."""
+    t = h.values[idx]
+    cnt = h.count[idx]
+    last, prev = t[:, -1], t[:, -2]
+    step = last - prev
+    enough = cnt >= 2
+    if rule == "relative":
+        return enough & (np.abs(step) / (1.0 + np.abs(last)) < tol)
+    budget = tol * n
+    if rule == "absolute":
+        return enough & (np.abs(step) < budget)
+    at_rounding = enough & _rounding(step, last)
+    steps = np.diff(t, axis=1)  # NaN where the item has fewer values
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bad = np.any(steps[:, :-1] <= 0, axis=1) | (step < 0)
+        ratios = steps[:, 1:] / steps[:, :-1]
+        rate = np.where(np.isnan(ratios), -np.inf, ratios).max(axis=1)
+        gap = step / (1.0 - rate)
+    aitken = (cnt >= 3) & ~bad & (rate < 1) & (gap < budget)
+    return at_rounding | aitken
+
+
+def squarem_rate_batch(v0, v1, v2) -> np.ndarray:
+    """α = ‖r‖/‖v‖ per item (see :func:`gmmem.em.squarem_rate`)."""
+    r = v1 - v0
+    v = v2 - v1 - r
+    nv = np.sqrt(np.einsum("bi,bi->b", v, v))
+    nr = np.sqrt(np.einsum("bi,bi->b", r, r))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(nv > 0, nr / nv, np.inf)
+
+
+def run_batch(z: np.ndarray, data_of: np.ndarray, starts: Params, *, covariance: str,
+              floor: float, tol: float, max_iter: int, accel: str | None, stopping: str,
+              reg: Regulariser | None = None) -> list[EMRun]:
+    """Run EM (plain or SQUAREM) for every item: item b starts at ``starts[b]`` on
+    standardised data set ``z[data_of[b]]`` (z is (S, n, d)); ``reg`` holds one
+    prior or penalty per item (fields with a leading batch axis) or None.
+    Items are processed in batches of :func:`items_per_batch`."""
+    B = data_of.size
+    S, n, d = z.shape
+    K = starts.mu.shape[1]
+    size = items_per_batch(n, K, d)
+    runs: list[EMRun] = []
+    for a in range(0, B, size):
+        idx = np.arange(a, min(a + size, B))
+        part = take(starts, idx)
+        sub_reg = _take_reg(reg, idx)
+        run = _run_squarem if accel == "squarem" else _run_plain
+        runs += run(z, data_of[idx], Params(*(x.copy() for x in part)), covariance, floor, tol,
+                    max_iter, stopping, n, sub_reg)
+    return runs
+
+
+def _map(z, data_of, p, idx, covariance, floor, reg):
+    return em_map_batch(z, take(p, idx) if idx is not None else p, covariance, floor,
+                        _take_reg(reg, idx) if idx is not None else reg,
+                        data_of if idx is None else data_of[idx])
+
+
+def _finish(z, data_of, cur, idx, covariance, floor, reg, out, h, n_iter, converged):
+    """Record items idx as finished at their current parameters."""
+    if idx.size == 0:
+        return
+    _, objective = _map(z, data_of, cur, idx, covariance, floor, reg)
+    for j, i in enumerate(idx.tolist()):
+        out[i] = EMRun(take(cur, i), float(objective[j]), int(n_iter[j]), converged,
+                       np.array(h.traces[i]))
+
+
+def _run_plain(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, reg):
+    B = data_of.size
+    out: list[EMRun | None] = [None] * B
+    h = _History(B)
+    active = np.arange(B)
+    for it in range(max_iter):
+        nxt, objective = _map(z, data_of, cur, active, covariance, floor, reg)
+        h.push(active, objective)
+        finite = np.isfinite(objective)
+        done = finite & converged_mask(h, active, tol, stopping, n)
+        for j in np.flatnonzero(done).tolist():
+            i = int(active[j])
+            out[i] = EMRun(take(cur, i), float(objective[j]), it + 1, True, np.array(h.traces[i]))
+        broken = active[~finite]
+        keep = finite & ~done
+        put(cur, active[keep], take(nxt, keep))
+        _finish(z, data_of, cur, broken, covariance, floor, reg, out, h,
+                np.full(broken.size, max_iter), False)
+        active = active[keep]
+        if active.size == 0:
+            return out
+    _finish(z, data_of, cur, active, covariance, floor, reg, out, h,
+            np.full(active.size, max_iter), False)
+    return out
+
+
+def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, reg):
+    """SQUAREM (Varadhan & Roland 2008, scheme S3) with a monotonicity safeguard,
+    per item; see :func:`gmmem.em.squarem_step` and :func:`gmmem.em.squarem_gap`."""
+    B = data_of.size
+    K, d = cur.mu.shape[1:]
+    out: list[EMRun | None] = [None] * B
+    h = _History(B)
+    step_max = np.ones(B)
+    alpha_max = np.ones(B)
+    evals = np.zeros(B, dtype=np.int64)
+    step_factor = 4.0
+    active = np.arange(B)
+    budget = tol * n
+
+    def end(idx, converged_flag, params=None, objective=None):
+        if idx.size == 0:
+            return
+        if params is None:
+            _finish(z, data_of, cur, idx, covariance, floor, reg, out, h, evals[idx], False)
+            return
+        for j, i in enumerate(idx.tolist()):
+            out[i] = EMRun(take(params, j), float(objective[j]), int(evals[i]),
+                           converged_flag, np.array(h.traces[i]))
+
+    while active.size:
+        room = evals[active] + 3 <= max_iter
+        end(active[~room], False)
+        active = active[room]
+        if active.size == 0:
+            break
+        p1, ll0 = _map(z, data_of, cur, active, covariance, floor, reg)
+        evals[active] += 1
+        h.push(active, ll0)
+        finite = np.isfinite(ll0)
+        end(active[~finite], False)
+        A, p1, ll0 = active[finite], take(p1, finite), ll0[finite]
+        if stopping != "aitken":
+            done = converged_mask(h, A, tol, stopping, n)
+            end(A[done], True, take(cur, A[done]), ll0[done])
+            A, p1, ll0 = A[~done], take(p1, ~done), ll0[~done]
+        if A.size == 0:
+            active = A
+            continue
+        p2, ll1 = em_map_batch(z, p1, covariance, floor, _take_reg(reg, A), data_of[A])
+        evals[A] += 1
+        v0, v1, v2 = (pack_batch(take(cur, A), covariance), pack_batch(p1, covariance),
+                      pack_batch(p2, covariance))
+        alpha_max[A] = np.maximum(alpha_max[A], squarem_rate_batch(v0, v1, v2))
+        if stopping == "aitken":
+            step = ll1 - ll0
+            with np.errstate(invalid="ignore"):
+                gap = np.where(_rounding(step, ll1), 0.0,
+                               np.where(step < 0, np.inf, np.maximum(alpha_max[A], 1.0) * step))
+            done = gap < budget
+            if done.any():
+                h.push(A[done], ll1[done])
+                end(A[done], True, take(p1, done), ll1[done])
+                keep = ~done
+                A, p1, p2, ll0 = A[keep], take(p1, keep), take(p2, keep), ll0[keep]
+                v0, v1, v2 = v0[keep], v1[keep], v2[keep]
+            if A.size == 0:
+                active = A
+                continue
+        # The extrapolation, α clipped to [1, step_max] (α = 1 gives back θ2).
+        alpha = squarem_rate_batch(v0, v1, v2)
+        alpha = np.where(np.isfinite(alpha), np.clip(alpha, 1.0, step_max[A]), 1.0)
+        r = v1 - v0
+        v = v2 - v1 - r
+        proposal = v0 + 2.0 * alpha[:, None] * r + (alpha * alpha)[:, None] * v
+        extrapolated = alpha > 1.0
+        trial = Params(*(x.copy() for x in p2))
+        if extrapolated.any():
+            put(trial, extrapolated, unpack_batch(proposal[extrapolated], K, d, covariance, floor))
+        nxt, ll_c = em_map_batch(z, trial, covariance, floor, _take_reg(reg, A), data_of[A])
+        evals[A] += 1
+        # Safeguard: keep the extrapolation only if its objective is no worse than
+        # the cycle's start; otherwise fall back to θ2 (monotone, as plain EM) and
+        # shrink the largest step allowed next (Varadhan & Roland's step_max).
+        with np.errstate(invalid="ignore"):
+            rejected = extrapolated & ~(np.isfinite(ll_c) & (ll_c >= ll0 - _OBJFN_INC))
+        grow = ~rejected & (alpha == step_max[A])
+        step_max[A[rejected]] = np.maximum(1.0, step_max[A[rejected]] / step_factor)
+        step_max[A[grow]] *= step_factor
+        if rejected.any():
+            room = evals[A] < max_iter
+            redo = rejected & room
+            if redo.any():
+                again, _ = em_map_batch(z, take(p2, redo), covariance, floor,
+                                        _take_reg(reg, A[redo]), data_of[A[redo]])
+                evals[A[redo]] += 1
+                put(nxt, redo, again)
+            stuck = rejected & ~room
+            if stuck.any():
+                put(nxt, stuck, take(p2, stuck))
+        put(cur, A, nxt)
+        active = A
+    return out
