@@ -1,23 +1,30 @@
-"""Time the default study end to end and the share spent outside EM.
+"""Time a study end to end, against the previous release, side by side in one run.
 
-Copies the workflow and config.yaml into a temporary directory, runs
-``snakemake --cores 4`` there, and prints the wall time, the CPU time of all
-processes, the CPU time spent inside the fits (EM, standard errors: from the
-fit jobs' timing files), and the share outside EM (Snakemake, interpreters,
-imports, I/O, plots). Targets (issue 3): wall < 180 s on 2 cores, outside-EM
-share < 1/3.
+Runs the study of ``--config`` (default: tests/benchmarks/study_baseline.yaml,
+the default study as of the previous release) with this checkout's workflow
+and with the previous release's (git commit PREVIOUS, from this repository's
+history), each in a scratch folder with ``python -m snakemake --cores N``, and
+prints for each: wall time, CPU time of all processes, CPU time inside the fit
+jobs' fitting (from their timing files), the share outside it, and the
+start-up CPU of a fit job (its Snakemake benchmark CPU minus its fitting CPU:
+interpreter, imports, config parsing, reading the data, writing the tables).
+Targets (issue 13): CPU in fits >= 3x lower than the previous release; fit-job
+start-up < 0.5 s.
 
-    python tests/benchmarks/bench_study.py [--config config.yaml] [--cores 4]
+    python tests/benchmarks/bench_study.py [--config FILE] [--cores 4] [--no-previous]
 """
 
 from __future__ import annotations
 
 import argparse
 import glob
+import io
+import os
 import resource
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +33,7 @@ import pandas as pd
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+PREVIOUS = "ff1b3ad"
 
 
 def study_size(cfg: dict) -> str:
@@ -38,41 +46,79 @@ def study_size(cfg: dict) -> str:
     return "; ".join(rows)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--config", default=str(REPO / "config.yaml"))
-    ap.add_argument("--cores", type=int, default=4)
-    args = ap.parse_args()
-    cfg = yaml.safe_load(open(args.config))
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+def checkout(work: Path, commit: str | None) -> None:
+    """This checkout's workflow (commit None) or that of a commit, into work."""
+    if commit is None:
         for item in ("Snakefile", "workflow", "data"):
             src = REPO / item
             (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
-        shutil.copy(args.config, work / "config.yaml")
+        return
+    blob = subprocess.run(["git", "archive", commit, "Snakefile", "workflow", "data"], cwd=REPO,
+                          capture_output=True, check=True).stdout
+    tarfile.open(fileobj=io.BytesIO(blob)).extractall(work, filter="data")
+
+
+def run_study(config: Path, cores: int, commit: str | None) -> dict | None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        try:
+            checkout(work, commit)
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        shutil.copy(config, work / "config.yaml")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        proc = subprocess.run(["snakemake", "--cores", str(args.cores), "--quiet", "all"],
-                              cwd=work, capture_output=True, text=True)
+        # The workflow's own gmmem first: the installed (editable) one is this
+        # checkout's, which must not stand in for the previous release's.
+        env = dict(os.environ, PYTHONPATH=str(work / "workflow" / "scripts"))
+        proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", str(cores),
+                               "--quiet", "all"], cwd=work, capture_output=True, text=True,
+                              env=env)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode:
             print(proc.stderr[-3000:], file=sys.stderr)
-            return 1
+            return None
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        timing = pd.concat([pd.read_csv(f) for f in glob.glob(str(work / "results/timing/*/*.csv"))])
-        em_cpu = timing["cpu_seconds"].sum()
+        timing = {Path(f).stem: pd.read_csv(f)["cpu_seconds"].sum()
+                  for f in glob.glob(str(work / "results/timing/*/*.csv"))}
+        startup = []
+        for f in glob.glob(str(work / "results/benchmarks/*/fit_*.tsv")):
+            key = Path(f).stem.removeprefix("fit_")
+            if key in timing:
+                startup.append(pd.read_csv(f, sep="\t")["cpu_time"].iloc[0] - timing[key])
         jobs = len(glob.glob(str(work / "results/logs/**/*.log"), recursive=True))
-    outside = 1 - em_cpu / cpu
+    fit_cpu = sum(timing.values())
+    return {"wall": wall, "cpu": cpu, "fit_cpu": fit_cpu, "jobs": jobs,
+            "startup": sum(startup) / len(startup) if startup else float("nan")}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--config", default=str(Path(__file__).parent / "study_baseline.yaml"))
+    ap.add_argument("--cores", type=int, default=4)
+    ap.add_argument("--no-previous", action="store_true", help="time this checkout only")
+    args = ap.parse_args()
+    cfg = yaml.safe_load(open(args.config))
     print(f"study: {study_size(cfg)}")
-    print(f"jobs run:                 {jobs}")
-    print(f"wall time:                {wall:7.1f} s   (target < 180 s on 2 cores)   "
-          f"{'OK' if wall < 180 else 'MISSED'}")
-    print(f"CPU time, all processes:  {cpu:7.1f} s")
-    print(f"CPU time in fits (EM+SE): {em_cpu:7.1f} s")
-    print(f"share outside EM:         {outside:7.1%}   (target < 33.3%)             "
-          f"{'OK' if outside < 1 / 3 else 'MISSED'}")
-    return 0
+    runs = {"this checkout": run_study(Path(args.config), args.cores, None)}
+    if not args.no_previous:
+        runs[f"previous release ({PREVIOUS})"] = run_study(Path(args.config), args.cores, PREVIOUS)
+    print(f"{'':<30} {'jobs':>5} {'wall s':>8} {'CPU s':>8} {'CPU in fits':>12} "
+          f"{'outside fits':>13} {'fit-job start-up CPU':>21}")
+    for name, r in runs.items():
+        if r is None:
+            print(f"{name:<30} not available (needs git history with commit {PREVIOUS})")
+            continue
+        print(f"{name:<30} {r['jobs']:>5} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['fit_cpu']:>12.1f} "
+              f"{1 - r['fit_cpu'] / r['cpu']:>13.1%} {r['startup']:>19.2f} s")
+    new, old = runs["this checkout"], list(runs.values())[-1]
+    if new and old and old is not new:
+        print(f"CPU in fits: {old['fit_cpu'] / new['fit_cpu']:.1f}x lower than the previous "
+              f"release (target >= 3x); wall {new['wall']:.0f} s vs {old['wall']:.0f} s")
+    if new:
+        print(f"fit-job start-up CPU: {new['startup']:.2f} s (target < 0.5 s)")
+    return 0 if new else 1
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ with logged(snakemake) as log:
         rows, traces = fit_replicates(
             list(data[a:b]), p.fit, [seed_for(p.seed, p.scenario, "fit", n, r) for r in range(a, b)],
             level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
-            select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in range(a, b)])
+            select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in range(a, b)],
+            traces="first")
         for r, table in zip(range(a, b), rows):
             table.insert(0, "replicate", r)
             table.insert(0, "n", n)

@@ -8,7 +8,8 @@ are apart: datasets (reading CSV/TSV), plotting (matplotlib) and cli.
 
 from .em import has_converged, squarem_step
 from .evaluation import align_components, mcse_coverage, performance, sort_permutation
-from .fit import FitResult, RestartRecord, Selection, aic, bic, fit, responsibilities, select_k
+from .fit import (FitResult, RestartRecord, Selection, aic, bic, fit, fit_many,
+                  responsibilities, select_k)
 from .gaussian import e_step, log_likelihood, m_step
 from .inference import (ConfidenceIntervals, CramerRao, StandardErrors, confidence_intervals,
                         cramer_rao, fisher_information, observed_information, standard_errors)
@@ -17,7 +18,7 @@ from .mixture import Mixture
 __all__ = [
     "ConfidenceIntervals", "CramerRao", "FitResult", "Mixture", "RestartRecord", "Selection",
     "StandardErrors", "aic", "align_components", "bic", "confidence_intervals", "cramer_rao",
-    "e_step", "fisher_information", "fit", "has_converged", "log_likelihood", "m_step",
+    "e_step", "fisher_information", "fit", "fit_many", "has_converged", "log_likelihood", "m_step",
     "mcse_coverage", "observed_information", "performance", "responsibilities", "select_k",
     "sort_permutation", "squarem_step", "standard_errors",
 ]

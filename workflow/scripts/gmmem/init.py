@@ -31,43 +31,22 @@ def initial_params(z: np.ndarray, T: np.ndarray, K: int, method: str,
     """A start for EM: "kmeans++" seeds then the M-step of the hard partition
     around them; "random" takes K distinct data points as means with equal
     weights and the data covariance for every component."""
-    n, d = z.shape
-    if method == "random":
-        means = z[rng.choice(n, size=K, replace=False)]
-        whole = m_step(np.full((K, n), 1.0 / K) @ T.T, n, covariance, floor)
-        return Params(np.full(K, 1.0 / K), means.copy(), whole.cov)
-    centres = z[kmeans_plusplus(z, K, rng)]
-    # ‖z - c‖² up to the per-point constant ‖z‖², without an (n, K, d) temporary.
-    labels = ((centres * centres).sum(axis=1) - 2.0 * z @ centres.T).argmin(axis=1)
-    onehot = np.zeros((K, n))
-    onehot[labels, np.arange(n)] = 1.0
-    start = m_step(onehot @ T.T, n, covariance, floor)
-    # A seed whose cell holds too few points for a covariance gets the pooled
-    # within-cell covariance instead of a collapsed one.
-    counts = onehot.sum(axis=1)
-    small = counts < d + 1
-    if small.any():
-        pooled = m_step(onehot @ T.T, n, "tied", floor).cov[0]
-        if covariance == "diag":
-            pooled = pooled * np.eye(d)
-        cov = start.cov.copy()
-        cov[small] = pooled
-        start = Params(start.w, start.mu, cov)
-    return start
-
+    return initial_params_many(z, T, K, method, [rng], covariance, floor)[0]
 
 
 def initial_params_many(z: np.ndarray, T: np.ndarray, K: int, method: str, rngs,
                         covariance: str, floor: float) -> list[Params]:
-    """:func:`initial_params` for several streams at once: the k-means++ seeds per
-    stream, then one batched M-step for every hard partition (the same numbers
-    as one stream at a time)."""
-    if method == "random":
-        return [initial_params(z, T, K, method, rng, covariance, floor) for rng in rngs]
+    """:func:`initial_params` for several streams at once: the seeds per stream,
+    then one batched M-step for every hard partition."""
     n, d = z.shape
+    if method == "random":
+        whole = m_step(np.full((K, n), 1.0 / K) @ T.T, n, covariance, floor)
+        return [Params(np.full(K, 1.0 / K), z[rng.choice(n, size=K, replace=False)].copy(),
+                       whole.cov) for rng in rngs]
     onehots = []
     for rng in rngs:
         centres = z[kmeans_plusplus(z, K, rng)]
+        # ‖z - c‖² up to the per-point constant ‖z‖², without an (n, K, d) temporary.
         labels = ((centres * centres).sum(axis=1) - 2.0 * z @ centres.T).argmin(axis=1)
         onehot = np.zeros((K, n))
         onehot[labels, np.arange(n)] = 1.0
@@ -77,9 +56,11 @@ def initial_params_many(z: np.ndarray, T: np.ndarray, K: int, method: str, rngs,
     starts = []
     for r, onehot in enumerate(onehots):
         start = Params(batch.w[r], batch.mu[r], batch.cov[r])
+        # A seed whose cell holds too few points for a covariance gets the pooled
+        # within-cell covariance instead of a collapsed one.
         small = onehot.sum(axis=1) < d + 1
         if small.any():
-            pooled = m_step(onehot @ T.T, n, "tied", floor).cov[0]
+            pooled = m_step(stats[r], n, "tied", floor).cov[0]
             if covariance == "diag":
                 pooled = pooled * np.eye(d)
             cov = start.cov.copy()

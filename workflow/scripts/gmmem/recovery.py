@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from .fit import SAME_MAXIMUM
-from .fit import select_k as select_k_fits
 from .inference import confidence_intervals, standard_errors
 from .mixture import Mixture
-from .tables import component_table
+from .tables import component_columns, component_table
 
 
 def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *,
@@ -27,7 +26,7 @@ def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *
 
 def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
                    oracle: Mixture | None = None, select_k: tuple[int, ...] = (),
-                   select_seeds=None):
+                   select_seeds=None, traces: str = "all"):
     """Fit data sets as a study does, all in the batched engine, returning
     (rows, traces): one table and one trace table per data set.
 
@@ -37,8 +36,9 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
     maximum, SE failure flag; with ``oracle``, the log-likelihood from the
     true start and whether the random starts missed it; with ``select_k``,
     the BIC and AIC of each candidate K and the K each criterion chooses.
-    traces: one row per (restart, iteration) of the objective. Each data
-    set's result is the same as fitting it alone.
+    traces: one row per (restart, iteration) of the objective, for every
+    data set (``traces="all"``) or the first only (``"first"``; None for the
+    others). Each data set's result is the same as fitting it alone.
     """
     import pandas as pd
 
@@ -60,30 +60,30 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
     for i, (x, res) in enumerate(zip(xs, results)):
         se = standard_errors(res.mixture, x, estimator=res.estimator)
         ci = confidence_intervals(res.mixture, se, level)
-        rows = component_table(res.mixture, se, ci)
-        rows["loglik"] = res.loglik
-        rows["n_iter"] = res.n_iter
-        rows["converged"] = res.converged
-        rows["degenerate"] = res.degenerate
-        rows["n_best"] = res.n_best
-        rows["se_failed"] = not se.ok
-        rows["spurious"] = res.spurious
-        rows["restarts_disagree"] = res.restarts_disagree
+        cols = component_columns(res.mixture, se, ci)
+        cols |= {"loglik": res.loglik, "n_iter": res.n_iter, "converged": res.converged,
+                 "degenerate": res.degenerate, "n_best": res.n_best, "se_failed": not se.ok,
+                 "spurious": res.spurious, "restarts_disagree": res.restarts_disagree}
         if oracles is not None:
             ores = oracles[i]
-            rows["oracle_loglik"] = ores.loglik
-            rows["missed_oracle"] = bool(
+            cols["oracle_loglik"] = ores.loglik
+            cols["missed_oracle"] = bool(
                 res.loglik < ores.loglik - SAME_MAXIMUM * (1 + abs(ores.loglik)))
         if select_k:
-            fitted = {k: others[k][i] for k in others}
-            fitted[K] = res
-            sel = select_k_fits(x, select_k, fitted=fitted, **kwargs)
-            for k, b, a in sel.table[["k", "bic", "aic"]].itertuples(index=False):
-                rows[f"bic_k{k}"] = b
-                rows[f"aic_k{k}"] = a
-            rows["k_bic"] = sel.k
-            rows["k_aic"] = int(sel.table.loc[sel.table["aic"].idxmin(), "k"])
-        all_rows.append(rows)
+            ks = sorted(set(select_k))
+            fits_k = [res if k == K else others[k][i] for k in ks]
+            bics = [f.bic for f in fits_k]
+            aics = [f.aic for f in fits_k]
+            for k, b, a in zip(ks, bics, aics):
+                cols[f"bic_k{k}"] = b
+                cols[f"aic_k{k}"] = a
+            # The first K with the smallest criterion, as select_k chooses.
+            cols["k_bic"] = ks[int(np.argmin(bics))]
+            cols["k_aic"] = ks[int(np.argmin(aics))]
+        all_rows.append(pd.DataFrame(cols))
+        if traces == "first" and i > 0:
+            all_traces.append(None)
+            continue
         all_traces.append(pd.DataFrame(
             [(j + 1, t + 1, ll) for j, r in enumerate(res.restarts) for t, ll in enumerate(r.trace)],
             columns=["restart", "iteration", "loglik"]))

@@ -24,11 +24,10 @@ def parameter_columns(d: int, covariance: str = "full") -> list[str]:
     return cols
 
 
-def component_table(m: Mixture, se: StandardErrors | None = None,
-                    ci: ConfidenceIntervals | None = None) -> "pd.DataFrame":
-    """One row per component (1-based ``component``) with estimates, SEs and bounds."""
-    import pandas as pd  # imported here: pandas is slow to import for jobs that need none
-
+def component_columns(m: Mixture, se: StandardErrors | None = None,
+                      ci: ConfidenceIntervals | None = None) -> dict[str, np.ndarray]:
+    """The columns of :func:`component_table` as a dict of (K,) arrays (no pandas:
+    building a table column by column costs more than fitting a small data set)."""
     K, d = m.n_components, m.dim
     sds = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
     cols = {"component": np.arange(1, K + 1), "weight": m.weights}
@@ -43,25 +42,32 @@ def component_table(m: Mixture, se: StandardErrors | None = None,
             for i in range(d):
                 for j in range(i + 1, d):
                     cols[f"cov_{i + 1}_{j + 1}"] = m.covariances[:, i, j]
-    out = pd.DataFrame(cols)
     if se is not None:
-        _add(out, "se", se.weights, se.means, se.sds, d)
+        _add(cols, "se", se.weights, se.means, se.sds, d)
     if ci is not None:
-        _add(out, "lo", ci.weights[:, 0], ci.means[..., 0], ci.sds[..., 0], d)
-        _add(out, "hi", ci.weights[:, 1], ci.means[..., 1], ci.sds[..., 1], d)
-    return out
+        _add(cols, "lo", ci.weights[:, 0], ci.means[..., 0], ci.sds[..., 0], d)
+        _add(cols, "hi", ci.weights[:, 1], ci.means[..., 1], ci.sds[..., 1], d)
+    return cols
 
 
-def _add(out: "pd.DataFrame", prefix: str, w, mu, sd, d: int) -> None:
-    out[f"{prefix}_weight"] = w
+def component_table(m: Mixture, se: StandardErrors | None = None,
+                    ci: ConfidenceIntervals | None = None) -> "pd.DataFrame":
+    """One row per component (1-based ``component``) with estimates, SEs and bounds."""
+    import pandas as pd  # imported here: pandas is slow to import for jobs that need none
+
+    return pd.DataFrame(component_columns(m, se, ci))
+
+
+def _add(cols: dict, prefix: str, w, mu, sd, d: int) -> None:
+    cols[f"{prefix}_weight"] = w
     if d == 1:
-        out[f"{prefix}_mean"] = mu[:, 0]
-        out[f"{prefix}_sd"] = sd[:, 0]
+        cols[f"{prefix}_mean"] = mu[:, 0]
+        cols[f"{prefix}_sd"] = sd[:, 0]
         return
     for j in range(d):
-        out[f"{prefix}_mean_{j + 1}"] = mu[:, j]
+        cols[f"{prefix}_mean_{j + 1}"] = mu[:, j]
     for j in range(d):
-        out[f"{prefix}_sd_{j + 1}"] = sd[:, j]
+        cols[f"{prefix}_sd_{j + 1}"] = sd[:, j]
 
 
 def mixture_from_table(rows: "pd.DataFrame", covariance: str = "full") -> Mixture:
