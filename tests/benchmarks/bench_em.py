@@ -195,7 +195,7 @@ import numpy as np
 sys.path.insert(0, {scripts!r})
 from gmmem.gaussian import Params, em_map_batch
 n = {n}
-z = np.random.default_rng(0).normal(size=(1, n, 1))
+z = np.random.default_rng(0).normal(size=(1, 1, n))
 p = Params(np.full((1, 3), 1 / 3), np.linspace(-1, 1, 3)[None, :, None], np.ones((1, 3, 1, 1)))
 em_map_batch(z, p, "full", 1e-6)
 t0 = time.perf_counter()
@@ -204,6 +204,34 @@ for _ in range(3):
 t = (time.perf_counter() - t0) / 3
 print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
+
+
+_FIT = """
+import resource, sys, time
+import numpy as np
+sys.path.insert(0, {scripts!r})
+from gmmem import fit
+x = np.random.default_rng(0).normal(size={n})
+x[: {n} // 3] += 3
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+t0 = time.perf_counter()
+res = fit(x, 3, n_restarts=1, seed=0, max_iter=12)
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, base)
+"""
+
+
+def large_fit(n):
+    """Peak memory of a whole fit (standardising, k-means++ start, 12 EM maps) at n."""
+    out = subprocess.run([sys.executable, "-c", _FIT.format(scripts=str(REPO / "workflow" / "scripts"),
+                                                            n=n)], capture_output=True, text=True)
+    if out.returncode:
+        print(f"  fit at n = {n:.0e}: failed: {out.stderr.strip().splitlines()[-1]}")
+        return
+    t, rss, base = (float(v) for v in out.stdout.split())
+    data = 8 * n
+    print(f"  fit(x, 3, n_restarts=1, max_iter=12) at n = {n:,}: {t:.1f} s; peak {rss / 2**20:.0f} MB "
+          f"= {rss / data:.2f}x the data ({data / 2**20:.0f} MB; the process held {base / 2**20:.0f} MB "
+          f"before fitting; target <= 2x + 256 MB = {(2 * data + 2**28) / 2**20:.0f} MB)")
 
 
 def large_n(sizes):
@@ -235,6 +263,8 @@ def main():
     batched(1000, 200, previous, 10 if args.quick else 30)
     bootstrap_refits()
     large_n([10**5, 10**6, 10**7] + ([10**8] if args.huge else []))
+    for n in [10**7] + ([10**8] if args.huge else []):
+        large_fit(n)
     from make_height_data_loader import height_data
 
     compare("Paper's data", height_data(), 10, 10, 10, paper=True)

@@ -114,11 +114,11 @@ def run_batch(z: np.ndarray, data_of: np.ndarray, starts: Params, *, covariance:
               floor: float, tol: float, max_iter: int, accel: str | None, stopping: str,
               reg: Regulariser | None = None) -> list[EMRun]:
     """Run EM (plain or SQUAREM) for every item: item b starts at ``starts[b]`` on
-    standardised data set ``z[data_of[b]]`` (z is (S, n, d)); ``reg`` holds one
+    standardised data set ``z[data_of[b]]`` (z is (S, d, n)); ``reg`` holds one
     prior or penalty per item (fields with a leading batch axis) or None.
     Items are processed in batches of :func:`items_per_batch`."""
     B = data_of.size
-    S, n, d = z.shape
+    S, d, n = z.shape
     K = starts.mu.shape[1]
     size = items_per_batch(n, K, d)
     runs: list[EMRun] = []

@@ -11,7 +11,7 @@ from ._validate import (as_data, check_choice, check_positive_float, check_posit
 from .em import ACCELERATIONS, STOPPING_RULES
 from .engine import run_batch
 from .estimators import ESTIMATORS, PREFERENCES, log_penalty, regulariser, spurious_reason
-from .gaussian import Params, features, stack
+from .gaussian import Params, stack
 from .init import INIT_METHODS, initial_params_many
 from .mixture import COVARIANCE_TYPES, Mixture
 
@@ -225,7 +225,10 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
     for i, prep in enumerate(prepared):
         shapes.setdefault(prep.z.shape, []).append(i)
     for members in shapes.values():
-        z = np.stack([prepared[i].z for i in members])
+        # (S, d, n): the engine runs along contiguous rows of points (for one
+        # data set with d = 1 that is a view, not a copy of the data).
+        z = (np.ascontiguousarray(prepared[members[0]].z.T)[None] if len(members) == 1
+             else np.stack([prepared[i].z.T for i in members]))
         data_of = np.concatenate([np.full(len(prepared[i].starts), j)
                                   for j, i in enumerate(members)])
         starts = stack([p0 for i in members for p0 in prepared[i].starts])
@@ -277,8 +280,7 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
             p0 = Params(p0.w, p0.mu, _project_covariance(p0, covariance))
         starts = [p0]
     else:
-        T = features(z)
-        starts = initial_params_many(z, T, K, init, streams, covariance, var_floor)
+        starts = initial_params_many(z, K, init, streams, covariance, var_floor)
     return _Prepared(z, scaler, starts, regulariser(z, K, estimator),
                      regulariser(z_raw, K, estimator), n, estimator)
 

@@ -122,7 +122,8 @@ def e_step_batch(z: np.ndarray, theta: np.ndarray,
                  data_of: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Expected sufficient statistics (B, K, p) = Σ_i τ_ik T(z_i) and log-likelihoods (B,).
 
-    z (S, n, d) holds S standardised data sets and item b fits data set
+    z (S, d, n) holds S standardised data sets, points along the last axis
+    (so every pass runs over contiguous rows), and item b fits data set
     ``data_of[b]`` (default: item b fits data set b); θ (B, K, p).
     Log-likelihoods are those of the parameters the responsibilities were
     computed from, accumulated in log space, so they stay finite for far points.
@@ -130,7 +131,7 @@ def e_step_batch(z: np.ndarray, theta: np.ndarray,
     if data_of is None:
         data_of = np.arange(z.shape[0])
     B = data_of.size
-    n, d = z.shape[1:]
+    d, n = z.shape[1:]
     K, P = theta.shape[1:]
     stats = np.zeros((B, K, P))
     loglik = np.zeros(B)
@@ -138,12 +139,10 @@ def e_step_batch(z: np.ndarray, theta: np.ndarray,
     # Items per pass: the (items, K, L) work arrays stay within CACHE_WORDS
     # doubles, where the E-step runs at cache speed rather than memory speed.
     rows = max(1, CACHE_WORDS // (K * L))
-    # Points along the last axis: every pass below runs over contiguous rows.
-    zt = np.ascontiguousarray(np.swapaxes(z, 1, 2))  # (S, d, n)
     for b0 in range(0, B, rows):
         items = slice(b0, b0 + rows)
         for a in range(0, n, BLOCK):
-            s_part, l_part = _e_step_block(zt[data_of[items], :, a:a + BLOCK], theta[items], K, P, d)
+            s_part, l_part = _e_step_block(z[data_of[items], :, a:a + BLOCK], theta[items], K, P, d)
             stats[items] += s_part
             loglik[items] += l_part
     return stats, loglik
@@ -192,7 +191,7 @@ def e_step(T: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, float]:
     """Expected sufficient statistics S (K, p) and log-likelihood of one fit, from
     the features T (p, n) of :func:`features` (the batch of one)."""
     d = int(round((np.sqrt(8 * T.shape[0] + 1) - 3) / 2))
-    stats, loglik = e_step_batch(T[1:1 + d].T[None], theta[None])
+    stats, loglik = e_step_batch(T[None, 1:1 + d], theta[None])
     return stats[0], float(loglik[0])
 
 
@@ -270,19 +269,19 @@ def em_map_batch(z: np.ndarray, p: Params, covariance: str, floor: float,
                  data_of: np.ndarray | None = None) -> tuple[Params, np.ndarray]:
     """One EM step per item: updated parameters, and the objective (B,) of the input
     ones (log-likelihood, plus log p(θ) with a prior or penalty ``reg``).
-    z (S, n, d); item b fits data set ``data_of[b]``."""
+    z (S, d, n); item b fits data set ``data_of[b]``."""
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         stats, objective = e_step_batch(z, natural_parameters_batch(p), data_of)
     if reg is not None:
         objective = objective + log_penalty(p.mu, p.cov, reg, covariance)
-    return m_step_batch(stats, z.shape[1], covariance, floor, reg), objective
+    return m_step_batch(stats, z.shape[2], covariance, floor, reg), objective
 
 
 def em_map(T: np.ndarray, p: Params, covariance: str, floor: float,
            reg: Regulariser | None = None) -> tuple[Params, float]:
     """One EM step of one fit from its features T (p, n) (the batch of one)."""
     d = p.mu.shape[-1]
-    q, objective = em_map_batch(T[1:1 + d].T[None], Params(p.w[None], p.mu[None], p.cov[None]),
+    q, objective = em_map_batch(T[None, 1:1 + d], Params(p.w[None], p.mu[None], p.cov[None]),
                                 covariance, floor, reg)
     return Params(q.w[0], q.mu[0], q.cov[0]), float(objective[0])
 

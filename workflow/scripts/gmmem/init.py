@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gaussian import Params, m_step, m_step_batch
+from .gaussian import Params, m_step, m_step_batch, triu
 
 INIT_METHODS = ("kmeans++", "random")
 
@@ -26,39 +26,60 @@ def kmeans_plusplus(z: np.ndarray, K: int, rng: np.random.Generator) -> np.ndarr
     return idx
 
 
-def initial_params(z: np.ndarray, T: np.ndarray, K: int, method: str,
-                   rng: np.random.Generator, covariance: str, floor: float) -> Params:
+def partition_stats(z: np.ndarray, labels: np.ndarray, K: int) -> np.ndarray:
+    """Sufficient statistics (K, p) of a hard partition: counts, sums and
+    second moments per cell, with O(n) working memory (no (K, n) indicator)."""
+    n, d = z.shape
+    iu, ju = triu(d)
+    stats = np.empty((K, 1 + d + iu.size))
+    stats[:, 0] = np.bincount(labels, minlength=K)
+    for j in range(d):
+        stats[:, 1 + j] = np.bincount(labels, weights=z[:, j], minlength=K)
+    for m, (i, j) in enumerate(zip(iu, ju)):
+        stats[:, 1 + d + m] = np.bincount(labels, weights=z[:, i] * z[:, j], minlength=K)
+    return stats
+
+
+def nearest(z: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre for every point, with O(n) working memory."""
+    best = ((z - centres[0]) ** 2).sum(axis=1)
+    labels = np.zeros(z.shape[0], dtype=np.int64)
+    for k in range(1, len(centres)):
+        dist = ((z - centres[k]) ** 2).sum(axis=1)
+        closer = dist < best
+        labels[closer] = k
+        np.minimum(best, dist, out=best)
+    return labels
+
+
+def initial_params(z: np.ndarray, K: int, method: str, rng: np.random.Generator,
+                   covariance: str, floor: float) -> Params:
     """A start for EM: "kmeans++" seeds then the M-step of the hard partition
     around them; "random" takes K distinct data points as means with equal
     weights and the data covariance for every component."""
-    return initial_params_many(z, T, K, method, [rng], covariance, floor)[0]
+    return initial_params_many(z, K, method, [rng], covariance, floor)[0]
 
 
-def initial_params_many(z: np.ndarray, T: np.ndarray, K: int, method: str, rngs,
-                        covariance: str, floor: float) -> list[Params]:
+def initial_params_many(z: np.ndarray, K: int, method: str, rngs, covariance: str,
+                        floor: float) -> list[Params]:
     """:func:`initial_params` for several streams at once: the seeds per stream,
-    then one batched M-step for every hard partition."""
+    then one batched M-step for every hard partition. Working memory is O(n)
+    whatever K, so a start costs little beside the data even at n = 10^8."""
     n, d = z.shape
     if method == "random":
-        whole = m_step(np.full((K, n), 1.0 / K) @ T.T, n, covariance, floor)
-        return [Params(np.full(K, 1.0 / K), z[rng.choice(n, size=K, replace=False)].copy(),
-                       whole.cov) for rng in rngs]
-    onehots = []
-    for rng in rngs:
-        centres = z[kmeans_plusplus(z, K, rng)]
-        # ‖z - c‖² up to the per-point constant ‖z‖², without an (n, K, d) temporary.
-        labels = ((centres * centres).sum(axis=1) - 2.0 * z @ centres.T).argmin(axis=1)
-        onehot = np.zeros((K, n))
-        onehot[labels, np.arange(n)] = 1.0
-        onehots.append(onehot)
-    stats = np.stack([o @ T.T for o in onehots])
+        whole = partition_stats(z, np.zeros(n, dtype=np.int64), 1) / K
+        cov = m_step(np.repeat(whole, K, axis=0), n, covariance, floor).cov
+        return [Params(np.full(K, 1.0 / K), z[rng.choice(n, size=K, replace=False)].copy(), cov)
+                for rng in rngs]
+    stats = np.stack([partition_stats(z, nearest(z, z[kmeans_plusplus(z, K, rng)]), K)
+                      for rng in rngs])
     batch = m_step_batch(stats, n, covariance, floor)
     starts = []
-    for r, onehot in enumerate(onehots):
+    for r in range(len(rngs)):
         start = Params(batch.w[r], batch.mu[r], batch.cov[r])
         # A seed whose cell holds too few points for a covariance gets the pooled
         # within-cell covariance instead of a collapsed one.
-        small = onehot.sum(axis=1) < d + 1
+        small = stats[r, :, 0] < d + 1
         if small.any():
             pooled = m_step(stats[r], n, "tied", floor).cov[0]
             if covariance == "diag":
