@@ -54,34 +54,42 @@ def has_converged(trace: list[float], tol: float, rule: str, n: int) -> bool:
     return step / (1.0 - rate) < budget
 
 
-def _at_rounding_level(step: float, loglik: float) -> bool:
+def _at_rounding_level(step, loglik):
     """A change this small is rounding noise in the sum and carries no rate information."""
-    return abs(step) <= 64 * np.finfo(float).eps * (1.0 + abs(loglik))
+    return np.abs(step) <= 64 * np.finfo(float).eps * (1.0 + np.abs(loglik))
 
 
-def squarem_step(theta0, theta1, theta2, step_max: float) -> tuple[np.ndarray, float]:
+def squarem_step(theta0, theta1, theta2, step_max):
     """SQUAREM extrapolation (Varadhan & Roland 2008, scheme S3).
 
     From θ0 and two EM images θ1 = F(θ0), θ2 = F(θ1): r = θ1 - θ0,
     v = θ2 - 2θ1 + θ0, α = ‖r‖/‖v‖ clipped to [1, step_max], and the
     proposal θ0 + 2αr + α²v. α = 1 gives back θ2, the plain double EM step.
+    Vectors (q,) give (proposal, α); a batch (B, q) with step_max (B,) gives
+    (proposals (B, q), α (B,)).
     """
     r = theta1 - theta0
     v = theta2 - theta1 - r
-    alpha = squarem_rate(theta0, theta1, theta2)
-    alpha = float(min(max(alpha, 1.0), step_max)) if np.isfinite(alpha) else 1.0
-    return theta0 + 2.0 * alpha * r + alpha * alpha * v, alpha
+    alpha = np.asarray(squarem_rate(theta0, theta1, theta2))
+    alpha = np.where(np.isfinite(alpha), np.clip(alpha, 1.0, step_max), 1.0)
+    a = alpha[..., None] if r.ndim > 1 else alpha
+    proposal = theta0 + 2.0 * a * r + (a * a) * v
+    return proposal, (float(alpha) if alpha.ndim == 0 else alpha)
 
 
-def squarem_rate(theta0, theta1, theta2) -> float:
-    """α = ‖r‖/‖v‖ of one SQUAREM cycle, which is 1/(1−λ) for EM contracting at rate λ."""
+def squarem_rate(theta0, theta1, theta2):
+    """α = ‖r‖/‖v‖ of one SQUAREM cycle (per row for a batch (B, q)), which is
+    1/(1−λ) for EM contracting at rate λ; +inf when v = 0."""
     r = theta1 - theta0
     v = theta2 - theta1 - r
-    nv = np.sqrt(np.dot(v, v))
-    return float(np.sqrt(np.dot(r, r)) / nv) if nv > 0 else np.inf
+    nv = np.sqrt((v * v).sum(axis=-1))
+    nr = np.sqrt((r * r).sum(axis=-1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.where(nv > 0, nr / nv, np.inf)
+    return float(alpha) if alpha.ndim == 0 else alpha
 
 
-def squarem_gap(alpha_max: float, ll0: float, ll1: float) -> float:
+def squarem_gap(alpha_max, ll0, ll1):
     """Predicted distance ℓ* − ℓ(θ1) after one plain EM step ℓ0 → ℓ1 inside a cycle.
 
     With EM contracting at rate λ, α = 1/(1−λ) and the gain still to come is
@@ -90,11 +98,11 @@ def squarem_gap(alpha_max: float, ll0: float, ll1: float) -> float:
     the accelerated sequence does not. Extrapolation removes the slow
     direction only for a cycle or two and the next cycles under-read it
     (by up to 1000x on strongly overlapping mixtures), so α is the largest
-    seen in the run. Returns +inf for a decrease, 0 for a step at rounding level.
+    seen in the run. Returns +inf for a decrease, 0 for a step at rounding level;
+    elementwise for arrays (one item of a batch each).
     """
-    step = ll1 - ll0
-    if _at_rounding_level(step, ll1):
-        return 0.0
-    if step < 0:
-        return np.inf
-    return max(alpha_max, 1.0) * step
+    step = np.asarray(ll1) - ll0
+    with np.errstate(invalid="ignore"):
+        gap = np.where(_at_rounding_level(step, ll1), 0.0,
+                       np.where(step < 0, np.inf, np.maximum(alpha_max, 1.0) * step))
+    return float(gap) if gap.ndim == 0 else gap

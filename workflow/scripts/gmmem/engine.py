@@ -19,14 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .em import _AITKEN_WINDOW, _OBJFN_INC
+from .em import (_AITKEN_WINDOW, _OBJFN_INC, _at_rounding_level, squarem_gap, squarem_rate,
+                 squarem_step)
 from .estimators import Regulariser
 from .gaussian import BLOCK, Params, em_map_batch, pack_batch, put, take, unpack_batch
 
 # Working arrays of one batch are kept under this many bytes (items are
 # processed in several batches beyond it; results do not depend on the cut).
 MEMORY_BOUND = 256 * 2**20
-_EPS64 = 64 * np.finfo(float).eps
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,6 @@ class _History:
             self.traces[i].append(v)
 
 
-def _rounding(step, value):
-    return np.abs(step) <= _EPS64 * (1.0 + np.abs(value))
-
-
 def converged_mask(h: _History, idx: np.ndarray, tol: float, rule: str, n: int) -> np.ndarray:
     """The stopping rule of :func:`gmmem.em.has_converged`, for items idx at once."""
     t = h.values[idx]
@@ -89,7 +85,7 @@ def converged_mask(h: _History, idx: np.ndarray, tol: float, rule: str, n: int) 
     budget = tol * n
     if rule == "absolute":
         return enough & (np.abs(step) < budget)
-    at_rounding = enough & _rounding(step, last)
+    at_rounding = enough & _at_rounding_level(step, last)
     steps = np.diff(t, axis=1)  # NaN where the item has fewer values
     with np.errstate(invalid="ignore", divide="ignore"):
         bad = np.any(steps[:, :-1] <= 0, axis=1) | (step < 0)
@@ -98,16 +94,6 @@ def converged_mask(h: _History, idx: np.ndarray, tol: float, rule: str, n: int) 
         gap = step / (1.0 - rate)
     aitken = (cnt >= 3) & ~bad & (rate < 1) & (gap < budget)
     return at_rounding | aitken
-
-
-def squarem_rate_batch(v0, v1, v2) -> np.ndarray:
-    """α = ‖r‖/‖v‖ per item (see :func:`gmmem.em.squarem_rate`)."""
-    r = v1 - v0
-    v = v2 - v1 - r
-    nv = np.sqrt(np.einsum("bi,bi->b", v, v))
-    nr = np.sqrt(np.einsum("bi,bi->b", r, r))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(nv > 0, nr / nv, np.inf)
 
 
 def run_batch(z: np.ndarray, data_of: np.ndarray, starts: Params, *, covariance: str,
@@ -221,13 +207,9 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
         evals[A] += 1
         v0, v1, v2 = (pack_batch(take(cur, A), covariance), pack_batch(p1, covariance),
                       pack_batch(p2, covariance))
-        alpha_max[A] = np.maximum(alpha_max[A], squarem_rate_batch(v0, v1, v2))
+        alpha_max[A] = np.maximum(alpha_max[A], squarem_rate(v0, v1, v2))
         if stopping == "aitken":
-            step = ll1 - ll0
-            with np.errstate(invalid="ignore"):
-                gap = np.where(_rounding(step, ll1), 0.0,
-                               np.where(step < 0, np.inf, np.maximum(alpha_max[A], 1.0) * step))
-            done = gap < budget
+            done = squarem_gap(alpha_max[A], ll0, ll1) < budget
             if done.any():
                 h.push(A[done], ll1[done])
                 end(A[done], True, take(p1, done), ll1[done])
@@ -238,11 +220,7 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
                 active = A
                 continue
         # The extrapolation, α clipped to [1, step_max] (α = 1 gives back θ2).
-        alpha = squarem_rate_batch(v0, v1, v2)
-        alpha = np.where(np.isfinite(alpha), np.clip(alpha, 1.0, step_max[A]), 1.0)
-        r = v1 - v0
-        v = v2 - v1 - r
-        proposal = v0 + 2.0 * alpha[:, None] * r + (alpha * alpha)[:, None] * v
+        proposal, alpha = squarem_step(v0, v1, v2, step_max[A])
         extrapolated = alpha > 1.0
         trial = Params(*(x.copy() for x in p2))
         if extrapolated.any():
