@@ -34,15 +34,32 @@ MAX_ABS = 1e150
 MIN_SD = 1e-140
 
 
+# Beyond this many rows, whole-column temporaries are avoided: work goes in
+# row chunks, so a fit's memory stays near its data at n = 10^8.
+ROWS = 1 << 20
+
+
+def row_chunks(n: int) -> list[slice]:
+    """Slices of at most ROWS rows covering 0..n."""
+    return [slice(a, min(a + ROWS, n)) for a in range(0, n, ROWS)]
+
+
 def column_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and SD (ddof 0) of each column of a finite (n, d) array, computed on
     the array divided by a power of two near its largest magnitude, so that
     neither overflows nor underflows for any representable data and, for data
-    of ordinary scale, the result is bit-for-bit that of x.mean and x.std."""
-    _, exponent = np.frexp(np.abs(x).max(axis=0))
+    of ordinary scale and n <= ROWS, the result is bit-for-bit that of x.mean
+    and x.std (beyond, the sums run over row chunks)."""
+    biggest = np.maximum(np.abs(x.max(axis=0)), np.abs(x.min(axis=0)))
+    _, exponent = np.frexp(biggest)
     top = np.ldexp(1.0, exponent)
-    y = x / top
-    return y.mean(axis=0) * top, y.std(axis=0) * top
+    n = x.shape[0]
+    if n <= ROWS:
+        y = x / top
+        return y.mean(axis=0) * top, y.std(axis=0) * top
+    mean = sum((x[c] / top).sum(axis=0) for c in row_chunks(n)) / n
+    ss = sum(((x[c] / top - mean) ** 2).sum(axis=0) for c in row_chunks(n))
+    return mean * top, np.sqrt(ss / n) * top
 
 
 def scale_problem(x: np.ndarray) -> tuple[int, int, str] | None:
@@ -52,8 +69,8 @@ def scale_problem(x: np.ndarray) -> tuple[int, int, str] | None:
     mean, sd = column_scale(x)
     for j in range(x.shape[1]):
         col = x[:, j]
-        row = int(np.argmax(np.abs(col)))
-        if abs(col[row]) >= MAX_ABS:
+        if max(abs(col.max()), abs(col.min())) >= MAX_ABS:
+            row = int(np.argmax(np.abs(col)))
             return j, row, (f"has a value of magnitude >= {MAX_ABS:g} ({float(col[row])!r}); its variance "
                             f"would overflow float64: rescale the column (e.g. divide it by "
                             f"{MAX_ABS:g})")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import (as_data, check_choice, check_positive_float, check_positive_int,
-                        column_scale, scale_problem)
+                        column_scale, row_chunks, scale_problem)
 from .em import ACCELERATIONS, STOPPING_RULES
 from .engine import run_batch
 from .estimators import ESTIMATORS, PREFERENCES, log_penalty, regulariser, spurious_reason
@@ -108,7 +108,11 @@ class Standardiser:
         return cls(centre, scale)
 
     def data(self, x: np.ndarray) -> np.ndarray:
-        return (x - self.centre) / self.scale
+        z = np.empty_like(x)
+        for c in row_chunks(x.shape[0]):  # no whole-data temporary beside z
+            np.subtract(x[c], self.centre, out=z[c])
+            z[c] /= self.scale
+        return z
 
     def to_internal(self, m: Mixture) -> Params:
         s = self.scale

@@ -4,9 +4,36 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import ROWS, row_chunks
 from .gaussian import Params, m_step, m_step_batch, triu
 
 INIT_METHODS = ("kmeans++", "random")
+
+
+def _sq_dist(z: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """‖z_i − c‖² (n,), over row chunks for large n (no (n, d) temporary)."""
+    if z.shape[0] <= ROWS:
+        return ((z - c) ** 2).sum(axis=1)
+    out = np.empty(z.shape[0])
+    for s in row_chunks(z.shape[0]):
+        out[s] = ((z[s] - c) ** 2).sum(axis=1)
+    return out
+
+
+def _draw(d2: np.ndarray, u: float) -> int:
+    """The index where the cumulative sum of d2 first reaches u·Σd2 (cumsum over
+    row chunks for large n)."""
+    n = d2.size
+    if n <= ROWS:
+        return min(int(np.searchsorted(np.cumsum(d2), u * d2.sum())), n - 1)
+    target, acc = u * d2.sum(), 0.0
+    for s in row_chunks(n):
+        cs = np.cumsum(d2[s]) + acc
+        pos = int(np.searchsorted(cs, target))
+        if pos < cs.size:
+            return s.start + pos
+        acc = cs[-1]
+    return n - 1
 
 
 def kmeans_plusplus(z: np.ndarray, K: int, rng: np.random.Generator) -> np.ndarray:
@@ -14,15 +41,14 @@ def kmeans_plusplus(z: np.ndarray, K: int, rng: np.random.Generator) -> np.ndarr
     n = z.shape[0]
     idx = np.empty(K, dtype=np.int64)
     idx[0] = rng.integers(n)
-    d2 = ((z - z[idx[0]]) ** 2).sum(axis=1)
+    d2 = _sq_dist(z, z[idx[0]])
     for k in range(1, K):
-        total = d2.sum()
-        if total <= 0:
+        if d2.sum() <= 0:
             # Fewer distinct points than seeds: take any other point.
             idx[k] = rng.integers(n)
         else:
-            idx[k] = min(np.searchsorted(np.cumsum(d2), rng.random() * total), n - 1)
-        d2 = np.minimum(d2, ((z - z[idx[k]]) ** 2).sum(axis=1))
+            idx[k] = _draw(d2, rng.random())
+        np.minimum(d2, _sq_dist(z, z[idx[k]]), out=d2)
     return idx
 
 
@@ -31,24 +57,27 @@ def partition_stats(z: np.ndarray, labels: np.ndarray, K: int) -> np.ndarray:
     second moments per cell, with O(n) working memory (no (K, n) indicator)."""
     n, d = z.shape
     iu, ju = triu(d)
-    stats = np.empty((K, 1 + d + iu.size))
-    stats[:, 0] = np.bincount(labels, minlength=K)
-    for j in range(d):
-        stats[:, 1 + j] = np.bincount(labels, weights=z[:, j], minlength=K)
-    for m, (i, j) in enumerate(zip(iu, ju)):
-        stats[:, 1 + d + m] = np.bincount(labels, weights=z[:, i] * z[:, j], minlength=K)
+    stats = np.zeros((K, 1 + d + iu.size))
+    for s in row_chunks(n):
+        lab, zs = labels[s], z[s]
+        stats[:, 0] += np.bincount(lab, minlength=K)
+        for j in range(d):
+            stats[:, 1 + j] += np.bincount(lab, weights=zs[:, j], minlength=K)
+        for m, (i, j) in enumerate(zip(iu, ju)):
+            stats[:, 1 + d + m] += np.bincount(lab, weights=zs[:, i] * zs[:, j], minlength=K)
     return stats
 
 
 def nearest(z: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Index of the nearest centre for every point, with O(n) working memory."""
-    best = ((z - centres[0]) ** 2).sum(axis=1)
-    labels = np.zeros(z.shape[0], dtype=np.int64)
-    for k in range(1, len(centres)):
-        dist = ((z - centres[k]) ** 2).sum(axis=1)
-        closer = dist < best
-        labels[closer] = k
-        np.minimum(best, dist, out=best)
+    # The smallest integer type that holds K labels: 1 byte a point, not 8.
+    labels = np.zeros(z.shape[0], dtype=np.min_scalar_type(len(centres)))
+    for s in row_chunks(z.shape[0]):
+        best = ((z[s] - centres[0]) ** 2).sum(axis=1)
+        for k in range(1, len(centres)):
+            dist = ((z[s] - centres[k]) ** 2).sum(axis=1)
+            labels[s][dist < best] = k
+            np.minimum(best, dist, out=best)
     return labels
 
 
