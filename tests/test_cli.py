@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from gmmem import Mixture, select_k
+from gmmem import Mixture, fit, select_k
 from gmmem.cli import main
 
 from conftest import paper_data
@@ -269,3 +269,24 @@ def test_spurious_fit_prints_a_warning_and_what_to_try(tmp_path, capsys):
                  "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["estimator"] == "pmle" and out["spurious"] is False
+
+
+def test_fit_settings_reach_the_fit(tmp_path, capsys):
+    # --var-floor and --stopping are passed on, not only listed in --help.
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.normal(0, 1, 300), np.full(5, 2.5)])
+    path = tmp_path / "x.csv"
+    path.write_text("x\n" + "".join(f"{float(v)!r}\n" for v in x))
+    spike = "{weights: [0.49, 0.49, 0.02], means: [-0.5, 0.5, 2.5], sds: [1, 1, 0.001]}"
+    assert main(["fit", str(path), "-c", "x", "-k", "3", "--start", spike, "--var-floor", "0.01",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert min(c["sd"] for c in out["components"]) >= np.sqrt(0.01) * x.std() * (1 - 1e-9)
+    assert out["degenerate"]
+    runs = {}
+    for rule in ("aitken", "relative", "absolute"):
+        assert main(["fit", str(path), "-c", "x", "-k", "2", "--restarts", "1", "--stopping", rule,
+                     "--tol", "1e-6", "--seed", "0", "--json"]) == 0
+        runs[rule] = json.loads(capsys.readouterr().out)["n_iter"]
+        assert runs[rule] == fit(x, 2, n_restarts=1, seed=0, stopping=rule, tol=1e-6).n_iter
+    assert len(set(runs.values())) == 3  # the three rules stop at different points here

@@ -100,8 +100,8 @@ def test_plain_em_is_monotone_per_item_and_finished_items_stay_put(seed):
     assert len(n_iters) > 1  # items did finish at different times
 
 
-def test_engine_stopping_rule_is_has_converged():
-    # The vectorised rule against the scalar reference on random traces.
+def test_engine_history_feeds_the_stopping_rule_as_a_whole_trace_does():
+    # The rolling per-item history against the whole trace, on random traces.
     from gmmem.em import has_converged
 
     rng = np.random.default_rng(0)

@@ -77,6 +77,8 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
     assert list(bic["k"]) == [1, 2, 3] and bic.loc[bic["chosen"], "k"].item() == 2
     for log in ("uni/fit_n60_chunk0.log", "bi/evaluate.log", "uni/plot.log"):
         assert (res / "logs" / log).stat().st_size > 0
+    progress = (res / "logs/uni/fit_n60_chunk0.log").read_text()
+    assert re.search(r"4/4 replicates fitted, [\d.]+ s elapsed, about 0 s left", progress)
 
 
 def test_results_are_byte_identical_across_core_counts(tiny_run, tmp_path):
@@ -168,8 +170,15 @@ def test_degenerate_2d_scenario_and_a_decimal_comma_dataset_run_to_the_end(tmp_p
                "weights": [0.3, 0.3, 0.4], "means": [[0, 0], [3, 0], [0, 3]],
                "covariances": [[[1, 0.3], [0.3, 1]], [[1, 0], [0, 1]], [[0.5, 0], [0, 2]]]}},
            "datasets": {"eu": {"path": "eu.csv", "columns": ["x"], "n_components": 2,
-                               "decimal": ","}}}
-    work = make_workdir(tmp_path, cfg, {"eu.csv": "x;flag\n" + rows})
+                               "decimal": ","},
+                        # a start inside a spurious maximum's basin (see test_estimators)
+                        "spike": {"path": "spike.csv", "columns": ["x"], "n_components": 2,
+                                  "start": {"weights": [0.0187, 0.9813], "means": [-1.053, 0.4296],
+                                            "sds": [0.0916, 1.119]}}}}
+    g = np.random.default_rng(5)
+    spike = np.concatenate([g.normal(0, 1, 600), g.normal(1, 1, 400)])
+    work = make_workdir(tmp_path, cfg, {"eu.csv": "x;flag\n" + rows,
+                                        "spike.csv": "x\n" + "".join(f"{float(v)!r}\n" for v in spike)})
     snakemake(work, "--cores", "2")
     conv = pd.read_csv(work / "results/three_2d/convergence.csv")
     assert list(conv["n_fits"]) == [6, 6]
@@ -177,6 +186,10 @@ def test_degenerate_2d_scenario_and_a_decimal_comma_dataset_run_to_the_end(tmp_p
     assert fits["se_failed"].any()
     fit = pd.read_csv(work / "results/datasets/eu/fit.csv")
     assert sorted(np.round(fit["mean"], 0)) == [0, 5]
+    assert pd.read_csv(work / "results/datasets/spike/fit.csv")["spurious"].all()
+    log = (work / "results/logs/datasets/spike.log").read_text()
+    assert "the reported maximum is spurious: component 1 holds" in log
+    assert "Try fit: {estimator: pmle}" in log
     versions = (work / "results/versions.txt").read_text()
     for name in ("numpy", "scipy", "pandas", "matplotlib", "snakemake", "gmm-recovery", "BLAS"):
         assert name in versions, name

@@ -99,7 +99,7 @@ def coerce_whole_numbers(node, schema: dict, root: dict):
     return node
 
 
-def _describe(error, root_schema) -> str:
+def _describe(error) -> tuple[str, object]:
     """One line for a jsonschema error: what was expected and what was found."""
     v, schema, inst = error.validator, error.schema, error.instance
     if v == "propertyNames" or "propertyNames" in error.schema_path:
@@ -141,7 +141,7 @@ def schema_error(config: dict, schema: dict) -> str | None:
     error = best_match(Draft202012Validator(schema).iter_errors(config))
     if error is None:
         return None
-    text, key = _describe(error, schema)
+    text, key = _describe(error)
     parts = list(error.absolute_path) + ([key] if key is not None else [])
     return f"{key_path(parts)}: {text}"
 

@@ -22,36 +22,44 @@ ACCELERATIONS = ("squarem", None)
 
 
 def has_converged(trace: list[float], tol: float, rule: str, n: int) -> bool:
-    """Whether the log-likelihood sequence ``trace`` has reached its limit.
+    """Whether the log-likelihood sequence ``trace`` has reached its limit
+    (:func:`converged` for one sequence)."""
+    tail = np.full(_AITKEN_WINDOW + 2, np.nan)
+    last = np.asarray(trace[-(_AITKEN_WINDOW + 2):], dtype=float)
+    if last.size:
+        tail[-last.size:] = last
+    return bool(converged(tail[None], np.array([len(trace)]), tol, rule, n)[0])
+
+
+def converged(tails: np.ndarray, count: np.ndarray, tol: float, rule: str, n: int) -> np.ndarray:
+    """The stopping rule for many sequences at once: tails (B, W + 2) hold each
+    one's last values (NaN before its start), count (B,) its length.
 
     ``tol`` is per observation: the absolute rules compare a change in the
     total log-likelihood with ``tol * n``. "aitken" (McNicholas et al. 2010)
-    extrapolates the limit ℓ∞ from the last three values and stops when
+    extrapolates the limit ℓ∞ from the last values and stops when
     0 <= ℓ∞ - ℓ < tol*n, which, unlike a small step, sees slow convergence
-    under strong overlap; "relative" is mclust's |Δℓ|/(1+|ℓ|) < tol;
-    "absolute" is Δℓ < tol*n.
+    under strong overlap; the rate is the largest of the last few increment
+    ratios (one ratio alone is noisy when the increments are tiny, and
+    under-reads a slow rate). "relative" is mclust's |Δℓ|/(1+|ℓ|) < tol;
+    "absolute" is |Δℓ| < tol*n.
     """
-    if len(trace) < 2:
-        return False
-    step = trace[-1] - trace[-2]
+    last = tails[:, -1]
+    step = last - tails[:, -2]
+    enough = count >= 2
     if rule == "relative":
-        return abs(step) / (1.0 + abs(trace[-1])) < tol
+        return enough & (np.abs(step) / (1.0 + np.abs(last)) < tol)
     budget = tol * n
     if rule == "absolute":
-        return abs(step) < budget
-    if _at_rounding_level(step, trace[-1]):
-        return True
-    if len(trace) < 3:
-        return False
-    steps = np.diff(trace[-_AITKEN_WINDOW - 2:])
-    if np.any(steps[:-1] <= 0) or step < 0:
-        return False
-    # The largest of the last few increment ratios: one ratio alone is
-    # noisy when the increments are tiny, and under-reads a slow rate.
-    rate = float(np.max(steps[1:] / steps[:-1]))
-    if rate >= 1:
-        return False
-    return step / (1.0 - rate) < budget
+        return enough & (np.abs(step) < budget)
+    at_rounding = enough & _at_rounding_level(step, last)
+    steps = np.diff(tails, axis=1)  # NaN where a sequence has fewer values
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bad = np.any(steps[:, :-1] <= 0, axis=1) | (step < 0)
+        ratios = steps[:, 1:] / steps[:, :-1]
+        rate = np.where(np.isnan(ratios), -np.inf, ratios).max(axis=1)
+        gap = step / (1.0 - rate)
+    return at_rounding | ((count >= 3) & ~bad & (rate < 1) & (gap < budget))
 
 
 def _at_rounding_level(step, loglik):

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .em import (_AITKEN_WINDOW, _OBJFN_INC, _at_rounding_level, squarem_gap, squarem_rate,
-                 squarem_step)
+from .em import _AITKEN_WINDOW, _OBJFN_INC, converged, squarem_gap, squarem_rate, squarem_step
 from .estimators import Regulariser
 from .gaussian import BLOCK, Params, em_map_batch, pack_batch, put, take, unpack_batch
 
@@ -74,26 +73,8 @@ class _History:
 
 
 def converged_mask(h: _History, idx: np.ndarray, tol: float, rule: str, n: int) -> np.ndarray:
-    """The stopping rule of :func:`gmmem.em.has_converged`, for items idx at once."""
-    t = h.values[idx]
-    cnt = h.count[idx]
-    last, prev = t[:, -1], t[:, -2]
-    step = last - prev
-    enough = cnt >= 2
-    if rule == "relative":
-        return enough & (np.abs(step) / (1.0 + np.abs(last)) < tol)
-    budget = tol * n
-    if rule == "absolute":
-        return enough & (np.abs(step) < budget)
-    at_rounding = enough & _at_rounding_level(step, last)
-    steps = np.diff(t, axis=1)  # NaN where the item has fewer values
-    with np.errstate(invalid="ignore", divide="ignore"):
-        bad = np.any(steps[:, :-1] <= 0, axis=1) | (step < 0)
-        ratios = steps[:, 1:] / steps[:, :-1]
-        rate = np.where(np.isnan(ratios), -np.inf, ratios).max(axis=1)
-        gap = step / (1.0 - rate)
-    aitken = (cnt >= 3) & ~bad & (rate < 1) & (gap < budget)
-    return at_rounding | aitken
+    """The stopping rule (:func:`gmmem.em.converged`) for items idx at once."""
+    return converged(h.values[idx], h.count[idx], tol, rule, n)
 
 
 def run_batch(z: np.ndarray, data_of: np.ndarray, starts: Params, *, covariance: str,
@@ -119,9 +100,8 @@ def run_batch(z: np.ndarray, data_of: np.ndarray, starts: Params, *, covariance:
 
 
 def _map(z, data_of, p, idx, covariance, floor, reg):
-    return em_map_batch(z, take(p, idx) if idx is not None else p, covariance, floor,
-                        _take_reg(reg, idx) if idx is not None else reg,
-                        data_of if idx is None else data_of[idx])
+    """One EM map of items idx of the batch p."""
+    return em_map_batch(z, take(p, idx), covariance, floor, _take_reg(reg, idx), data_of[idx])
 
 
 def _finish(z, data_of, cur, idx, covariance, floor, reg, out, h, n_iter, converged):

@@ -133,14 +133,17 @@ def _full_penalty_score(m: Mixture, reg) -> np.ndarray:
     return out
 
 
-def _full_observed_information(m: Mixture, z: np.ndarray, reg=None) -> np.ndarray:
-    """−∂(Σ_i s_i + ∂log p)/∂θ by central differences of the analytic score."""
+def _negative_jacobian(m: Mixture, score) -> np.ndarray:
+    """−∂score/∂θ (P, P), symmetrised, by central differences in the free
+    parameters of a full-covariance mixture; ``score(mixture)`` gives (P,).
+    Steps are 1e-5 of each parameter's natural scale (SDs for means, products
+    of SDs for covariances)."""
     K, d = m.n_components, m.dim
     theta = _full_to_free(m)
     scale = np.ones_like(theta)
-    scale[K - 1:K - 1 + K * d] = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2)).ravel()
-    ju, lu = np.triu_indices(d, 1)
     sd = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
+    scale[K - 1:K - 1 + K * d] = sd.ravel()
+    ju, lu = np.triu_indices(d, 1)
     scale[K - 1 + 2 * K * d:] = (sd[:, ju] * sd[:, lu]).ravel()
     J = np.empty((theta.size, theta.size))
     for j in range(theta.size):
@@ -149,11 +152,19 @@ def _full_observed_information(m: Mixture, z: np.ndarray, reg=None) -> np.ndarra
         for sign in (1.0, -1.0):
             t = theta.copy()
             t[j] += sign * h
-            moved = _full_from_free(t, K, d)
-            tau, sc = _full_scores(moved, z)
-            cols.append(np.einsum("nk,nkp->p", tau, sc) + _full_penalty_score(moved, reg))
+            cols.append(score(_full_from_free(t, K, d)))
         J[:, j] = (cols[0] - cols[1]) / (2 * h)
     return -0.5 * (J + J.T)
+
+
+def _full_observed_information(m: Mixture, z: np.ndarray, reg=None) -> np.ndarray:
+    """−∂(Σ_i s_i + ∂log p)/∂θ by central differences of the analytic score."""
+
+    def total_score(mm):
+        tau, sc = _full_scores(mm, z)
+        return np.einsum("nk,nkp->p", tau, sc) + _full_penalty_score(mm, reg)
+
+    return _negative_jacobian(m, total_score)
 
 
 def _scores(m: Mixture, z: np.ndarray):
@@ -247,7 +258,7 @@ def observed_information(m: Mixture, x, method: str = "louis", estimator: str = 
         s = np.einsum("nk,nkp->np", tau, sc)
         if method == "louis":
             return _full_observed_information(m, z, reg)
-        pen = np.zeros_like(s[0]) if reg is None else _penalty_hessian_fd(m, reg)
+        pen = 0.0 if reg is None else _negative_jacobian(m, lambda mm: _full_penalty_score(mm, reg))
         return s.T @ s + pen
     tau, sc, ic = _scores(m, z)
     s = np.einsum("nk,nkp->np", tau, sc)  # observed-data scores (n, P)
@@ -255,22 +266,6 @@ def observed_information(m: Mixture, x, method: str = "louis", estimator: str = 
         return s.T @ s + penalty_information(m, reg)
     cond_var = np.einsum("nk,nkp,nkq->pq", tau, sc, sc) - s.T @ s
     return ic - cond_var + penalty_information(m, reg)
-
-
-def _penalty_hessian_fd(m: Mixture, reg) -> np.ndarray:
-    """−∂(∂log p)/∂θ for full covariances, by central differences of the penalty score."""
-    K, d = m.n_components, m.dim
-    theta = _full_to_free(m)
-    J = np.empty((theta.size, theta.size))
-    for j in range(theta.size):
-        h = 1e-5 * max(1.0, abs(theta[j]))
-        cols = []
-        for sign in (1.0, -1.0):
-            t = theta.copy()
-            t[j] += sign * h
-            cols.append(_full_penalty_score(_full_from_free(t, K, d), reg))
-        J[:, j] = (cols[0] - cols[1]) / (2 * h)
-    return -0.5 * (J + J.T)
 
 
 def _natural_ses(m: Mixture, cov: np.ndarray):
