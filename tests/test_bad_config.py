@@ -63,6 +63,29 @@ CASES = {
     "typo_n_restarts": (_with(("fit",), {"n_restart": 2}),
                         "config.yaml: fit.n_restart: unknown key 'n_restart'; did you mean "
                         "'n_restarts'?"),
+    "unknown_method": (_with(("scenarios", "a", "methods"), ["fsat"],
+                             {**BASE, "methods": {"fast": {"n_restarts": 1}}}),
+                       "scenario 'a': methods: 'fsat' is not defined under the top-level "
+                       "methods; did you mean 'fast'?"),
+    "method_bad_setting": ({**BASE, "methods": {"m": {"accel": "quick"}}},
+                           "config.yaml: methods.m.accel: expected one of 'squarem', None, "
+                           "got 'quick'"),
+    "family_count": (_with(("scenarios", "a", "family"), ["normal"]),
+                     "scenario 'a': family has 1 entries but the truth has K = 2"),
+    "t_df_too_small": (_with(("scenarios", "a", "family"), [{"t": {"df": 2}}, "normal"]),
+                       "scenarios.a.family[0].t.df: expected a value > 2, got 2"),
+    "family_unknown": (_with(("scenarios", "a", "family"), ["cauchy", "normal"]),
+                       "scenarios.a.family[0]: expected normal, {t: {df: > 2}} or "
+                       "{skewnormal: {alpha: a number}}, got 'cauchy'"),
+    "contamination_half": (_with(("scenarios", "a", "contamination"), {"fraction": 0.5}),
+                           "scenarios.a.contamination.fraction: expected a value < 0.5, got 0.5"),
+    "grid_unknown_field": (_with(("scenarios", "a", "grid"), {"mean": [[0, 1]]}),
+                           "scenarios.a.grid"),
+    "grid_bad_point": (_with(("scenarios", "a", "grid"), {"sds": [[1, 1], [1, -1]]}),
+                       "scenario 'a-sds2': sds must be positive"),
+    "grid_name_taken": ({**BASE, "scenarios": {
+        "a": {**BASE["scenarios"]["a"], "grid": {"sds": [[1, 1]]}}, "a-sds1": BASE["scenarios"]["a"]}},
+        "scenario 'a': grid point 'a-sds1' has the name of another scenario"),
     "schema_init": (_with(("fit",), {"init": "kmeans"}),
                     "config.yaml: fit.init: expected one of 'kmeans++', 'random', got 'kmeans'"),
     "schema_tol": (_with(("fit",), {"tol": -1}), "fit.tol: expected a value > 0, got -1"),
@@ -74,7 +97,8 @@ CASES = {
     "schema_name": ({**BASE, "scenarios": {"a b": BASE["scenarios"]["a"]}},
                     "scenarios: name 'a b' may hold only letters, digits"),
     "schema_missing": (_with(("sample_sizes",), _DELETE),
-                       "config.yaml: sample_sizes: required but missing"),
+                       "config.yaml: scenario 'a': sample_sizes is required, at the top level "
+                       "of the config or in the scenario"),
     "fractional_restarts": (_with(("fit",), {"n_restarts": 2.5}),
                             "fit.n_restarts: expected an integer, got 2.5"),
     "huge_max_iter": (_with(("fit",), {"max_iter": 1.0e9}),
@@ -90,7 +114,7 @@ CASES = {
     "huge_means": (_with(("scenarios", "a", "means"), [0, 1.0e300]),
                    "scenario 'a': means and sds reach 1e+300"),
     "huge_n": (_with(("sample_sizes",), [1_000_000_000]),
-               "scenario 'a': sample_sizes 1000000000 with replicates 3 needs about"),
+               "scenario 'a': sample_sizes 1000000000 with 3 replicates per job (chunk_size) needs about"),
     "job_memory_setting": (_with(("max_job_mem_mb",), 200),
                            "in one simulate job, more than the 200 MB allowed (max_job_mem_mb"),
     "no_scenarios": (_with(("scenarios",), {}),
@@ -185,10 +209,10 @@ def test_whole_numbers_written_as_floats_are_counts(tmp_path):
 
 
 def test_coercion_and_error_format_unit():
-    from gmmem.config import check_config, load_yaml
+    from gmmem.config import check_config, study_schema
     from workflow_helpers import REPO
 
-    schema = load_yaml(REPO / "workflow/schemas/config.schema.yaml")
+    schema = study_schema(REPO / "workflow/schemas/config.schema.yaml")
     cfg = copy.deepcopy(BASE)
     cfg["fit"] = {"n_restarts": 4.0}
     cfg["scenarios"]["a"]["select_k"] = [1.0, 2.0]

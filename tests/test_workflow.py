@@ -35,37 +35,51 @@ def _png(path):
 
 def test_every_output_exists_and_is_well_formed(tiny_run):
     res = tiny_run / "results"
-    for sc, K in (("uni", 2), ("bi", 2)):
-        data = np.load(res / sc / "data" / "n60.npz")
-        assert data["x"].shape[:2] == (6, 60) and data["labels"].shape == (6, 60)
-        fits = pd.concat([pd.read_csv(f) for f in sorted((res / sc / "fits").rglob("*.fits.csv"))])
-        assert len(fits) == 2 * 6 * K
-        assert {"replicate", "component", "weight", "loglik", "n_iter", "converged",
+    for sc, K, methods in (("uni", 2, ["fast", "plain"]), ("bi", 2, ["fast"])):
+        # One data file per replicate block, shared by every method.
+        blocks = [np.load(res / sc / "data" / "n60" / f"chunk{c}.npz") for c in (0, 1)]
+        assert [b["x"].shape[:2] for b in blocks] == [(4, 60), (2, 60)]
+        assert list(blocks[1]["replicates"]) == [4, 5]
+        assert sorted(p.name for p in (res / sc / "fits").iterdir()) == sorted(methods)
+        fits = pd.concat([pd.read_csv(f, dtype={"method": str})
+                          for f in sorted((res / sc / "fits").rglob("*.fits.csv"))])
+        assert len(fits) == len(methods) * 2 * 6 * K
+        assert {"method", "replicate", "component", "weight", "loglik", "n_iter", "converged",
                 "n_best", "se_weight", "lo_weight", "hi_weight", "spurious",
                 "restarts_disagree"} <= set(fits.columns)
         assert fits["spurious"].isin([True, False]).all()
         rec = pd.read_csv(res / sc / "recovery.csv")
-        assert {"n", "parameter", "truth", "mean_estimate", "bias", "empse", "rmse",
+        assert {"method", "n", "parameter", "truth", "mean_estimate", "bias", "empse", "rmse",
                 "n_nonconverged", "n_degenerate"} <= set(rec.columns)
-        assert set(rec["n"]) == {60, 150}
+        assert set(rec["n"]) == {60, 150} and list(dict.fromkeys(rec["method"])) == methods
         assert np.all(np.isfinite(rec["bias"]))
         perf = pd.read_csv(res / sc / "performance.csv")
         assert {"bias", "empse", "rmse", "modse", "relerr_modse", "coverage", "be_coverage",
                 "crlb_sd"} <= set(perf["measure"])
         conv = pd.read_csv(res / sc / "convergence.csv")
-        assert list(conv["n_fits"]) == [6, 6]
+        assert list(conv["n_fits"]) == [6, 6] * len(methods)
         assert {"n_spurious", "share_spurious", "n_restarts_disagree"} <= set(conv.columns)
         regular = pd.read_csv(res / sc / "performance_nonspurious.csv")
         assert set(regular["measure"]) == set(perf["measure"]) - {"crlb_sd"}
-        kept = regular.groupby("n")["n_sim"].max()
-        assert (kept + regular.groupby("n")["n_spurious"].first() == 6).all()
+        kept = regular.groupby(["method", "n"])["n_sim"].max()
+        assert (kept + regular.groupby(["method", "n"])["n_spurious"].first() == 6).all()
         for fig in ("fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage",
                     "failures"):
             assert _png(res / sc / "figures" / f"{fig}.png"), fig
+        comparison = pd.read_csv(res / sc / "comparison.csv")
+        assert len(comparison) == (2 * 6 if len(methods) == 2 else 0)
+    assert _png(res / "uni" / "figures" / "comparison.png")
+    assert not (res / "bi" / "figures" / "comparison.png").exists()
+    # The misspecified scenario runs like any other, without CRLB rows.
+    heavy = pd.read_csv(res / "heavy" / "performance.csv")
+    assert "crlb_sd" not in set(heavy["measure"]) and "coverage" in set(heavy["measure"])
+    labels = np.concatenate([np.load(res / "heavy/data/n60" / f"chunk{c}.npz")["labels"].ravel()
+                             for c in (0, 1)])
+    assert set(np.unique(labels)) <= {0, 1, 2}
     assert "n_missed_oracle" in pd.read_csv(res / "uni" / "convergence.csv")
     mc = pd.read_csv(res / "uni" / "model_choice.csv")
     assert set(mc["k"]) == {1, 2, 3} and set(mc["criterion"]) == {"bic", "aic"}
-    assert np.allclose(mc.groupby(["n", "criterion"])["share"].sum(), 1.0)
+    assert np.allclose(mc.groupby(["method", "n", "criterion"])["share"].sum(), 1.0)
     assert _png(res / "uni" / "figures" / "model_choice.png")
     for ds in ("heights", "heights_k"):
         fit = pd.read_csv(res / "datasets" / ds / "fit.csv")
@@ -75,10 +89,11 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
         assert _png(res / "datasets" / ds / "fit.png")
     bic = pd.read_csv(res / "datasets" / "heights_k" / "bic.csv")
     assert list(bic["k"]) == [1, 2, 3] and bic.loc[bic["chosen"], "k"].item() == 2
-    for log in ("uni/fit_n60_chunk0.log", "bi/evaluate.log", "uni/plot.log"):
+    for log in ("uni/fit_plain_n60_chunk0.log", "bi/evaluate.log", "uni/plot.log"):
         assert (res / "logs" / log).stat().st_size > 0
-    progress = (res / "logs/uni/fit_n60_chunk0.log").read_text()
-    assert re.search(r"4/4 replicates fitted, [\d.]+ s elapsed, about 0 s left", progress)
+    progress = (res / "logs/uni/fit_plain_n60_chunk0.log").read_text()
+    assert re.search(r"method plain: 4/4 replicates fitted, [\d.]+ s elapsed, about 0 s left",
+                     progress)
 
 
 def test_results_are_byte_identical_across_core_counts(tiny_run, tmp_path):
@@ -90,7 +105,7 @@ def test_results_are_byte_identical_across_core_counts(tiny_run, tmp_path):
 def test_a_job_rerun_alone_gives_the_same_bytes(tiny_run, tmp_path):
     work = make_workdir(tmp_path / "c", TINY)
     snakemake(work, "--cores", "2")
-    target = "results/uni/fits/n150/chunk1.fits.csv"
+    target = "results/uni/fits/plain/n150/chunk1.fits.csv"
     before = (work / target).read_bytes()
     (work / target).unlink()
     snakemake(work, "--cores", "1", target)
@@ -106,8 +121,8 @@ def test_changing_one_sample_size_reruns_only_what_depends_on_it(tiny_run):
     finally:
         (tiny_run / "config.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
-    assert counts.get("simulate") == "1"
-    assert counts.get("fit") == "2"  # n = 90: two chunks of 6 replicates
+    assert counts.get("simulate") == "2"  # n = 90: two blocks of the 6 replicates
+    assert counts.get("fit") == "2"  # ... fitted by bi's one method
     assert counts.get("evaluate") == "1" and counts.get("plot") == "1"
     assert "fit_dataset" not in counts and "plot_model_choice" not in counts
 
@@ -182,7 +197,7 @@ def test_degenerate_2d_scenario_and_a_decimal_comma_dataset_run_to_the_end(tmp_p
     snakemake(work, "--cores", "2")
     conv = pd.read_csv(work / "results/three_2d/convergence.csv")
     assert list(conv["n_fits"]) == [6, 6]
-    fits = pd.read_csv(work / "results/three_2d/fits/n10/chunk0.fits.csv")
+    fits = pd.read_csv(work / "results/three_2d/fits/default/n10/chunk0.fits.csv")
     assert fits["se_failed"].any()
     fit = pd.read_csv(work / "results/datasets/eu/fit.csv")
     assert sorted(np.round(fit["mean"], 0)) == [0, 5]
@@ -193,3 +208,93 @@ def test_degenerate_2d_scenario_and_a_decimal_comma_dataset_run_to_the_end(tmp_p
     versions = (work / "results/versions.txt").read_text()
     for name in ("numpy", "scipy", "pandas", "matplotlib", "snakemake", "gmm-recovery", "BLAS"):
         assert name in versions, name
+
+
+GROW = {
+    "seed": 2,
+    "sample_sizes": [50],
+    "replicates": 4,
+    "chunk_size": 2,
+    "fit": {"n_restarts": 1},
+    "methods": {"a": {}},
+    "scenarios": {"s": {"weights": [0.5, 0.5], "means": [0.0, 3.0], "sds": [1.0, 1.0]}},
+}
+
+
+def _job_counts(work, *args):
+    out = snakemake(work, "-n", "--quiet", "rules", *args).stdout
+    return {k: int(v) for k, v in re.findall(r"^(\w+)\s+(\d+)$", out, re.M)}
+
+
+def test_growing_a_study_runs_only_the_new_jobs_and_keeps_the_old_bytes(tmp_path):
+    work = make_workdir(tmp_path / "grow", GROW)
+    snakemake(work, "--cores", "2")
+    res = work / "results" / "s"
+    old = {p.relative_to(res): p.read_bytes() for p in sorted(res.rglob("*"))
+           if p.is_file() and p.relative_to(res).parts[0] in ("data", "fits")}
+    assert len(old) == 2 + 2 * 2  # two data blocks; fits and traces of two blocks
+    grown = copy.deepcopy(GROW)
+    grown["replicates"] = 6  # one more block
+    grown["sample_sizes"] = [50, 80]  # one more n
+    grown["methods"]["b"] = {"accel": None}  # one more method
+    (work / "config.yaml").write_text(yaml.safe_dump(grown, sort_keys=False))
+    counts = _job_counts(work)
+    # simulate: block 2 of n = 50, and 3 blocks of n = 80; fit: method a on those 4
+    # blocks, method b on all 6; then this scenario's summaries only.
+    assert counts["simulate"] == 4 and counts["fit"] == 4 + 6, counts
+    assert counts["evaluate"] == 1 and counts["plot"] == 1 and counts["plot_comparison"] == 1
+    snakemake(work, "--cores", "2")
+    assert {p: (res / p).read_bytes() for p in old} == old
+    fits = pd.read_csv(res / "recovery.csv")
+    assert set(fits["method"]) == {"a", "b"} and set(fits["n"]) == {50, 80}
+    # The grown study equals a fresh run of the grown config, byte for byte.
+    fresh = make_workdir(tmp_path / "fresh", grown)
+    snakemake(fresh, "--cores", "2")
+    assert identical_results(work, fresh) == []
+
+
+def test_config_lists_on_the_command_line_work_as_typed(tmp_path):
+    work = make_workdir(tmp_path, GROW)
+    counts = _job_counts(work, "--config", "sample_sizes=[60,200]", "replicates=4",
+                         "fit={n_restarts: 2, accel: null}")
+    assert counts["simulate"] == 4 and counts["fit"] == 4, counts
+    bad = snakemake(work, "-n", "--config", "sample_sizes=[60,lots]", check=False)
+    assert bad.returncode != 0
+    assert "sample_sizes[1]: expected an integer, got 'lots'" in bad.stdout + bad.stderr
+
+
+def test_a_study_file_runs_alone_into_its_results_folder(tmp_path):
+    work = make_workdir(tmp_path, TINY)  # config.yaml: the "default" study here
+    study = {"results": "mine", "datasets": {"h": {"path": "data/height_data.csv",
+                                                   "columns": ["height"], "n_components": 2}}}
+    (work / "my_study.yaml").write_text(yaml.safe_dump(study))
+    counts = _job_counts(work, "--configfile", "my_study.yaml")
+    assert counts == {"fit_dataset": 1, "versions": 1, "all": 1, "total": 3}, counts
+    snakemake(work, "--cores", "1", "--configfile", "my_study.yaml")
+    assert (work / "mine/datasets/h/fit.csv").exists() and (work / "mine/versions.txt").exists()
+    assert not (work / "results").exists()
+
+
+def test_a_grid_runs_every_point_and_summarises_by_factor(tmp_path):
+    cfg = {"seed": 4, "sample_sizes": [50, 90], "replicates": 4, "chunk_size": 4,
+           "fit": {"n_restarts": 1},
+           "scenarios": {"sep": {"weights": [0.5, 0.5], "means": [0, 2], "sds": [1, 1],
+                                 "grid": {"means": [[0, 2], [0, 4]],
+                                          "family": [["normal", "normal"],
+                                                     [{"t": {"df": 4}}, "normal"]]}}}}
+    work = make_workdir(tmp_path, cfg)
+    snakemake(work, "--cores", "2")
+    res = work / "results"
+    points = ["sep-means1-family1", "sep-means1-family2", "sep-means2-family1",
+              "sep-means2-family2"]
+    for p in points:
+        assert (res / p / "performance.csv").exists()
+    table = pd.read_csv(res / "sep/grid/performance.csv")
+    assert list(dict.fromkeys(table["scenario"])) == points
+    assert set(table["level_means"]) == {1, 2} and set(table["value_means"]) == {"[0,2]", "[0,4]"}
+    # The t points are misspecified: no CRLB rows there.
+    crlb = table[table["measure"] == "crlb_sd"]
+    assert set(crlb["level_family"]) == {1}
+    for measure in ("bias", "rmse", "coverage"):
+        for factor in ("means", "family"):
+            assert _png(res / "sep/grid" / f"{measure}_by_{factor}.png")

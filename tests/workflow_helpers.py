@@ -61,12 +61,18 @@ TINY = {
     "replicates": 6,
     "chunk_size": 4,
     "fit": {"n_restarts": 2},
+    # Two methods on the same data: they differ only in the acceleration.
+    "methods": {"fast": {}, "plain": {"accel": None}},
     "scenarios": {
         "uni": {"weights": [0.4, 0.6], "means": [0.0, 4.0], "sds": [1.0, 1.5],
                 "oracle_start": True, "select_k": [1, 2, 3]},
         "bi": {"weights": [0.5, 0.5], "means": [[0, 0], [4, 4]],
                "covariances": [[[1, 0], [0, 1]], [[1, 0], [0, 2]]],
-               "fit": {"covariance": "diag", "estimator": "pmle"}},
+               "fit": {"covariance": "diag", "estimator": "pmle"}, "methods": ["fast"]},
+        "heavy": {"weights": [0.5, 0.5], "means": [0.0, 4.0], "sds": [1.0, 1.0],
+                  "family": [{"t": {"df": 5}}, {"skewnormal": {"alpha": 3}}],
+                  "contamination": {"fraction": 0.05}, "sample_sizes": [60],
+                  "methods": ["fast"]},
     },
     "datasets": {
         "heights": {"path": "data/height_data.csv", "columns": ["height"],

@@ -10,10 +10,14 @@ from gmmem.versions import package_versions  # noqa: E402
 SEED = config["seed"]
 LEVEL = config["level"]
 CHUNK_SIZE = config["chunk_size"]
+METHODS = sorted({m for sc in SCENARIOS.values() for m in sc.methods})
+GRIDS = sorted({row[0] for row in GRID_ROWS})
 
 
 wildcard_constraints:
     scenario="|".join(SCENARIOS) or "NO_SCENARIO",
+    method="|".join(METHODS) or "NO_METHOD",
+    grid="|".join(GRIDS) or "NO_GRID",
     dataset="|".join(DATASETS) or "NO_DATASET",
     n=r"\d+",
     chunk=r"\d+",
@@ -24,13 +28,21 @@ def scenario_of(wildcards):
 
 
 def truth_spec(wildcards):
-    """The scenario's truth as plain config values: only these, so that changing
-    another setting of the scenario does not re-run its simulations."""
+    """The scenario's data-generating mechanism as plain config values: only
+    these, so that changing another setting of the scenario (or its methods)
+    does not re-run its simulations."""
     spec = config["scenarios"][wildcards.scenario]
-    return {k: spec[k] for k in ("weights", "means", "sds", "covariances") if k in spec}
+    return {k: spec[k] for k in ("weights", "means", "sds", "covariances", "family",
+                                 "contamination") if k in spec}
+
+
+def method_settings(wildcards):
+    return scenario_of(wildcards).methods[wildcards.method]
 
 
 def scenario_chunks(wildcards):
+    """Replicate blocks [a, b) of chunk_size: block c is the same replicates
+    whatever the total, so raising replicates adds blocks and leaves the old ones."""
     return study.chunks(scenario_of(wildcards).replicates, CHUNK_SIZE)
 
 
@@ -39,60 +51,87 @@ def chunk_range(wildcards):
 
 
 def fit_files(kind):
-    """All chunk outputs of one kind ('fits', 'traces') of a scenario, every n."""
+    """All chunk outputs of one kind ('fits', 'traces') of a scenario: every method, every n."""
 
     def files(wildcards):
         sc = scenario_of(wildcards)
-        return [f"results/{sc.name}/fits/n{n}/chunk{c}.{kind}.csv"
-                for n in sc.sample_sizes for c in range(len(scenario_chunks(wildcards)))]
+        return [f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.{kind}.csv"
+                for m in sc.methods for n in sc.sample_sizes
+                for c in range(len(scenario_chunks(wildcards)))]
 
     return files
 
 
+def replicates_in_chunk(wildcards):
+    a, b = chunk_range(wildcards)
+    return b - a
+
+
 def simulate_mem_mb(wildcards):
     """Memory of a simulate job (study.simulate_mem_mb)."""
-    return study.simulate_mem_mb(scenario_of(wildcards), int(wildcards.n))
+    return study.simulate_mem_mb(scenario_of(wildcards), int(wildcards.n),
+                                 replicates_in_chunk(wildcards))
 
 
 def fit_mem_mb(wildcards, attempt):
     """Memory of a fit job (study.fit_mem_mb), scaled up on a retry."""
-    return study.fit_mem_mb(scenario_of(wildcards), int(wildcards.n)) * attempt
+    return study.fit_mem_mb(scenario_of(wildcards), int(wildcards.n),
+                            replicates_in_chunk(wildcards)) * attempt
 
 
 def fit_runtime(wildcards, attempt):
     """Minutes for a fit job, scaled from n, replicates in the chunk and restarts."""
     sc = scenario_of(wildcards)
-    a, b = chunk_range(wildcards)
-    fits = (b - a) * sc.fit["n_restarts"] * (1 + len(sc.select_k)) * (1 + sc.oracle_start)
+    restarts = method_settings(wildcards)["n_restarts"]
+    fits = replicates_in_chunk(wildcards) * restarts * (1 + len(sc.select_k)) * (1 + sc.oracle_start)
     # ~50 µs per point and restart at d = 1, generous for slow nodes.
     seconds = fits * int(wildcards.n) * 50e-6 * sc.truth.dim
     return (5 + int(seconds / 60) * 3) * attempt
 
 
 FIGURES = ["fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage", "failures"]
+GRID_MEASURES = ["bias", "rmse", "coverage"]
 
 
 def largest_n(wildcards):
     return max(scenario_of(wildcards).sample_sizes)
 
 
+def first_method(wildcards):
+    return next(iter(scenario_of(wildcards).methods))
+
+
 def figure(name):
     return report(
-        f"results/{{scenario}}/figures/{name}.png",
+        f"{RESULTS}/{{scenario}}/figures/{name}.png",
         caption=f"../report/{name}.rst",
         category="{scenario}",
         subcategory="Figures",
     )
 
 
+def grid_factors(grid):
+    return list(dict.fromkeys(row[2] for row in GRID_ROWS if row[0] == grid))
+
+
+def grid_points(wildcards):
+    return list(dict.fromkeys(row[1] for row in GRID_ROWS if row[0] == wildcards.grid))
+
+
 def all_outputs():
-    out = ["results/versions.txt"]
+    out = [f"{RESULTS}/versions.txt"]
     for name, sc in SCENARIOS.items():
-        out += expand("results/{s}/{table}.csv", s=name,
-                      table=["recovery", "performance", "convergence"])
-        out += expand("results/{s}/figures/{fig}.png", s=name, fig=FIGURES)
+        out += expand("{r}/{s}/{table}.csv", r=RESULTS, s=name,
+                      table=["recovery", "performance", "convergence", "comparison"])
+        out += expand("{r}/{s}/figures/{fig}.png", r=RESULTS, s=name, fig=FIGURES)
+        if len(sc.methods) > 1:
+            out.append(f"{RESULTS}/{name}/figures/comparison.png")
         if sc.select_k:
-            out.append(f"results/{name}/figures/model_choice.png")
-    out += expand("results/datasets/{d}/{f}", d=list(DATASETS),
+            out.append(f"{RESULTS}/{name}/figures/model_choice.png")
+    for grid in GRIDS:
+        out.append(f"{RESULTS}/{grid}/grid/performance.csv")
+        out += expand("{r}/{g}/grid/{m}_by_{f}.png", r=RESULTS, g=grid, m=GRID_MEASURES,
+                      f=grid_factors(grid))
+    out += expand("{r}/datasets/{d}/{f}", r=RESULTS, d=list(DATASETS),
                   f=["fit.csv", "assignments.csv", "fit.png", "bic.csv", "bic.png"])
     return out

@@ -3,27 +3,27 @@ rule fit_dataset:
         lambda w: DATASETS[w.dataset].path,
     output:
         fit=report(
-            "results/datasets/{dataset}/fit.csv",
+            f"{RESULTS}/datasets/{{dataset}}/fit.csv",
             caption="../report/dataset_fit.rst",
             category="Datasets",
             subcategory="{dataset}",
         ),
-        assignments="results/datasets/{dataset}/assignments.csv",
+        assignments=f"{RESULTS}/datasets/{{dataset}}/assignments.csv",
         figure=report(
-            "results/datasets/{dataset}/fit.png",
+            f"{RESULTS}/datasets/{{dataset}}/fit.png",
             caption="../report/dataset_figure.rst",
             category="Datasets",
             subcategory="{dataset}",
         ),
-        bic="results/datasets/{dataset}/bic.csv",
+        bic=f"{RESULTS}/datasets/{{dataset}}/bic.csv",
         bic_png=report(
-            "results/datasets/{dataset}/bic.png",
+            f"{RESULTS}/datasets/{{dataset}}/bic.png",
             caption="../report/dataset_bic.rst",
             category="Datasets",
             subcategory="{dataset}",
         ),
     log:
-        "results/logs/datasets/{dataset}.log",
+        f"{RESULTS}/logs/datasets/{{dataset}}.log",
     params:
         name=lambda w: w.dataset,
         path=lambda w: DATASETS[w.dataset].path,

@@ -2,39 +2,46 @@ rule evaluate:
     input:
         fits=fit_files("fits"),
     output:
-        aligned="results/{scenario}/aligned.csv",
+        aligned=f"{RESULTS}/{{scenario}}/aligned.csv",
         recovery=report(
-            "results/{scenario}/recovery.csv",
+            f"{RESULTS}/{{scenario}}/recovery.csv",
             caption="../report/recovery.rst",
             category="{scenario}",
             subcategory="Tables",
         ),
         performance=report(
-            "results/{scenario}/performance.csv",
+            f"{RESULTS}/{{scenario}}/performance.csv",
             caption="../report/performance.rst",
             category="{scenario}",
             subcategory="Tables",
         ),
         convergence=report(
-            "results/{scenario}/convergence.csv",
+            f"{RESULTS}/{{scenario}}/convergence.csv",
             caption="../report/convergence.rst",
             category="{scenario}",
             subcategory="Tables",
         ),
         performance_nonspurious=report(
-            "results/{scenario}/performance_nonspurious.csv",
+            f"{RESULTS}/{{scenario}}/performance_nonspurious.csv",
             caption="../report/performance_nonspurious.rst",
             category="{scenario}",
             subcategory="Tables",
         ),
-        model_choice="results/{scenario}/model_choice.csv",
+        model_choice=f"{RESULTS}/{{scenario}}/model_choice.csv",
+        comparison=report(
+            f"{RESULTS}/{{scenario}}/comparison.csv",
+            caption="../report/comparison.rst",
+            category="{scenario}",
+            subcategory="Tables",
+        ),
     log:
-        "results/logs/{scenario}/evaluate.log",
+        f"{RESULTS}/logs/{{scenario}}/evaluate.log",
     params:
         scenario=lambda w: w.scenario,
         truth=truth_spec,
         select_k=lambda w: list(scenario_of(w).select_k),
-        fit=lambda w: scenario_of(w).fit,
+        methods=lambda w: scenario_of(w).methods,
+        misspecified=lambda w: scenario_of(w).misspecified,
     threads: 1
     resources:
         mem_mb=1000,
@@ -44,3 +51,29 @@ rule evaluate:
         "../envs/gmmem.yaml"
     script:
         "../scripts/evaluate.py"
+
+
+rule grid_summary:
+    input:
+        lambda w: expand(f"{RESULTS}/{{s}}/performance.csv", s=grid_points(w)),
+    output:
+        report(
+            f"{RESULTS}/{{grid}}/grid/performance.csv",
+            caption="../report/grid.rst",
+            category="{grid}",
+            subcategory="Grid",
+        ),
+    log:
+        f"{RESULTS}/logs/{{grid}}/grid_summary.log",
+    params:
+        points=grid_points,
+        rows=lambda w: [r for r in GRID_ROWS if r[0] == w.grid],
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    localrule: True
+    conda:
+        "../envs/gmmem.yaml"
+    script:
+        "../scripts/grid_summary.py"

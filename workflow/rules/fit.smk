@@ -1,19 +1,20 @@
 rule fit:
     input:
-        "results/{scenario}/data/n{n}.npz",
+        f"{RESULTS}/{{scenario}}/data/n{{n}}/chunk{{chunk}}.npz",
     output:
-        fits="results/{scenario}/fits/n{n}/chunk{chunk}.fits.csv",
-        traces="results/{scenario}/fits/n{n}/chunk{chunk}.traces.csv",
-        timing="results/timing/{scenario}/n{n}_chunk{chunk}.csv",
+        fits=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.fits.csv",
+        traces=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.traces.csv",
+        timing=f"{RESULTS}/timing/{{scenario}}/{{method}}_n{{n}}_chunk{{chunk}}.csv",
     log:
-        "results/logs/{scenario}/fit_n{n}_chunk{chunk}.log",
+        f"{RESULTS}/logs/{{scenario}}/fit_{{method}}_n{{n}}_chunk{{chunk}}.log",
     benchmark:
-        "results/benchmarks/{scenario}/fit_n{n}_chunk{chunk}.tsv"
+        f"{RESULTS}/benchmarks/{{scenario}}/fit_{{method}}_n{{n}}_chunk{{chunk}}.tsv"
     params:
         scenario=lambda w: w.scenario,
+        method=lambda w: w.method,
         truth=truth_spec,
         replicates=chunk_range,
-        fit=lambda w: scenario_of(w).fit,
+        fit=method_settings,
         oracle_start=lambda w: scenario_of(w).oracle_start,
         select_k=lambda w: list(scenario_of(w).select_k),
         level=LEVEL,

@@ -1,19 +1,23 @@
 rule plot:
     input:
-        aligned="results/{scenario}/aligned.csv",
-        recovery="results/{scenario}/recovery.csv",
-        performance="results/{scenario}/performance.csv",
-        convergence="results/{scenario}/convergence.csv",
-        example_data=lambda w: f"results/{w.scenario}/data/n{largest_n(w)}.npz",
-        example_fit=lambda w: f"results/{w.scenario}/fits/n{largest_n(w)}/chunk0.fits.csv",
-        traces=lambda w: f"results/{w.scenario}/fits/n{largest_n(w)}/chunk0.traces.csv",
+        aligned=f"{RESULTS}/{{scenario}}/aligned.csv",
+        recovery=f"{RESULTS}/{{scenario}}/recovery.csv",
+        performance=f"{RESULTS}/{{scenario}}/performance.csv",
+        convergence=f"{RESULTS}/{{scenario}}/convergence.csv",
+        example_data=lambda w: f"{RESULTS}/{w.scenario}/data/n{largest_n(w)}/chunk0.npz",
+        example_fit=lambda w: (f"{RESULTS}/{w.scenario}/fits/{first_method(w)}/"
+                               f"n{largest_n(w)}/chunk0.fits.csv"),
+        traces=lambda w: (f"{RESULTS}/{w.scenario}/fits/{first_method(w)}/"
+                          f"n{largest_n(w)}/chunk0.traces.csv"),
     output:
         **{name: figure(name) for name in FIGURES},
     log:
-        "results/logs/{scenario}/plot.log",
+        f"{RESULTS}/logs/{{scenario}}/plot.log",
     params:
         scenario=lambda w: w.scenario,
         largest_n=largest_n,
+        method=first_method,
+        misspecified=lambda w: scenario_of(w).misspecified,
         level=LEVEL,
     threads: 1
     resources:
@@ -28,11 +32,11 @@ rule plot:
 
 rule plot_model_choice:
     input:
-        "results/{scenario}/model_choice.csv",
+        f"{RESULTS}/{{scenario}}/model_choice.csv",
     output:
         figure("model_choice"),
     log:
-        "results/logs/{scenario}/plot_model_choice.log",
+        f"{RESULTS}/logs/{{scenario}}/plot_model_choice.log",
     params:
         scenario=lambda w: w.scenario,
     threads: 1
@@ -44,3 +48,54 @@ rule plot_model_choice:
         "../envs/gmmem.yaml"
     script:
         "../scripts/plot_model_choice.py"
+
+
+rule plot_comparison:
+    input:
+        f"{RESULTS}/{{scenario}}/comparison.csv",
+    output:
+        figure("comparison"),
+    log:
+        f"{RESULTS}/logs/{{scenario}}/plot_comparison.log",
+    params:
+        scenario=lambda w: w.scenario,
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    localrule: True
+    conda:
+        "../envs/gmmem.yaml"
+    script:
+        "../scripts/plot_comparison.py"
+
+
+rule plot_grid:
+    input:
+        f"{RESULTS}/{{grid}}/grid/performance.csv",
+    output:
+        report(
+            f"{RESULTS}/{{grid}}/grid/{{measure}}_by_{{factor}}.png",
+            caption="../report/grid_figure.rst",
+            category="{grid}",
+            subcategory="Grid",
+        ),
+    log:
+        f"{RESULTS}/logs/{{grid}}/plot_grid_{{measure}}_{{factor}}.log",
+    params:
+        grid=lambda w: w.grid,
+        measure=lambda w: w.measure,
+        factor=lambda w: w.factor,
+        level=LEVEL,
+    wildcard_constraints:
+        measure="|".join(GRID_MEASURES),
+        factor="[a-z_]+",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    localrule: True
+    conda:
+        "../envs/gmmem.yaml"
+    script:
+        "../scripts/plot_grid.py"

@@ -1,14 +1,14 @@
 rule simulate:
     output:
-        "results/{scenario}/data/n{n}.npz",
+        f"{RESULTS}/{{scenario}}/data/n{{n}}/chunk{{chunk}}.npz",
     log:
-        "results/logs/{scenario}/simulate_n{n}.log",
+        f"{RESULTS}/logs/{{scenario}}/simulate_n{{n}}_chunk{{chunk}}.log",
     benchmark:
-        "results/benchmarks/{scenario}/simulate_n{n}.tsv"
+        f"{RESULTS}/benchmarks/{{scenario}}/simulate_n{{n}}_chunk{{chunk}}.tsv"
     params:
         scenario=lambda w: w.scenario,
         truth=truth_spec,
-        replicates=lambda w: scenario_of(w).replicates,
+        replicates=chunk_range,
         seed=SEED,
     threads: 1
     resources:

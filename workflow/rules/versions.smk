@@ -1,13 +1,13 @@
 rule versions:
     output:
         report(
-            "results/versions.txt",
+            f"{RESULTS}/versions.txt",
             caption="../report/versions.rst",
             category="Run",
             labels={"item": "software versions"},
         ),
     log:
-        "results/logs/versions.log",
+        f"{RESULTS}/logs/versions.log",
     params:
         # A new package version re-runs this rule (and only this rule).
         packages=package_versions(),

@@ -1,4 +1,4 @@
-"""Rule fit: fit every replicate of one chunk of one (scenario, n) with all restarts."""
+"""Rule fit: fit every replicate of one block of one (scenario, n) by one method."""
 
 import time
 
@@ -13,7 +13,8 @@ with logged(snakemake) as log:
     p = snakemake.params
     n = int(snakemake.wildcards.n)
     start, stop = p.replicates
-    data = np.load(snakemake.input[0])["x"]
+    stored = np.load(snakemake.input[0])
+    data = dict(zip(stored["replicates"].tolist(), stored["x"]))
     truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
     # Every replicate of the chunk (and every restart) runs in one batched
     # engine; replicates are fitted in blocks so that the log shows progress.
@@ -23,19 +24,20 @@ with logged(snakemake) as log:
     for a in range(start, stop, block):
         b = min(a + block, stop)
         rows, traces = fit_replicates(
-            list(data[a:b]), p.fit, [seed_for(p.seed, p.scenario, "fit", n, r) for r in range(a, b)],
+            [data[r] for r in range(a, b)], p.fit, [seed_for(p.seed, p.scenario, "fit", n, r) for r in range(a, b)],
             level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
             select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in range(a, b)],
             traces="first")
         for r, table in zip(range(a, b), rows):
             table.insert(0, "replicate", r)
             table.insert(0, "n", n)
+            table.insert(0, "method", p.method)
             tables.append(table)
         if first_traces is None:
-            first_traces = traces[0].assign(replicate=a, n=n)
+            first_traces = traces[0].assign(replicate=a, n=n, method=p.method)
         done, elapsed = b - start, time.perf_counter() - t_start
-        log.info("%d/%d replicates fitted, %.1f s elapsed, about %.0f s left", done, stop - start,
-                 elapsed, elapsed / done * (stop - b))
+        log.info("method %s: %d/%d replicates fitted, %.1f s elapsed, about %.0f s left",
+                 p.method, done, stop - start, elapsed, elapsed / done * (stop - b))
     timing = [(start, stop - 1, time.perf_counter() - t0, time.process_time() - c0)]
     fits = pd.concat(tables, ignore_index=True)
     save_csv(fits, snakemake.output.fits)
@@ -43,7 +45,7 @@ with logged(snakemake) as log:
     # Seconds vary from run to run, so they live apart from the byte-stable results.
     save_csv(pd.DataFrame(timing, columns=["first_replicate", "last_replicate", "seconds",
                                            "cpu_seconds"]), snakemake.output.timing)
-    log.info("scenario %s, n = %d: replicates %d..%d fitted, %d not converged, %d degenerate, "
-             "%.2f s in EM", p.scenario, n, start, stop - 1,
+    log.info("scenario %s, method %s, n = %d: replicates %d..%d fitted, %d not converged, %d degenerate, "
+             "%.2f s in EM", p.scenario, p.method, n, start, stop - 1,
              (~fits.groupby("replicate")["converged"].first()).sum(),
              fits.groupby("replicate")["degenerate"].first().sum(), timing[0][2])

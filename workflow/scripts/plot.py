@@ -10,21 +10,24 @@ from gmmem.tables import mixture_from_table
 with logged(snakemake) as log:
     p = snakemake.params
     inp, out = snakemake.input, snakemake.output
-    aligned = pd.read_csv(inp.aligned)
-    performance = pd.read_csv(inp.performance)
+    read = lambda path: pd.read_csv(path, dtype={"method": str})
+    aligned = read(inp.aligned)
+    performance = read(inp.performance)
     n = p.largest_n
-    # The paper's figure: the first replicate at the largest n, as fitted.
-    first = pd.read_csv(inp.example_fit)
+    # The paper's figure: the first replicate at the largest n, as the first method fitted it.
+    first = read(inp.example_fit)
     rows = first[first["replicate"] == first["replicate"].min()].sort_values("component")
     x = np.load(inp.example_data)["x"][int(rows["replicate"].iloc[0])]
     save_figure(plotting.fit_figure(
         x, mixture_from_table(rows), f"{p.scenario}: replicate {int(rows['replicate'].iloc[0])}"
-        f" at n = {n}"), out.fit_example)
-    save_figure(plotting.rmse_figure(pd.read_csv(inp.recovery), p.scenario), out.rmse)
+        f" at n = {n}, method {p.method}"), out.fit_example)
+    save_figure(plotting.rmse_figure(read(inp.recovery), p.scenario), out.rmse)
     save_figure(plotting.spread_figure(aligned, p.scenario), out.spread)
-    save_figure(plotting.traces_figure(pd.read_csv(inp.traces),
-                                       f"{p.scenario}: restarts at n = {n}"), out.traces)
-    save_figure(plotting.rmse_crlb_figure(performance, p.scenario), out.rmse_crlb)
+    save_figure(plotting.traces_figure(read(inp.traces),
+                                       f"{p.scenario}: restarts at n = {n}, method {p.method}"), out.traces)
+    note = (" (misspecified truth: the Gaussian model's Cramér–Rao bound does not apply)"
+            if p.misspecified else "")
+    save_figure(plotting.rmse_crlb_figure(performance, p.scenario + note), out.rmse_crlb)
     save_figure(plotting.coverage_figure(performance, p.level, p.scenario), out.coverage)
-    save_figure(plotting.failures_figure(pd.read_csv(inp.convergence), p.scenario), out.failures)
+    save_figure(plotting.failures_figure(read(inp.convergence), p.scenario), out.failures)
     log.info("scenario %s: %d figures written", p.scenario, len(out))

@@ -6,6 +6,6 @@ from _workflow import logged, save_figure
 from gmmem import plotting
 
 with logged(snakemake) as log:
-    table = pd.read_csv(snakemake.input[0])
+    table = pd.read_csv(snakemake.input[0], dtype={"method": str})
     save_figure(plotting.model_choice_figure(table, snakemake.params.scenario), snakemake.output[0])
     log.info("model-choice figure written")

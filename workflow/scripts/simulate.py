@@ -1,18 +1,27 @@
-"""Rule simulate: draw every replicate of one (scenario, n) from the true mixture."""
+"""Rule simulate: draw one block of replicates of one (scenario, n) from the scenario's truth."""
+
+import numpy as np
 
 from _workflow import logged, save_npz
-from gmmem.study import mixture_from_spec, seed_for
-import numpy as np
+from gmmem.simulation import sample_scenario
+from gmmem.study import mixture_from_spec, parse_families, seed_for
 
 with logged(snakemake) as log:
     p = snakemake.params
-    truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
+    where = f"scenario {p.scenario!r}"
+    truth = mixture_from_spec(p.truth, where)
+    families = parse_families(p.truth.get("family"), truth, where)
     n = int(snakemake.wildcards.n)
+    start, stop = p.replicates
+    # Replicate r's draws depend only on (seed, scenario, n, r): a block is the
+    # same bytes whatever the study's total replicates or its methods.
     xs, labels = [], []
-    for r in range(p.replicates):
-        x, lab = truth.sample(n, np.random.default_rng(seed_for(p.seed, p.scenario, "simulate", n, r)))
+    for r in range(start, stop):
+        x, lab = sample_scenario(truth, n, np.random.default_rng(
+            seed_for(p.seed, p.scenario, "simulate", n, r)), families, p.truth.get("contamination"))
         xs.append(x)
         labels.append(lab)
-    save_npz(snakemake.output[0], x=np.stack(xs), labels=np.stack(labels).astype(np.int16))
-    log.info("scenario %s: %d replicates of n = %d written to %s", p.scenario, p.replicates, n,
-             snakemake.output[0])
+    save_npz(snakemake.output[0], x=np.stack(xs), labels=np.stack(labels).astype(np.int16),
+             replicates=np.arange(start, stop))
+    log.info("scenario %s: replicates %d..%d of n = %d written to %s", p.scenario, start,
+             stop - 1, n, snakemake.output[0])

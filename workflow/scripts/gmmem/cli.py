@@ -15,8 +15,9 @@ import sys
 import numpy as np
 
 from .fit import FitResult
-from .mixture import COVARIANCE_TYPES
-from .study import FIT_DEFAULTS
+from .settings import SETTINGS
+from .settings import add_options as add_setting_options
+from .settings import from_options as fit_settings_of
 
 EXIT_ERROR = 2
 
@@ -107,31 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="column separator: ',', ';' or 'tab' (default: detected)")
         p.add_argument("--decimal", choices=[".", ","], default=".",
                        help="decimal mark of the numbers (default %(default)s)")
-        p.add_argument("--restarts", type=_int_at_least(1), default=FIT_DEFAULTS["n_restarts"],
-                       help="random starts (default %(default)s)")
-        p.add_argument("--init", choices=["kmeans++", "random"], default=FIT_DEFAULTS["init"],
-                       help="how random starts are drawn (default %(default)s)")
-        p.add_argument("--covariance", choices=COVARIANCE_TYPES, default="full",
-                       help="covariance structure; 'tied' is one shared covariance "
-                            "(default %(default)s)")
-        p.add_argument("--tol", type=_number_in(0, 1), default=FIT_DEFAULTS["tol"],
-                       help="per-observation tolerance of the stopping rule (default %(default)s)")
-        p.add_argument("--stopping", choices=["aitken", "relative", "absolute"],
-                       default=FIT_DEFAULTS["stopping"],
-                       help="stopping rule (default %(default)s)")
-        p.add_argument("--max-iter", type=_int_at_least(1), default=FIT_DEFAULTS["max_iter"],
-                       help="EM-map evaluations per start (default %(default)s)")
-        p.add_argument("--var-floor", type=_number_in(0, 0.01, closed_high=True),
-                       default=FIT_DEFAULTS["var_floor"],
-                       help="smallest variance, as a fraction of the data's (default %(default)s)")
-        p.add_argument("--estimator", choices=["mle", "map", "pmle"],
-                       default=FIT_DEFAULTS["estimator"],
-                       help="mle: maximum likelihood; map: posterior mode under mclust's default "
-                            "prior; pmle: Chen & Tan's penalised likelihood (default %(default)s)")
-        p.add_argument("--prefer", choices=["loglik", "regular"], default=FIT_DEFAULTS["prefer"],
-                       help="which restart to report: the highest objective, or the highest "
-                            "that is not a spurious maximum (default %(default)s)")
-        p.add_argument("--no-accel", action="store_true", help="plain EM instead of SQUAREM")
+        add_setting_options(p)
+        p.add_argument("--no-accel", dest="accel", action="store_const", const=None,
+                       default=argparse.SUPPRESS, help="plain EM: the same as --accel none")
         p.add_argument("--seed", type=_int_at_least(0), default=0,
                        help="root of the restarts' random streams (default %(default)s)")
         p.add_argument("--drop-missing", action="store_true",
@@ -161,16 +140,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fit_kwargs(args) -> dict:
-    return {"n_restarts": args.restarts, "init": args.init, "covariance": args.covariance,
-            "tol": args.tol, "max_iter": args.max_iter, "stopping": args.stopping,
-            "var_floor": args.var_floor, "accel": None if args.no_accel else "squarem",
-            "estimator": args.estimator, "prefer": args.prefer}
+    return fit_settings_of(args)
 
 
 # Library argument names as the command line spells them, for messages.
-_FLAGS = {"n_restarts": "--restarts", "n_components": "-k", "max_iter": "--max-iter",
-          "var_floor": "--var-floor", "tol": "--tol", "level": "--level", "seed": "--seed",
-          "start": "--start", "covariance": "--covariance", "init": "--init"}
+_FLAGS = {s.name: s.flag for s in SETTINGS if s.flag} | {
+    "n_components": "-k", "level": "--level", "seed": "--seed", "start": "--start"}
 
 
 def _flag_names(message: str) -> str:

@@ -78,10 +78,44 @@ def _allows_integer(schema: dict) -> bool:
     return t == "integer" or (isinstance(t, list) and "integer" in t)
 
 
-def coerce_whole_numbers(node, schema: dict, root: dict):
-    """Counts written as 2.0 become 2 wherever the schema asks for an integer
-    (YAML and --config give floats for '2.0', and numpy wants ints), in place."""
+def _allows_string(schema: dict, root: dict) -> bool:
     schema = _resolve(schema, root)
+    t = schema.get("type")
+    if t == "string" or (isinstance(t, list) and "string" in t) or "pattern" in schema:
+        return True
+    if any(isinstance(v, str) for v in schema.get("enum", [])):
+        return True
+    return any(_allows_string(sub, root) for sub in schema.get("oneOf", []) + schema.get("anyOf", []))
+
+
+def _scalar_from_text(text: str):
+    """'60' -> 60, '0.5' -> 0.5, 'true' -> True, 'null' -> None; other text unchanged."""
+    import yaml
+
+    for parse in (int, float):
+        try:
+            value = parse(text)
+        except ValueError:
+            continue
+        return value if math.isfinite(value) else text
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if value is None or isinstance(value, bool) else text
+
+
+def coerce_whole_numbers(node, schema: dict, root: dict):
+    """Values as users type them, in place: counts written as 2.0 become 2
+    wherever the schema asks for an integer (numpy wants ints), and text that
+    is a number, boolean or null where the schema wants no text becomes that
+    value (``snakemake --config sample_sizes=[60,200]`` hands the list's items
+    over as the strings '60' and '200')."""
+    schema = _resolve(schema, root)
+    if isinstance(node, str) and not _allows_string(schema, root):
+        node = _scalar_from_text(node)
+    elif node in ("null", "~") and None in schema.get("enum", [0]):
+        node = None
     for sub in schema.get("allOf", []) + schema.get("oneOf", []) + schema.get("anyOf", []):
         node = coerce_whole_numbers(node, sub, root)
     if isinstance(node, float) and _allows_integer(schema) and node.is_integer():
@@ -93,10 +127,43 @@ def coerce_whole_numbers(node, schema: dict, root: dict):
             sub = props.get(k, extra if isinstance(extra, dict) else None)
             if sub is not None:
                 node[k] = coerce_whole_numbers(node[k], sub, root)
-    elif isinstance(node, list) and isinstance(schema.get("items"), dict):
+    elif isinstance(node, list):
+        items = schema.get("items")
         for i, v in enumerate(node):
-            node[i] = coerce_whole_numbers(v, schema["items"], root)
+            node[i] = coerce_whole_numbers(v, items if isinstance(items, dict) else {}, root)
     return node
+
+
+def fill_defaults(node, schema: dict, root: dict):
+    """Missing keys that the schema gives a ``default`` are filled in, in place
+    (as snakemake.utils.validate(set_default=True) does)."""
+    import copy
+
+    schema = _resolve(schema, root)
+    for sub in schema.get("allOf", []):
+        fill_defaults(node, sub, root)
+    if isinstance(node, dict):
+        props = schema.get("properties", {})
+        for k, sub in props.items():
+            sub_r = _resolve(sub, root)
+            if k not in node and "default" in sub_r:
+                node[k] = copy.deepcopy(sub_r["default"])
+        extra = schema.get("additionalProperties")
+        for k, v in node.items():
+            sub = props.get(k, extra if isinstance(extra, dict) else None)
+            if sub is not None:
+                fill_defaults(v, sub, root)
+    return node
+
+
+def study_schema(path) -> dict:
+    """The config schema at ``path`` with its ``fit`` block made from
+    :data:`gmmem.settings.SETTINGS`."""
+    from .settings import json_schema
+
+    schema = load_yaml(path)
+    schema["definitions"]["fit"] = json_schema()
+    return schema
 
 
 def _describe(error) -> tuple[str, object]:
@@ -168,3 +235,4 @@ def check_config(config: dict, schema: dict, source: str) -> None:
     problem = schema_error(config, schema)
     if problem:
         raise ValueError(f"{source}: {problem}")
+    fill_defaults(config, schema, schema)

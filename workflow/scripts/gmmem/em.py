@@ -7,9 +7,11 @@ definitions (and what the tests check the engine's vectorised forms against).
 
 from __future__ import annotations
 
+from .settings import BY_NAME as _SETTINGS
+
 import numpy as np
 
-STOPPING_RULES = ("aitken", "relative", "absolute")
+STOPPING_RULES = _SETTINGS["stopping"].choices
 # SQUAREM's safeguard accepts an extrapolation whose log-likelihood is at most
 # this much below the cycle's start. R's squarem allows 1 (objfn.inc): on
 # overlapping mixtures that needs 2.5x fewer EM maps, but it also lets a run
@@ -18,7 +20,7 @@ STOPPING_RULES = ("aitken", "relative", "absolute")
 _OBJFN_INC = 0.0
 # Plain-EM steps whose increment ratios estimate the rate (Aitken).
 _AITKEN_WINDOW = 4
-ACCELERATIONS = ("squarem", None)
+ACCELERATIONS = _SETTINGS["accel"].choices
 
 
 def has_converged(trace: list[float], tol: float, rule: str, n: int) -> bool:

@@ -33,12 +33,14 @@ errors on the data's own scale.
 
 from __future__ import annotations
 
+from .settings import BY_NAME as _SETTINGS
+
 from typing import NamedTuple
 
 import numpy as np
 
-ESTIMATORS = ("mle", "map", "pmle")
-PREFERENCES = ("loglik", "regular")
+ESTIMATORS = _SETTINGS["estimator"].choices
+PREFERENCES = _SETTINGS["prefer"].choices
 
 # The spurious-maximum rule (see :func:`spurious_reason`).
 SPURIOUS_SIZE = 10  # n·π_k below SPURIOUS_SIZE·(d + 1)

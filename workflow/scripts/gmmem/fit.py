@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import (as_data, check_choice, check_positive_float, check_positive_int,
+from ._validate import (as_data, check_choice, check_positive_int,
                         column_scale, row_chunks, scale_problem)
-from .em import ACCELERATIONS, STOPPING_RULES
 from .engine import run_batch
-from .estimators import ESTIMATORS, PREFERENCES, log_penalty, regulariser, spurious_reason
+from .estimators import log_penalty, regulariser, spurious_reason
 from .gaussian import Params, stack
-from .init import INIT_METHODS, initial_params_many
-from .mixture import COVARIANCE_TYPES, Mixture
+from .init import initial_params_many
+from .mixture import Mixture
+from .settings import check as check_settings
 
 # Restarts within this relative distance of the best log-likelihood count as
 # having reached it; distinct local maxima differ by far more.
@@ -206,19 +206,15 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
     if len(seeds) != len(xs):
         raise ValueError(f"seeds has {len(seeds)} entries but there are {len(xs)} data sets")
     K = check_positive_int("n_components", n_components)
-    check_choice("init", init, INIT_METHODS)
-    check_choice("covariance", covariance, COVARIANCE_TYPES)
-    check_choice("accel", accel, ACCELERATIONS)
-    check_choice("stopping", stopping, STOPPING_RULES)
-    tol = check_positive_float("tol", tol)
-    max_iter = check_positive_int("max_iter", max_iter)
-    var_floor = check_positive_float("var_floor", var_floor)
-    check_choice("estimator", estimator, ESTIMATORS)
-    check_choice("prefer", prefer, PREFERENCES)
+    # Every setting is checked against its one declaration in gmmem.settings.
+    checked = check_settings(dict(init=init, covariance=covariance, accel=accel,
+                                  stopping=stopping, tol=tol, max_iter=max_iter,
+                                  var_floor=var_floor, estimator=estimator, prefer=prefer))
+    tol, max_iter, var_floor = checked["tol"], checked["max_iter"], checked["var_floor"]
     if start is not None and not isinstance(start, Mixture):
         raise ValueError(f"start must be a Mixture, got {type(start).__name__}")
     if start is None:
-        n_restarts = check_positive_int("n_restarts", n_restarts)
+        n_restarts = check_settings({"n_restarts": n_restarts})["n_restarts"]
     prepared = [_prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimator,
                          _name if len(xs) == 1 else f"{_name}[{i}]")
                 for i, (x, seed) in enumerate(zip(xs, seeds))]

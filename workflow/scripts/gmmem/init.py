@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from .settings import BY_NAME as _SETTINGS
+
 import numpy as np
 
 from ._validate import ROWS, row_chunks
 from .gaussian import Params, m_step, m_step_batch, triu
 
-INIT_METHODS = ("kmeans++", "random")
+INIT_METHODS = _SETTINGS["init"].choices
 
 
 def _sq_dist(z: np.ndarray, c: np.ndarray) -> np.ndarray:

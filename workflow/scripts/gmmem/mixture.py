@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from .settings import BY_NAME as _SETTINGS
+
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._validate import as_data
 
-COVARIANCE_TYPES = ("full", "diag", "tied")
+COVARIANCE_TYPES = _SETTINGS["covariance"].choices
 _LOG_2PI = np.log(2.0 * np.pi)
 
 

@@ -73,8 +73,21 @@ def fit_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
     return fig
 
 
+def _param_key(label: str):
+    """Panels in reading order: per component, weight, then mean(s), then SD(s)."""
+    import re
+
+    m = re.fullmatch(r"(\w+?)(?:_(\d+))?\[(\d+)\]", label)
+    if not m:
+        return (10**9, 9, 0, label)
+    name, coord, k = m.groups()
+    kind = {"weight": 0, "mean": 1, "sd": 2}.get(name, 3)
+    return (int(k), kind, int(coord or 0), label)
+
+
 def _panels(params, draw, title: str):
     """One panel per parameter: draw(ax, p) fills it; a shared legend and title."""
+    params = sorted(params, key=_param_key)
     fig, axes = _grid(max(len(params), 1))
     for ax, p in zip(axes, params):
         draw(ax, p)
@@ -105,14 +118,28 @@ def _measure(perf, measure):
     return perf[perf["measure"] == measure]
 
 
+def _methods(table):
+    """[(method, rows, colour, x-shift factor, label suffix)] for a table with
+    an optional ``method`` column: methods side by side, nudged apart along a
+    log-n axis so their error bars do not overlap."""
+    if "method" not in table or table["method"].nunique() <= 1:
+        return [(None, table, "C0", 1.0, "")]
+    names = list(dict.fromkeys(table["method"]))
+    M = len(names)
+    return [(m, table[table["method"] == m], f"C{i % 10}", 1.0 + 0.04 * (i - (M - 1) / 2),
+             f" ({m})") for i, m in enumerate(names)]
+
+
 def rmse_figure(recovery, title: str = ""):
     """RMSE against n on log-log axes, one panel per parameter, with a 1/√n guide."""
 
     def draw(ax, p):
-        d = recovery[recovery["parameter"] == p].sort_values("n")
-        ax.loglog(d["n"], d["rmse"], "o-", label="RMSE")
-        n0, r0 = d["n"].iloc[0], d["rmse"].iloc[0]
-        ax.loglog(d["n"], r0 * np.sqrt(n0 / d["n"]), "k:", label="∝ 1/√n")
+        for i, (m, rows, colour, shift, suffix) in enumerate(_methods(recovery)):
+            d = rows[rows["parameter"] == p].sort_values("n")
+            ax.loglog(d["n"], d["rmse"], "o-", color=colour, label="RMSE" + suffix)
+            if i == 0:
+                n0, r0 = d["n"].iloc[0], d["rmse"].iloc[0]
+                ax.loglog(d["n"], r0 * np.sqrt(n0 / d["n"]), "k:", label="∝ 1/√n")
 
     return _panels(list(dict.fromkeys(recovery["parameter"])), draw, title)
 
@@ -120,12 +147,25 @@ def rmse_figure(recovery, title: str = ""):
 def spread_figure(aligned, title: str = ""):
     """Box plots of the estimates at each n, with the true value marked."""
 
+    groups = _methods(aligned)
+    width = 0.8 / len(groups)
+
     def draw(ax, p):
         d = aligned[aligned["label"] == p]
         ns = sorted(d["n"].unique())
-        ax.boxplot([d.loc[d["n"] == n, "estimate"].to_numpy() for n in ns],
-                   tick_labels=[str(n) for n in ns], showfliers=True, flierprops={"ms": 2})
-        ax.axhline(d["truth"].iloc[0], color="C3", lw=1.2, label="truth")
+        for i, (m, rows, colour, _, suffix) in enumerate(groups):
+            r = rows[rows["label"] == p]
+            pos = np.arange(len(ns)) + (i - (len(groups) - 1) / 2) * width
+            box = ax.boxplot([r.loc[r["n"] == n, "estimate"].to_numpy() for n in ns],
+                             positions=pos, widths=width * 0.9, showfliers=True,
+                             flierprops={"ms": 2, "markeredgecolor": colour}, patch_artist=True,
+                             boxprops={"facecolor": "none", "edgecolor": colour},
+                             whiskerprops={"color": colour}, capprops={"color": colour},
+                             medianprops={"color": colour}, manage_ticks=False)
+            if suffix:
+                box["boxes"][0].set_label(suffix.strip(" ()"))
+        ax.set_xticks(np.arange(len(ns)), [str(n) for n in ns])
+        ax.axhline(d["truth"].iloc[0], color="C3", lw=1.2, ls="--", label="truth")
         ax.tick_params(axis="x", labelsize=7)
 
     return _panels(list(dict.fromkeys(aligned["label"])), draw, title)
@@ -152,11 +192,12 @@ def rmse_crlb_figure(performance, title: str = ""):
     cr = _measure(performance, "crlb_sd")
 
     def draw(ax, p):
-        d = rm[rm["parameter"] == p].sort_values("n")
-        s = np.sqrt(d["n"])
-        ax.errorbar(d["n"], d["estimate"] * s, yerr=2 * d["mcse"] * s, fmt="o-", capsize=2,
-                    label="RMSE·√n ± 2 MCSE")
-        c = cr[cr["parameter"] == p].sort_values("n")
+        for m, rows, colour, shift, suffix in _methods(rm):
+            d = rows[rows["parameter"] == p].sort_values("n")
+            s = np.sqrt(d["n"])
+            ax.errorbar(d["n"] * shift, d["estimate"] * s, yerr=2 * d["mcse"] * s, fmt="o-",
+                        capsize=2, color=colour, label="RMSE·√n ± 2 MCSE" + suffix)
+        c = cr[cr["parameter"] == p].drop_duplicates("n").sort_values("n")
         if len(c):
             ax.plot(c["n"], c["estimate"] * np.sqrt(c["n"]), "k--", label="CRLB SD·√n")
         ax.set_xscale("log")
@@ -171,12 +212,14 @@ def coverage_figure(performance, level: float = 0.95, title: str = ""):
 
     def draw(ax, p):
         d = cv[cv["parameter"] == p].sort_values("n")
-        band = 2 * np.sqrt(level * (1 - level) / d["n_sim"].clip(lower=1))
-        ax.fill_between(d["n"], level - band, level + band, color="0.85",
+        first = d.drop_duplicates("n")
+        band = 2 * np.sqrt(level * (1 - level) / first["n_sim"].clip(lower=1))
+        ax.fill_between(first["n"], level - band, level + band, color="0.85",
                         label="nominal ± 2 MCSE")
         ax.axhline(level, color="k", lw=1)
-        ax.errorbar(d["n"], d["estimate"], yerr=2 * d["mcse"], fmt="o-", capsize=2,
-                    label="coverage ± 2 MCSE")
+        for m, rows, colour, shift, suffix in _methods(d):
+            ax.errorbar(rows["n"] * shift, rows["estimate"], yerr=2 * rows["mcse"], fmt="o-",
+                        capsize=2, color=colour, label="coverage ± 2 MCSE" + suffix)
         ax.set_xscale("log")
         ax.set_ylim(max(0.0, min(0.5, d["estimate"].min() - 0.05)), 1.0)
 
@@ -184,26 +227,108 @@ def coverage_figure(performance, level: float = 0.95, title: str = ""):
 
 
 def failures_figure(convergence, title: str = ""):
-    """Share of fits that did not converge, were degenerate, or had no SEs, against n."""
-    c = convergence.sort_values("n")
+    """Share of fits that did not converge, were degenerate, spurious or had no
+    SEs, against n; one panel per method."""
     kinds = [(col, label) for col, label in (
         ("n_nonconverged", "not converged"), ("n_degenerate", "degenerate"),
         ("n_se_failed", "SE failed"), ("n_spurious", "spurious maximum"),
         ("n_restarts_disagree", "restarts split spurious/regular"),
-        ("n_missed_oracle", "missed oracle maximum")) if col in c]
+        ("n_missed_oracle", "missed oracle maximum")) if col in convergence]
+    groups = _methods(convergence)
+    top = 0.1
+    for _, rows, *_ in groups:
+        for col, _ in kinds:
+            top = max(top, 1.1 * float((rows[col] / rows["n_fits"]).max()))
 
-    def draw(ax):
-        top = 0.1
+    def draw(ax, c):
+        c = c.sort_values("n")
         for col, label in kinds:
-            share = c[col] / c["n_fits"]
-            ax.plot(c["n"], share, "o-", label=label)
-            top = max(top, 1.1 * float(share.max()))
+            ax.plot(c["n"], c[col] / c["n_fits"], "o-", label=label)
         ax.set_xscale("log")
         ax.set_xticks(c["n"].tolist(), [str(v) for v in c["n"]])
         ax.minorticks_off()
         ax.set_ylim(-0.02, top)
+        ax.set_ylabel("share of fits")
 
-    return _single(draw, title, "n", "share of fits")
+    if len(groups) == 1:
+        return _single(lambda ax: draw(ax, convergence), title, "n", "share of fits")
+    fig, axes = _grid(len(groups))
+    for ax, (m, rows, *_rest) in zip(axes, groups):
+        draw(ax, rows)
+        ax.set_title(f"method {m}", fontsize=9)
+        ax.set_xlabel("n")
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def comparison_figure(comparison, title: str = ""):
+    """Paired comparisons against the first method: relative % increase in
+    precision and the difference in RMSE, each ± 2 MCSE, per parameter, against n."""
+    plt = _plt()
+    first = comparison["method_a"].iloc[0]
+    rows = comparison[comparison["method_a"] == first]
+    params = sorted(dict.fromkeys(rows["parameter"]), key=_param_key)
+    others = list(dict.fromkeys(rows["method_b"]))
+    fig, axes = plt.subplots(2, len(params), figsize=(3.0 * len(params), 5.6), squeeze=False)
+    for j, p in enumerate(params):
+        for i, m in enumerate(others):
+            d = rows[(rows["parameter"] == p) & (rows["method_b"] == m)].sort_values("n")
+            shift = 1.0 + 0.04 * (i - (len(others) - 1) / 2)
+            for ax, col in zip(axes[:, j], ("relprec", "rmse_diff")):
+                ax.errorbar(d["n"] * shift, d[col], yerr=2 * d[f"{col}_mcse"], fmt="o-",
+                            capsize=2, color=f"C{(i + 1) % 10}", label=m)
+        for ax in axes[:, j]:
+            ax.axhline(0, color="k", lw=0.8)
+            ax.set_xscale("log")
+        axes[0, j].set_title(p, fontsize=9)
+        axes[1, j].set_xlabel("n")
+    axes[0, 0].set_ylabel(f"% precision gain vs {first}")
+    axes[1, 0].set_ylabel(f"RMSE − RMSE of {first}")
+    axes[0, 0].legend(fontsize=7, title="method", title_fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: str = ""):
+    """A performance measure (± 2 MCSE) against the levels of one grid factor,
+    one panel per parameter, one line per (n, method); the other factors'
+    levels are averaged over when the grid has more than one."""
+    d = table[table["measure"] == measure]
+    params = list(dict.fromkeys(d["parameter"]))
+    levels = sorted(d[f"level_{factor}"].unique())
+    ticks = (d.drop_duplicates(f"level_{factor}").set_index(f"level_{factor}")
+             [f"value_{factor}"].reindex(levels).tolist())
+    methods = list(dict.fromkeys(d["method"]))
+    ns = sorted(d["n"].unique())
+
+    def draw(ax, p):
+        cell = d[d["parameter"] == p]
+        agg = cell.groupby(["method", "n", f"level_{factor}"], sort=True).agg(
+            estimate=("estimate", "mean"), mcse=("mcse", lambda s: np.sqrt((s**2).mean() / len(s))))
+        for i, m in enumerate(methods):
+            for j, n in enumerate(ns):
+                if (m, n) not in agg.index.droplevel(2):
+                    continue
+                a = agg.loc[(m, n)]
+                ax.errorbar(np.arange(len(a)) + 0.06 * (j - (len(ns) - 1) / 2), a["estimate"],
+                            yerr=2 * a["mcse"], fmt="o-" if i == 0 else "s--", capsize=2,
+                            color=f"C{j % 10}", alpha=1.0 if i == 0 else 0.7,
+                            label=f"n = {n}" + (f", {m}" if len(methods) > 1 else ""))
+        if measure == "coverage":
+            ax.axhline(level, color="k", lw=1)
+        elif measure == "bias":
+            ax.axhline(0, color="k", lw=0.8)
+        ax.set_xticks(np.arange(len(levels)), [str(t) for t in ticks], fontsize=7, rotation=20)
+
+    fig = _panels(params, draw, title)
+    for ax in fig.axes:
+        ax.set_xlabel(factor)
+        ax.set_ylabel(measure)
+    fig.tight_layout()
+    return fig
 
 
 def model_choice_figure(model_choice, title: str = ""):
@@ -211,10 +336,12 @@ def model_choice_figure(model_choice, title: str = ""):
 
     def draw(ax):
         true = model_choice[model_choice["is_true_k"]]
-        for crit, d in true.groupby("criterion"):
-            d = d.sort_values("n")
-            ax.errorbar(d["n"], d["share"], yerr=2 * d["mcse"], fmt="o-", capsize=2,
-                        label=crit.upper())
+        for m, rows, colour, shift, suffix in _methods(true):
+            for crit, d in rows.groupby("criterion"):
+                d = d.sort_values("n")
+                ax.errorbar(d["n"] * shift, d["share"], yerr=2 * d["mcse"],
+                            fmt="o-" if crit == "bic" else "s--", capsize=2,
+                            color=colour if suffix else None, label=crit.upper() + suffix)
         ax.set_xscale("log")
         ax.set_ylim(-0.02, 1.02)
 

@@ -170,8 +170,31 @@ def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
     return pd.DataFrame(out, columns=["n", "label", "crlb_sd"])
 
 
+def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...] = (),
+                   misspecified: bool = False) -> dict:
+    """:func:`evaluate_fits` for every method of a scenario (fits has a
+    ``method`` column; methods maps name -> fit settings), each table gaining a
+    ``method`` column first, plus ``comparison``: every pair of methods on
+    their paired replicates (:func:`gmmem.evaluation.compare_methods`).
+    Misspecified truths get no CRLB rows (the bound is the Gaussian model's)."""
+    import pandas as pd
+
+    from .evaluation import compare_methods
+
+    parts = {}
+    for name, settings in methods.items():
+        tables = evaluate_fits(fits[fits["method"] == name].drop(columns="method"), truth,
+                               select_k, settings["covariance"], crlb=not misspecified)
+        for key, table in tables.items():
+            parts.setdefault(key, []).append(table.assign(method=name)[
+                ["method"] + list(table.columns)])
+    out = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+    out["comparison"] = compare_methods(out["aligned"])
+    return out
+
+
 def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
-                  covariance: str = "full") -> dict:
+                  covariance: str = "full", crlb: bool = True) -> dict:
     """Every summary table of one scenario from its fit rows.
 
     Returns a dict of DataFrames: ``aligned`` (per replicate), ``recovery``
@@ -210,7 +233,7 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
         model = Mixture(truth.weights, truth.means, truth.covariances, covariance)
     except ValueError:
         model = truth
-    crlb = crlb_table(model, sorted(fits["n"].unique()))
+    crlb = crlb_table(model, sorted(fits["n"].unique()) if crlb else [])
 
     performance_t, rec_parts = _measures(aligned)
     # The sensitivity table: the same measures with spurious fits left out.

@@ -14,19 +14,9 @@ import numpy as np
 
 from .mixture import Mixture
 
-FIT_DEFAULTS = {
-    "n_components": None,
-    "n_restarts": 10,
-    "init": "kmeans++",
-    "covariance": "full",
-    "tol": 1e-10,
-    "max_iter": 10_000,
-    "accel": "squarem",
-    "stopping": "aitken",
-    "var_floor": 1e-6,
-    "estimator": "mle",
-    "prefer": "loglik",
-}
+from .settings import defaults as _fit_defaults
+
+FIT_DEFAULTS = _fit_defaults()
 # Stage codes in the seed key; fixed forever so results never silently change.
 STAGES = {"simulate": 1, "fit": 2, "oracle": 3, "select": 4, "dataset": 5, "example": 6}
 
@@ -69,15 +59,32 @@ def mixture_from_spec(spec: dict, where: str) -> Mixture:
 
 @dataclass(frozen=True)
 class Scenario:
-    """One simulated truth and how it is studied."""
+    """One simulated truth and how it is studied: by each of its methods (name ->
+    fit settings), all on the same simulated data sets."""
 
     name: str
     truth: Mixture
     sample_sizes: tuple[int, ...]
     replicates: int
-    fit: dict = field(hash=False)
+    methods: dict = field(hash=False)
     oracle_start: bool = False
     select_k: tuple[int, ...] = ()
+    families: tuple = ()
+    contamination: dict | None = field(default=None, hash=False)
+
+    @property
+    def misspecified(self) -> bool:
+        """True when the data are not drawn from the fitted Gaussian model."""
+        return any(f != "normal" for f in self.families) or bool(
+            self.contamination and self.contamination["fraction"] > 0)
+
+    @property
+    def largest_k(self) -> int:
+        return max((self.truth.n_components,) + self.select_k)
+
+    @property
+    def max_restarts(self) -> int:
+        return max(m["n_restarts"] for m in self.methods.values())
 
 
 @dataclass(frozen=True)
@@ -121,16 +128,15 @@ def check_truth_scale(truth: Mixture, where: str) -> None:
                          "constant to float64 precision (centre the truth)")
 
 
-def simulate_mem_mb(sc: "Scenario", n: int) -> int:
-    """Memory of a simulate job: every replicate's draws (and labels) at once, with headroom."""
-    return 300 + 24 * sc.replicates * int(n) * sc.truth.dim // 2**20
+def simulate_mem_mb(sc: "Scenario", n: int, replicates: int) -> int:
+    """Memory of a simulate job: its replicates' draws (and labels) at once, with headroom."""
+    return 300 + 24 * replicates * int(n) * sc.truth.dim // 2**20
 
 
-def fit_mem_mb(sc: "Scenario", n: int) -> int:
-    """Memory of a fit job: the data of every replicate, features and (K, n) work arrays."""
+def fit_mem_mb(sc: "Scenario", n: int, replicates: int) -> int:
+    """Memory of a fit job: the data of its replicates, features and (K, n) work arrays."""
     n, d = int(n), sc.truth.dim
-    K = max((sc.fit["n_components"],) + sc.select_k)
-    work = 8 * n * (sc.replicates * d + 8 * (1 + d + d * (d + 1) // 2) + 8 * K)
+    work = 8 * n * (replicates * d + 8 * (1 + d + d * (d + 1) // 2) + 8 * sc.largest_k)
     return 500 + work // 2**20
 
 
@@ -163,42 +169,143 @@ def check_study(config: dict, memory_limit_mb: int) -> tuple[dict, dict]:
         raise ValueError("the config defines no scenarios and no datasets: nothing to run")
     limit = config.get("max_job_mem_mb") or memory_limit_mb
     for sc in scenarios.values():
+        per_job = min(sc.replicates, int(config.get("chunk_size", 100)))
         for n in sc.sample_sizes:
-            for job, need in (("simulate", simulate_mem_mb(sc, n)), ("fit", fit_mem_mb(sc, n))):
+            for job, need in (("simulate", simulate_mem_mb(sc, n, per_job)),
+                              ("fit", fit_mem_mb(sc, n, per_job))):
                 if need > limit:
                     raise ValueError(
-                        f"scenario {sc.name!r}: sample_sizes {n} with replicates {sc.replicates} "
-                        f"needs about {need:,} MB in one {job} job, more than the "
-                        f"{limit:,} MB allowed (max_job_mem_mb, default this machine's memory); "
-                        "use smaller n or fewer replicates, or raise max_job_mem_mb for a cluster")
+                        f"scenario {sc.name!r}: sample_sizes {n} with {per_job} replicates per "
+                        f"job (chunk_size) needs about {need:,} MB in one {job} job, more than "
+                        f"the {limit:,} MB allowed (max_job_mem_mb, default this machine's "
+                        "memory); use smaller n or chunk_size, or raise max_job_mem_mb for a "
+                        "cluster")
     return scenarios, datasets
 
 
+def method_settings(config: dict) -> dict[str, dict]:
+    """The config's methods (name -> fit overrides); one method, ``default``, when absent."""
+    return dict(config.get("methods") or {"default": {}})
+
+
+def _near(name: str, names) -> str:
+    import difflib
+
+    near = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
 def parse_scenarios(config: dict) -> dict[str, Scenario]:
-    """Checked scenarios from the config, with sample sizes, replicates and fit resolved."""
+    """Checked scenarios from the config, with sample sizes, replicates, methods
+    and data-generating families resolved."""
     out = {}
+    methods = method_settings(config)
     for name, spec in (config.get("scenarios") or {}).items():
         where = f"scenario {name!r}"
         truth = mixture_from_spec(spec, where)
         check_truth_scale(truth, where)
-        settings = fit_settings(config.get("fit"), spec.get("fit"))
-        if settings["n_components"] is None:
-            settings["n_components"] = truth.n_components
-        sizes = tuple(int(n) for n in spec.get("sample_sizes", config["sample_sizes"]))
-        K = settings["n_components"]
+        for key in ("sample_sizes", "replicates"):
+            if key not in spec and key not in config:
+                raise ValueError(f"{where}: {key} is required, at the top level of the config "
+                                 "or in the scenario")
+        sizes = tuple(int(n) for n in spec.get("sample_sizes", config.get("sample_sizes")))
         select = tuple(int(k) for k in spec.get("select_k", ()))
-        largest_k = max((K,) + select)
+        chosen = spec.get("methods", list(methods))
+        for m in chosen:
+            if m not in methods:
+                raise ValueError(f"{where}: methods: {m!r} is not defined under the top-level "
+                                 f"methods{_near(m, methods)} (defined: {', '.join(methods)})")
+        resolved = {}
+        for m in chosen:
+            settings = fit_settings(config.get("fit"), spec.get("fit"))
+            settings.update(methods[m])
+            if settings["n_components"] is None:
+                settings["n_components"] = truth.n_components
+            K = settings["n_components"]
+            if K != truth.n_components:
+                at = f"{where}, method {m!r}" if config.get("methods") else where
+                raise ValueError(f"{at}: fit.n_components = {K} but the truth "
+                                 f"has K = {truth.n_components}; recovery compares like with "
+                                 "like (use select_k to study other K)")
+            resolved[m] = settings
+        largest_k = max((truth.n_components,) + select)
         small = [n for n in sizes if n < max(largest_k, 2) + 1]
         if small:
             raise ValueError(f"{where}: sample_sizes {small} are too small to fit K = {largest_k} "
                              f"components (need n > {max(largest_k, 2)})")
-        if K != truth.n_components:
-            raise ValueError(f"{where}: fit.n_components = {K} but the truth has K = "
-                             f"{truth.n_components}; recovery compares like with like (use "
-                             "select_k to study other K)")
-        out[name] = Scenario(name, truth, sizes, int(spec.get("replicates", config["replicates"])),
-                             settings, bool(spec.get("oracle_start", False)), select)
+        families = parse_families(spec.get("family"), truth, where)
+        contamination = spec.get("contamination")
+        if contamination is not None:
+            contamination = {"fraction": float(contamination["fraction"]),
+                             "sd_factor": float(contamination.get("sd_factor", 10))}
+        out[name] = Scenario(name, truth, sizes, int(spec.get("replicates", config.get("replicates"))),
+                             resolved, bool(spec.get("oracle_start", False)), select, families,
+                             contamination)
     return out
+
+
+def parse_families(spec, truth: Mixture, where: str) -> tuple:
+    """Per component 'normal', ('t', df) or ('skewnormal', alpha)."""
+    if spec is None:
+        return ("normal",) * truth.n_components
+    if len(spec) != truth.n_components:
+        raise ValueError(f"{where}: family has {len(spec)} entries but the truth has "
+                         f"K = {truth.n_components} components (one entry per component)")
+    out = []
+    for f in spec:
+        if f == "normal":
+            out.append("normal")
+        elif "t" in f:
+            out.append(("t", float(f["t"]["df"])))
+        else:
+            out.append(("skewnormal", float(f["skewnormal"]["alpha"])))
+    return tuple(out)
+
+
+GRID_FIELDS = ("weights", "means", "sds", "covariances", "family", "contamination",
+               "sample_sizes", "replicates", "fit", "methods")
+
+
+def expand_grids(scenarios: dict) -> tuple[dict, list]:
+    """Scenarios with every ``grid:`` expanded, and the grid's factor rows.
+
+    A scenario ``name`` with ``grid: {f1: [a, b], f2: [c, d, e]}`` becomes one
+    scenario per combination, named ``name-f1{i}-f2{j}`` with i, j counting the
+    alternatives from 1 in the order listed (so appending alternatives keeps
+    the names, and the seeds, of the existing ones). Rows: (grid, scenario,
+    factor, level, value as text).
+    """
+    import itertools
+    import json
+
+    out, rows = {}, []
+    for name, spec in scenarios.items():
+        grid = spec.get("grid")
+        if not grid:
+            out[name] = spec
+            continue
+        fields = list(grid)
+        base = {k: v for k, v in spec.items() if k != "grid"}
+        for combo in itertools.product(*(range(len(grid[f])) for f in fields)):
+            point = name + "".join(f"-{f}{i + 1}" for f, i in zip(fields, combo))
+            variant = dict(base)
+            for f, i in zip(fields, combo):
+                value = grid[f][i]
+                if f == "fit":
+                    variant["fit"] = {**(base.get("fit") or {}), **value}
+                else:
+                    variant[f] = value
+                rows.append((name, point, f, i + 1,
+                             json.dumps(value, separators=(",", ":"))))
+            if point in scenarios or point in out:
+                raise ValueError(f"scenario {name!r}: grid point {point!r} has the name of "
+                                 "another scenario")
+            out[point] = variant
+    for grid_name in {r[0] for r in rows}:
+        if grid_name in out:
+            raise ValueError(f"scenario {grid_name!r}: the grid's own name is taken by another "
+                             f"scenario; its summary goes to results/{grid_name}/grid/")
+    return out, rows
 
 
 def parse_datasets(config: dict) -> dict[str, Dataset]:
