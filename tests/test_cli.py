@@ -42,6 +42,23 @@ def test_fit_json_is_machine_readable(heights_csv, capsys):
     assert comp[0]["lo_mean"] < comp[0]["mean"] < comp[0]["hi_mean"]
 
 
+def test_bootstrap_intervals_are_printed_beside_wald_and_said_so(heights_csv, capsys):
+    args = ["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "2",
+            "--intervals", "wald,bootstrap", "--n-boot", "30", "--bootstrap", "nonparametric"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "intervals: Wald, from the observed information; nonparametric bootstrap, B = 30" in out
+    assert "percentile 95% CI" in out and "BCa 95% CI" in out and "boot SE" in out
+    assert main(args + ["--json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert js["bootstrap"]["kind"] == "nonparametric" and js["bootstrap"]["n_boot"] == 30
+    c = js["components"][0]
+    assert c["lo_pct_mean"] < c["mean"] < c["hi_pct_mean"] and c["se_boot_mean"] > 0
+    # Without it, the table says it shows Wald intervals only.
+    assert main(args[:6]) == 0
+    assert "intervals: Wald, from the observed information\n" in capsys.readouterr().out
+
+
 def test_select_prints_the_bic_table_and_chooses_two(heights_csv, capsys):
     assert main(["select", str(heights_csv), "-c", "height", "-k", "1-4", "--restarts", "3"]) == 0
     out = capsys.readouterr().out

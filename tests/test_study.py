@@ -25,9 +25,18 @@ SCHEMA = study_schema(REPO / "workflow/schemas/config.schema.yaml")
 def test_fit_signature_defaults_are_the_declared_ones(function):
     params = inspect.signature(function).parameters
     for s in settings.SETTINGS:
-        if s.name == "n_components":
+        if s.name == "n_components" or s.scope != "fit":
             continue
         assert params[s.name].default == s.default, s.name
+
+
+def test_study_scope_settings_are_the_analysis_defaults():
+    from gmmem.analysis import analyse
+
+    params = inspect.signature(analyse).parameters
+    for s in settings.SETTINGS:
+        if s.scope == "study":
+            assert params[s.name].default == s.default, s.name
 
 
 def test_schema_cli_and_readme_come_from_the_declaration():

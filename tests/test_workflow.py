@@ -69,6 +69,14 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
         comparison = pd.read_csv(res / sc / "comparison.csv")
         assert len(comparison) == (2 * 6 if len(methods) == 2 else 0)
     assert _png(res / "uni" / "figures" / "comparison.png")
+    # Bootstrap intervals where a method asks for them, coverage and width per kind.
+    perf = pd.read_csv(res / "uni" / "performance.csv")
+    kinds = {"coverage_pct", "width_pct", "coverage_bca", "width_bca", "width", "coverage"}
+    assert kinds <= set(perf.loc[perf["method"] == "plain", "measure"])
+    assert not {"coverage_pct", "coverage_bca"} & set(perf.loc[perf["method"] == "fast",
+                                                              "measure"])
+    fits = pd.read_csv(res / "uni/fits/plain/n60/chunk0.fits.csv")
+    assert (fits["n_boot_ok"] <= 20).all() and fits["lo_bca_mean"].notna().any()
     assert not (res / "bi" / "figures" / "comparison.png").exists()
     # The misspecified scenario runs like any other, without CRLB rows.
     heavy = pd.read_csv(res / "heavy" / "performance.csv")

@@ -61,8 +61,10 @@ TINY = {
     "replicates": 6,
     "chunk_size": 4,
     "fit": {"n_restarts": 2},
-    # Two methods on the same data: they differ only in the acceleration.
-    "methods": {"fast": {}, "plain": {"accel": None}},
+    # Two methods on the same data: they differ in the acceleration, and the
+    # second adds bootstrap intervals.
+    "methods": {"fast": {}, "plain": {"accel": None, "intervals": ["wald", "bootstrap"],
+                                      "n_boot": 20, "bootstrap": "nonparametric"}},
     "scenarios": {
         "uni": {"weights": [0.4, 0.6], "means": [0.0, 4.0], "sds": [1.0, 1.5],
                 "oracle_start": True, "select_k": [1, 2, 3]},

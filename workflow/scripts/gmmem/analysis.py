@@ -11,7 +11,7 @@ import pandas as pd
 from .fit import FitResult, Selection, fit, responsibilities, select_k
 from .inference import confidence_intervals, standard_errors
 from .mixture import Mixture
-from .tables import component_table
+from .tables import bootstrap_columns, component_table
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,6 +24,7 @@ class Analysis:
     estimates: pd.DataFrame
     selection: Selection | None
     se_reason: str = ""
+    boot: object = None  # a gmmem.bootstrap.BootstrapResult with intervals including "bootstrap"
 
     @property
     def criteria(self) -> pd.DataFrame:
@@ -46,9 +47,12 @@ class Analysis:
 
 
 def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: float = 0.95,
-            criterion: str = "bic", select: bool | None = None, **fit_kwargs) -> Analysis:
+            criterion: str = "bic", select: bool | None = None, intervals=("wald",),
+            n_boot: int = 200, bootstrap: str = "parametric", **fit_kwargs) -> Analysis:
     """Fit x with K in ``candidates``; with several (or ``select=True``) the
-    criterion ("bic" or "aic") chooses K."""
+    criterion ("bic" or "aic") chooses K. With "bootstrap" in ``intervals``,
+    the chosen fit also gets bootstrap SEs and percentile and BCa intervals
+    (:func:`gmmem.bootstrap.bootstrap`, streams from ``child_seed(seed, BOOT_KEY)``)."""
     candidates = list(candidates)
     selection = None
     if select is None:
@@ -76,4 +80,14 @@ def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: fl
     table["estimator"] = res.estimator
     table["objective"] = res.objective
     table["spurious"] = res.spurious
-    return Analysis(res, table, selection, se.reason)
+    boot = None
+    if "bootstrap" in intervals:
+        from .bootstrap import BOOT_KEY, bootstrap as run_bootstrap
+        from .fit import child_seed
+
+        boot = run_bootstrap(x, res, n_boot, bootstrap, seed=child_seed(seed, BOOT_KEY),
+                             level=level, **{k: v for k, v in fit_kwargs.items()
+                                             if k not in ("estimator", "covariance")})
+        for name, col in bootstrap_columns(boot, res.mixture.dim).items():
+            table[name] = col
+    return Analysis(res, table, selection, se.reason, boot)

@@ -156,7 +156,8 @@ def _flag_names(message: str) -> str:
 
 def _long_table(estimates, level: float) -> list[tuple[str, float, float, float, float]]:
     rows = []
-    params = [c for c in estimates.columns if f"se_{c}" in estimates.columns]
+    params = [c for c in estimates.columns if f"se_{c}" in estimates.columns
+              and not c.startswith(("se_", "lo_", "hi_"))]
     for _, r in estimates.iterrows():
         for c in params:
             rows.append((f"{c}[{int(r['component'])}]", r[c], r[f"se_{c}"], r[f"lo_{c}"],
@@ -181,9 +182,24 @@ def _report(args, result, data, selection=None) -> str:
                          f"{r.aic:>14.4f}{mark}")
     lines.append("")
     pct = f"{100 * args.level:g}% CI"
-    lines.append(f"{'parameter':<12} {'estimate':>12} {'SE':>10}   {pct}")
-    for name, est, se, lo, hi in _long_table(result.estimates, args.level):
-        lines.append(f"{name:<12} {est:>12.5f} {se:>10.5f}   [{lo:.5f}, {hi:.5f}]")
+    boot = result.boot
+    if boot is None:
+        lines.append("intervals: Wald, from the observed information")
+        lines.append(f"{'parameter':<12} {'estimate':>12} {'SE':>10}   {pct}")
+    else:
+        lines.append(f"intervals: Wald, from the observed information; {boot.summary()}")
+        lines.append(f"{'parameter':<12} {'estimate':>12} {'SE':>10}   {'Wald ' + pct:<24} "
+                     f"{'boot SE':>10}   {'percentile ' + pct:<24} {'BCa ' + pct}")
+    est_table = result.estimates
+    for name, est, se, lo, hi in _long_table(est_table, args.level):
+        line = f"{name:<12} {est:>12.5f} {se:>10.5f}   " + f"[{lo:.5f}, {hi:.5f}]".ljust(24)
+        if boot is not None:
+            c, k = name.split("[")
+            row = est_table[est_table["component"] == int(k.rstrip("]"))].iloc[0]
+            line += (f" {row[f'se_boot_{c}']:>10.5f}   "
+                     + f"[{row[f'lo_pct_{c}']:.5f}, {row[f'hi_pct_{c}']:.5f}]".ljust(24)
+                     + f" [{row[f'lo_bca_{c}']:.5f}, {row[f'hi_bca_{c}']:.5f}]")
+        lines.append(line.rstrip())
     extra = [c for c in result.estimates.columns if c.startswith("cov_")]
     for _, r in result.estimates.iterrows():
         for c in extra:
@@ -222,6 +238,10 @@ def _json(result, data, selection=None) -> str:
         "estimator": res.estimator, "objective": res.objective, "spurious": res.spurious,
         "spurious_reason": res.spurious_reason,
         "dropped_rows": list(data.dropped_rows), "se_reason": result.se_reason,
+        "bootstrap": None if result.boot is None else {
+            "kind": result.boot.kind, "n_boot": result.boot.n_boot, "n_ok": result.boot.n_ok,
+            "n_nonconverged": result.boot.n_nonconverged,
+            "n_degenerate": result.boot.n_degenerate},
         "components": [{k: clean(v) for k, v in r.items()}
                        for r in result.estimates.to_dict(orient="records")],
     }

@@ -11,7 +11,7 @@ import numpy as np
 from .mixture import Mixture
 
 MEASURES = ("bias", "empse", "mse", "rmse", "modse", "relerr_modse", "coverage",
-            "be_coverage")
+            "be_coverage", "width")
 
 
 def alignment_cost(estimate: Mixture, truth: Mixture) -> np.ndarray:
@@ -67,14 +67,17 @@ def mcse_coverage(coverage: float, n_sim: int) -> float:
     return float(np.sqrt(coverage * (1.0 - coverage) / n_sim)) if n_sim > 0 else np.nan
 
 
-def performance(estimates, truth, ses=None, cis=None) -> "pd.DataFrame":
+def performance(estimates, truth, ses=None, cis=None, extra_cis=None) -> "pd.DataFrame":
     """Every measure of STUDY.md with its Monte Carlo SE, as a tidy table.
 
     estimates: (S, P) array or DataFrame (columns name the parameters);
     truth: (P,) true values; ses: (S, P) model SEs; cis: (S, P, 2) interval
     bounds. Replicates with a missing (NaN) SE or interval are left out of
     the measures that need one; ``n_sim`` says how many replicates each
-    measure used. Returns columns parameter, measure, estimate, mcse, n_sim.
+    measure used. ``width`` is the mean interval width (MCSE: SD/√S).
+    extra_cis: {tag: (S, P, 2)} other interval kinds (e.g. bootstrap "pct",
+    "bca"), each giving coverage_{tag} and width_{tag}. Returns columns
+    parameter, measure, estimate, mcse, n_sim.
     """
     import pandas as pd
 
@@ -97,6 +100,9 @@ def performance(estimates, truth, ses=None, cis=None) -> "pd.DataFrame":
     for j in range(P):
         rows += _measures(names[j], est[:, j], theta[j],
                           None if se is None else se[:, j], None if ci is None else ci[:, j])
+        for tag, bounds in (extra_cis or {}).items():
+            rows += _interval_measures(names[j], np.asarray(bounds, dtype=float)[:, j],
+                                       theta[j], f"_{tag}")
     return pd.DataFrame(rows, columns=["parameter", "measure", "estimate", "mcse", "n_sim"])
 
 
@@ -142,7 +148,22 @@ def _measures(name, x, theta, v_se, bounds):
         for measure, target in (("coverage", theta), ("be_coverage", mean)):
             c = np.mean((lo <= target) & (target <= hi)) if Sc else np.nan
             add(measure, c, mcse_coverage(c, Sc) if Sc else np.nan, Sc)
+        width = hi - lo
+        add("width", width.mean() if Sc else np.nan,
+            width.std(ddof=1) / np.sqrt(Sc) if Sc >= 2 else np.nan, Sc)
     return out
+
+
+def _interval_measures(name, bounds, theta, suffix):
+    """coverage{suffix} and width{suffix} of one kind of interval (S, 2)."""
+    ok = np.all(np.isfinite(bounds), axis=1)
+    lo, hi = bounds[ok, 0], bounds[ok, 1]
+    S = int(ok.sum())
+    c = float(np.mean((lo <= theta) & (theta <= hi))) if S else np.nan
+    width = hi - lo
+    return [(name, f"coverage{suffix}", c, mcse_coverage(c, S) if S else np.nan, S),
+            (name, f"width{suffix}", float(width.mean()) if S else np.nan,
+             float(width.std(ddof=1) / np.sqrt(S)) if S >= 2 else np.nan, S)]
 
 
 def paired_comparison(est_a, est_b, theta: float) -> dict:

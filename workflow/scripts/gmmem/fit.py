@@ -187,7 +187,8 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
              init: str = "kmeans++", start: Mixture | None = None, covariance: str = "full",
              tol: float = 1e-10, max_iter: int = 10_000, accel: str | None = "squarem",
              stopping: str = "aitken", var_floor: float = 1e-6, estimator: str = "mle",
-             prefer: str = "loglik", _name: str = "xs") -> list[FitResult]:
+             prefer: str = "loglik", random_starts_too: bool = False,
+             _name: str = "xs") -> list[FitResult]:
     """:func:`fit` for many data sets at once: one FitResult per data set, each equal
     (byte for byte) to ``fit(xs[i], n_components, seed=seeds[i], **settings)``.
 
@@ -195,7 +196,9 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
     seeds: one seed per data set (None: fresh entropy for each). Every start
     of every data set of the same shape runs in one batched EM engine
     (:mod:`gmmem.engine`), which is what makes a study's or a bootstrap's
-    many small fits cheap.
+    many small fits cheap. With ``start`` and ``random_starts_too``, each data
+    set also gets n_restarts random starts and the best maximum is kept (the
+    bootstrap's refits: from the fitted mixture, and from elsewhere).
     """
     if isinstance(xs, np.ndarray) and xs.ndim >= 2 and xs.dtype != object:
         xs = list(xs)
@@ -213,10 +216,10 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
     tol, max_iter, var_floor = checked["tol"], checked["max_iter"], checked["var_floor"]
     if start is not None and not isinstance(start, Mixture):
         raise ValueError(f"start must be a Mixture, got {type(start).__name__}")
-    if start is None:
+    if start is None or random_starts_too:
         n_restarts = check_settings({"n_restarts": n_restarts})["n_restarts"]
     prepared = [_prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimator,
-                         _name if len(xs) == 1 else f"{_name}[{i}]")
+                         _name if len(xs) == 1 else f"{_name}[{i}]", random_starts_too)
                 for i, (x, seed) in enumerate(zip(xs, seeds))]
     settings = dict(covariance=covariance, floor=var_floor, tol=tol, max_iter=max_iter,
                     accel=accel, stopping=stopping)
@@ -262,7 +265,8 @@ class _Prepared:
     estimator: str
 
 
-def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimator, name):
+def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimator, name,
+             random_starts_too=False):
     z_raw = as_data(x, name=name)
     n, d = z_raw.shape
     if n < K:
@@ -270,7 +274,8 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
     if start is not None and (start.n_components != K or start.dim != d):
         raise ValueError(f"start has K = {start.n_components}, d = {start.dim} but the fit "
                          f"asks for K = {K} on data with d = {d}")
-    streams = restart_streams(seed, 1 if start is not None else n_restarts)
+    streams = restart_streams(seed, 1 if start is not None and not random_starts_too
+                              else n_restarts)
     scaler = Standardiser.of(z_raw, name)
     z = scaler.data(z_raw)
     if start is not None:
@@ -279,6 +284,8 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
             # Project the start onto the requested structure.
             p0 = Params(p0.w, p0.mu, _project_covariance(p0, covariance))
         starts = [p0]
+        if random_starts_too:
+            starts += initial_params_many(z, K, init, streams, covariance, var_floor)
     else:
         starts = initial_params_many(z, K, init, streams, covariance, var_floor)
     return _Prepared(z, scaler, starts, regulariser(z, K, estimator),

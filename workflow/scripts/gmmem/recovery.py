@@ -11,7 +11,7 @@ import numpy as np
 from .fit import SAME_MAXIMUM
 from .inference import confidence_intervals, standard_errors
 from .mixture import Mixture
-from .tables import component_columns, component_table
+from .tables import BOOTSTRAP_PREFIXES, bootstrap_columns, component_columns, component_table
 
 
 def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *,
@@ -44,8 +44,10 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
 
     from .fit import _seed_sequence, child_seed, fit_many
 
+    from .settings import fit_kwargs
+
     K = settings["n_components"]
-    kwargs = {k: v for k, v in settings.items() if k != "n_components"}
+    kwargs = fit_kwargs(settings)
     results = fit_many(xs, K, seeds=seeds, **kwargs)
     oracles = None
     if oracle is not None:
@@ -61,6 +63,12 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
         se = standard_errors(res.mixture, x, estimator=res.estimator)
         ci = confidence_intervals(res.mixture, se, level)
         cols = component_columns(res.mixture, se, ci)
+        if "bootstrap" in settings.get("intervals", ()):
+            from .bootstrap import BOOT_KEY, bootstrap
+
+            boot = bootstrap(x, res, settings["n_boot"], settings["bootstrap"],
+                             seed=child_seed(seeds[i], BOOT_KEY), level=level, **kwargs)
+            cols |= bootstrap_columns(boot, res.mixture.dim)
         cols |= {"loglik": res.loglik, "n_iter": res.n_iter, "converged": res.converged,
                  "degenerate": res.degenerate, "n_best": res.n_best, "se_failed": not se.ok,
                  "spurious": res.spurious, "restarts_disagree": res.restarts_disagree}
@@ -142,7 +150,9 @@ def align_fits(fits, truth: Mixture):
             "parameter": c,
             "estimate": pick(c).ravel(), "se": pick(f"se_{c}").ravel(),
             "lo": pick(f"lo_{c}").ravel(), "hi": pick(f"hi_{c}").ravel(),
-            "truth": np.tile(true_rows[c].to_numpy(), R)}))
+            "truth": np.tile(true_rows[c].to_numpy(), R)}
+            | {pre: pick(f"{pre}_{c}").ravel() for pre in BOOTSTRAP_PREFIXES
+               if f"{pre}_{c}" in fits.columns}))
     aligned = pd.concat(parts, ignore_index=True).sort_values(
         ["n", "replicate", "component"], kind="stable", ignore_index=True)
     aligned["label"] = [_param_label(c, k) for c, k in zip(aligned["parameter"], aligned["component"])]
@@ -183,8 +193,12 @@ def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...
 
     parts = {}
     for name, settings in methods.items():
-        tables = evaluate_fits(fits[fits["method"] == name].drop(columns="method"), truth,
-                               select_k, settings["covariance"], crlb=not misspecified)
+        own = fits[fits["method"] == name].drop(columns="method")
+        # Another method's bootstrap columns are empty here: not this method's intervals.
+        boot = [c for c in own.columns if c.startswith(BOOTSTRAP_PREFIXES) or c == "n_boot_ok"]
+        own = own.drop(columns=[c for c in boot if own[c].isna().all()])
+        tables = evaluate_fits(own, truth, select_k, settings["covariance"],
+                               crlb=not misspecified)
         for key, table in tables.items():
             parts.setdefault(key, []).append(table.assign(method=name)[
                 ["method"] + list(table.columns)])
@@ -280,7 +294,10 @@ def _measures(aligned):
         est = wide("estimate")
         theta = cell.groupby("label")["truth"].first()[labels].to_numpy()
         cis = np.stack([wide("lo").to_numpy(), wide("hi").to_numpy()], axis=-1)
-        perf = performance(est, theta, wide("se").to_numpy(), cis)
+        extra = {tag: np.stack([wide(f"lo_{tag}").to_numpy(), wide(f"hi_{tag}").to_numpy()],
+                               axis=-1)
+                 for tag in ("pct", "bca") if f"lo_{tag}" in cell}
+        perf = performance(est, theta, wide("se").to_numpy(), cis, extra)
         perf.insert(0, "n", n)
         perf_parts.append(perf)
         rec = pd.DataFrame({"n": n, "parameter": labels, "truth": theta,

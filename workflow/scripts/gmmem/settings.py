@@ -31,11 +31,21 @@ class Setting:
     closed_high: bool = False
     flag: str | None = None
     nullable: bool = False
+    scope: str = "fit"  # "fit": an argument of gmmem.fit; "study": how a study or the CLI uses a fit
 
     def check(self, value):
         """The value as the library uses it, or ValueError naming the setting and value."""
         if value is None and self.nullable:
             return None
+        if self.kind == "choices":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, (list, tuple)) or not value:
+                raise ValueError(f"{self.name} must be a non-empty list of {self.choices}, "
+                                 f"got {value!r}")
+            for v in value:
+                check_choice(self.name, v, self.choices)
+            return tuple(dict.fromkeys(value))
         if self.kind == "choice":
             check_choice(self.name, value, self.choices)
             return value
@@ -55,6 +65,8 @@ class Setting:
         """The allowed values in words, for the README table."""
         if self.kind == "choice":
             return ", ".join("null" if c is None else f"`{c}`" for c in self.choices)
+        if self.kind == "choices":
+            return "a list of " + ", ".join(f"`{c}`" for c in self.choices)
         if self.kind == "int":
             top = f"{self.high:,.0f}" if self.high is not None else "∞"
             return f"integer {int(self.low)} … {top}" + (", or null" if self.nullable else "")
@@ -88,6 +100,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("prefer", "choice", "loglik", "which restart is reported: the highest objective, "
             "or the highest that is not a spurious maximum", choices=("loglik", "regular"),
             flag="--prefer"),
+    Setting("intervals", "choices", ("wald",), "interval kinds: wald (observed information, "
+            "always computed); bootstrap adds bootstrap SEs and percentile and BCa intervals "
+            "from n_boot refits of every fit", choices=("wald", "bootstrap"), flag="--intervals",
+            scope="study"),
+    Setting("n_boot", "int", 200, "bootstrap resamples per fit", low=10, high=100_000,
+            flag="--n-boot", scope="study"),
+    Setting("bootstrap", "choice", "parametric", "parametric: resamples drawn from the fitted "
+            "mixture; nonparametric: the data's rows drawn with replacement",
+            choices=("parametric", "nonparametric"), flag="--bootstrap", scope="study"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -95,6 +116,13 @@ BY_NAME = {s.name: s for s in SETTINGS}
 def defaults() -> dict:
     """{name: default} of every setting."""
     return {s.name: s.default for s in SETTINGS}
+
+
+def fit_kwargs(values: dict) -> dict:
+    """The settings that are arguments of gmmem.fit (not n_components, not the
+    study-scope ones such as the bootstrap's)."""
+    return {k: v for k, v in values.items()
+            if k != "n_components" and BY_NAME[k].scope == "fit"}
 
 
 def check(values: dict) -> dict:
@@ -114,6 +142,9 @@ def json_schema() -> dict:
     for s in SETTINGS:
         if s.kind == "choice":
             p = {"enum": list(s.choices)}
+        elif s.kind == "choices":
+            p = {"type": "array", "items": {"enum": list(s.choices)}, "minItems": 1,
+                 "uniqueItems": True}
         elif s.kind == "int":
             p = {"type": ["integer", "null"] if s.nullable else "integer", "minimum": int(s.low)}
             if s.high is not None:
@@ -132,6 +163,13 @@ def _parser_type(s: Setting):
     import argparse
 
     def parse(text: str):
+        if s.kind == "choices":
+            items = [t.strip() for t in text.split(",")]
+            bad = [t for t in items if t not in s.choices]
+            if bad or not items:
+                raise argparse.ArgumentTypeError(
+                    f"expected a comma-separated list of {', '.join(s.choices)}, got {text!r}")
+            return tuple(dict.fromkeys(items))
         if s.kind == "choice":
             shown = ["none" if c is None else c for c in s.choices]
             if text not in shown + (["null"] if None in s.choices else []):
@@ -168,9 +206,12 @@ def add_options(parser) -> None:
         if s.flag is None:
             continue
         metavar = {"int": "N", "number": "X"}.get(s.kind)
+        if s.kind == "choices":
+            metavar = "|".join(s.choices)
         if s.kind == "choice":
             metavar = "{" + ",".join("none" if c is None else c for c in s.choices) + "}"
-        default = "none" if s.default is None and s.kind == "choice" else s.default
+        default = ("none" if s.default is None and s.kind == "choice" else
+                   ",".join(s.default) if s.kind == "choices" else s.default)
         parser.add_argument(s.flag, dest=s.name, type=_parser_type(s), default=s.default,
                             metavar=metavar, help=f"{s.help} (default {default})".replace("%", "%%"))
 
@@ -185,7 +226,8 @@ def markdown_table() -> str:
     rows = ["| setting | default | allowed | command line | what it does |",
             "|---|---|---|---|---|"]
     for s in SETTINGS:
-        default = "null" if s.default is None else f"`{s.default}`"
+        default = ("null" if s.default is None else f"`{list(s.default)}`"
+                   if s.kind == "choices" else f"`{s.default}`")
         rows.append(f"| `{s.name}` | {default} | {s.allowed()} | "
                     f"{f'`{s.flag}`' if s.flag else '—'} | {s.help} |")
     return "\n".join(rows)

@@ -58,6 +58,23 @@ def component_table(m: Mixture, se: StandardErrors | None = None,
     return pd.DataFrame(component_columns(m, se, ci))
 
 
+# Bootstrap columns beside a parameter c: se_boot_c, lo_pct_c/hi_pct_c
+# (percentile), lo_bca_c/hi_bca_c (BCa).
+BOOTSTRAP_PREFIXES = ("se_boot", "lo_pct", "hi_pct", "lo_bca", "hi_bca")
+
+
+def bootstrap_columns(boot, d: int) -> dict[str, np.ndarray]:
+    """The bootstrap's SE and interval columns of one fit (a
+    :class:`gmmem.bootstrap.BootstrapResult`), (K,) arrays, plus n_boot_ok."""
+    cols: dict = {}
+    _add(cols, "se_boot", boot.se.weights, boot.se.means, boot.se.sds, d)
+    for tag, ci in (("pct", boot.percentile), ("bca", boot.bca)):
+        _add(cols, f"lo_{tag}", ci.weights[:, 0], ci.means[..., 0], ci.sds[..., 0], d)
+        _add(cols, f"hi_{tag}", ci.weights[:, 1], ci.means[..., 1], ci.sds[..., 1], d)
+    cols["n_boot_ok"] = np.full(len(boot.se.weights), boot.n_ok)
+    return cols
+
+
 def _add(cols: dict, prefix: str, w, mu, sd, d: int) -> None:
     cols[f"{prefix}_weight"] = w
     if d == 1:
