@@ -63,9 +63,12 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
         assert set(regular["measure"]) == set(perf["measure"]) - {"crlb_sd"}
         kept = regular.groupby(["method", "n"])["n_sim"].max()
         assert (kept + regular.groupby(["method", "n"])["n_spurious"].first() == 6).all()
-        for fig in ("fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage",
+        for fig in ("fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage", "zip",
                     "failures"):
             assert _png(res / sc / "figures" / f"{fig}.png"), fig
+        md = (res / sc / "summary.md").read_text()
+        assert md.startswith(f"## {sc}: π = 0.") and "| bias ± MCSE |" in md
+        assert "coverage % ± MCSE" in (res / sc / "summary.html").read_text()
         comparison = pd.read_csv(res / sc / "comparison.csv")
         assert len(comparison) == (2 * 6 if len(methods) == 2 else 0)
     assert _png(res / "uni" / "figures" / "comparison.png")
@@ -135,12 +138,26 @@ def test_changing_one_sample_size_reruns_only_what_depends_on_it(tiny_run):
     assert "fit_dataset" not in counts and "plot_model_choice" not in counts
 
 
-def test_html_report_builds_with_figures_and_tables(tiny_run):
+def _embedded(html: str, name: str) -> str:
+    """The text of a file the report embeds (as a base64 data URI)."""
+    import base64
+
+    at = html.index(f'"{name}": {{')
+    start = html.index('"data_uri": "', at) + len('"data_uri": "')
+    uri = html[start:html.index('"', start)]
+    return base64.b64decode(uri.split("base64,", 1)[1]).decode()
+
+
+def test_html_report_builds_with_figures_tables_and_the_run(tiny_run):
     snakemake(tiny_run, "--report", "results/report.html")
     html = (tiny_run / "results" / "report.html").read_text(errors="replace")
-    for name in ("performance.csv", "recovery.csv", "rmse_crlb.png", "coverage.png", "fit.png",
-                 "versions.txt"):
+    for name in ("performance.csv", "recovery.csv", "rmse_crlb.png", "coverage.png", "zip.png",
+                 "fit.png", "versions.txt", "summary.html", "run.html"):
         assert name in html, name
+    summary = _embedded(html, "results/uni/summary.html")
+    assert "bias ± MCSE" in summary and "<td class=\"l\">plain</td>" in summary
+    run = _embedded(html, "results/timing/run.html")
+    assert "numpy" in run and "Time in fit jobs" in run and "Config as run" in run
 
 
 RESUME = {

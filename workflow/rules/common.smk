@@ -89,7 +89,7 @@ def fit_runtime(wildcards, attempt):
     return (5 + int(seconds / 60) * 3) * attempt
 
 
-FIGURES = ["fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage", "failures"]
+FIGURES = ["fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage", "zip", "failures"]
 GRID_MEASURES = ["bias", "rmse", "coverage"]
 
 
@@ -101,12 +101,19 @@ def first_method(wildcards):
     return next(iter(scenario_of(wildcards).methods))
 
 
+# Figures in the order a reader reads them (the report lists them by label).
+FIGURE_ORDER = ["fit_example", "rmse_crlb", "coverage", "zip", "comparison", "rmse", "spread",
+                "failures", "traces", "model_choice"]
+
+
 def figure(name):
     return report(
         f"{RESULTS}/{{scenario}}/figures/{name}.png",
         caption=f"../report/{name}.rst",
         category="{scenario}",
-        subcategory="Figures",
+        subcategory="2. Figures",
+        labels={"scenario": "{scenario}",
+                "figure": f"{FIGURE_ORDER.index(name) + 1:02d} {name.replace('_', ' ')}"},
     )
 
 
@@ -120,6 +127,8 @@ def grid_points(wildcards):
 
 def all_outputs():
     out = [f"{RESULTS}/versions.txt"]
+    if SCENARIOS:
+        out.append(f"{RESULTS}/timing/run.html")
     for name, sc in SCENARIOS.items():
         out += expand("{r}/{s}/{table}.csv", r=RESULTS, s=name,
                       table=["recovery", "performance", "convergence", "comparison"])

@@ -7,32 +7,40 @@ rule evaluate:
             f"{RESULTS}/{{scenario}}/recovery.csv",
             caption="../report/recovery.rst",
             category="{scenario}",
-            subcategory="Tables",
+            subcategory="3. Tables",
         ),
         performance=report(
             f"{RESULTS}/{{scenario}}/performance.csv",
             caption="../report/performance.rst",
             category="{scenario}",
-            subcategory="Tables",
+            subcategory="3. Tables",
         ),
         convergence=report(
             f"{RESULTS}/{{scenario}}/convergence.csv",
             caption="../report/convergence.rst",
             category="{scenario}",
-            subcategory="Tables",
+            subcategory="3. Tables",
         ),
         performance_nonspurious=report(
             f"{RESULTS}/{{scenario}}/performance_nonspurious.csv",
             caption="../report/performance_nonspurious.rst",
             category="{scenario}",
-            subcategory="Tables",
+            subcategory="3. Tables",
         ),
         model_choice=f"{RESULTS}/{{scenario}}/model_choice.csv",
+        summary_md=f"{RESULTS}/{{scenario}}/summary.md",
+        summary_html=report(
+            f"{RESULTS}/{{scenario}}/summary.html",
+            caption="../report/summary.rst",
+            category="{scenario}",
+            subcategory="1. Summary",
+            labels={"scenario": "{scenario}", "item": "summary table"},
+        ),
         comparison=report(
             f"{RESULTS}/{{scenario}}/comparison.csv",
             caption="../report/comparison.rst",
             category="{scenario}",
-            subcategory="Tables",
+            subcategory="3. Tables",
         ),
     log:
         f"{RESULTS}/logs/{{scenario}}/evaluate.log",
@@ -42,6 +50,7 @@ rule evaluate:
         select_k=lambda w: list(scenario_of(w).select_k),
         methods=lambda w: scenario_of(w).methods,
         misspecified=lambda w: scenario_of(w).misspecified,
+        level=LEVEL,
     threads: 1
     resources:
         mem_mb=1000,
@@ -77,3 +86,37 @@ rule grid_summary:
         "../envs/gmmem.yaml"
     script:
         "../scripts/grid_summary.py"
+
+
+rule run_summary:
+    input:
+        versions=f"{RESULTS}/versions.txt",
+        convergence=expand(f"{RESULTS}/{{s}}/convergence.csv", s=list(SCENARIOS)),
+        timing=lambda w: [f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv"
+                          for s, sc in SCENARIOS.items() for m in sc.methods
+                          for n in sc.sample_sizes
+                          for c in range(len(study.chunks(sc.replicates, CHUNK_SIZE)))],
+    output:
+        report(
+            f"{RESULTS}/timing/run.html",
+            caption="../report/run.rst",
+            category="Run",
+            labels={"item": "failures, time, settings, versions, config"},
+        ),
+    log:
+        f"{RESULTS}/logs/run_summary.log",
+    params:
+        config=lambda w: {k: v for k, v in config.items()},
+        settings=lambda w: [(s, m, {k: (", ".join(v) if isinstance(v, (tuple, list))
+                                        else "null" if v is None else v)
+                                    for k, v in st.items()})
+                            for s, sc in SCENARIOS.items() for m, st in sc.methods.items()],
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    localrule: True
+    conda:
+        "../envs/gmmem.yaml"
+    script:
+        "../scripts/run_summary.py"

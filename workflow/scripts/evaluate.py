@@ -1,11 +1,14 @@
 """Rule evaluate: align labels and compute every performance measure of one
 scenario, per method, and the paired comparisons of its methods."""
 
+from pathlib import Path
+
 import pandas as pd
 
 from _workflow import logged, save_csv
+from gmmem import summary
 from gmmem.recovery import evaluate_study
-from gmmem.study import mixture_from_spec
+from gmmem.study import mixture_from_spec, parse_families
 
 with logged(snakemake) as log:
     p = snakemake.params
@@ -19,6 +22,13 @@ with logged(snakemake) as log:
         log.info("scenario %s, method %s: %d fits, %d not converged, %d degenerate, "
                  "%d spurious, %d label disagreements", p.scenario, method, c["n_fits"].sum(),
                  c["n_nonconverged"].sum(), c["n_degenerate"].sum(), c["n_spurious"].sum(),
-                 c["n_label_disagreements"].sum())
+                 c["n_label_disagreements"].clip(lower=0).sum())
+    where = f"scenario {p.scenario!r}"
+    title = f"{p.scenario}: " + summary.describe_truth(
+        truth, parse_families(p.truth.get("family"), truth, where), p.truth.get("contamination"))
+    table = summary.summary_table(tables["performance"], tables["recovery"])
+    notes = summary.scenario_notes(conv, p.misspecified, p.level)
+    Path(snakemake.output.summary_md).write_text(summary.to_markdown(table, title, notes))
+    Path(snakemake.output.summary_html).write_text(summary.to_html(table, title, notes))
     if p.misspecified:
         log.info("scenario %s: misspecified truth, so no CRLB rows", p.scenario)

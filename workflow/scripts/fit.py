@@ -9,6 +9,8 @@ from _workflow import logged, save_csv
 from gmmem.recovery import fit_replicates
 from gmmem.study import mixture_from_spec, seed_for
 
+TRACED = 3  # replicates per job whose every restart's objective trace is kept
+
 with logged(snakemake) as log:
     p = snakemake.params
     n = int(snakemake.wildcards.n)
@@ -19,7 +21,7 @@ with logged(snakemake) as log:
     # Every replicate of the chunk (and every restart) runs in one batched
     # engine; replicates are fitted in blocks so that the log shows progress.
     block = max(1, min(stop - start, 25))
-    tables, first_traces, t_start = [], None, time.perf_counter()
+    tables, traced, t_start = [], [], time.perf_counter()
     t0, c0 = time.perf_counter(), time.process_time()
     for a in range(start, stop, block):
         b = min(a + block, stop)
@@ -27,21 +29,21 @@ with logged(snakemake) as log:
             [data[r] for r in range(a, b)], p.fit, [seed_for(p.seed, p.scenario, "fit", n, r) for r in range(a, b)],
             level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
             select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in range(a, b)],
-            traces="first")
+            traces=max(0, TRACED - (a - start)))
         for r, table in zip(range(a, b), rows):
             table.insert(0, "replicate", r)
             table.insert(0, "n", n)
             table.insert(0, "method", p.method)
             tables.append(table)
-        if first_traces is None:
-            first_traces = traces[0].assign(replicate=a, n=n, method=p.method)
+        traced += [t.assign(replicate=r, n=n, method=p.method)
+                   for r, t in zip(range(a, b), traces) if t is not None]
         done, elapsed = b - start, time.perf_counter() - t_start
         log.info("method %s: %d/%d replicates fitted, %.1f s elapsed, about %.0f s left",
                  p.method, done, stop - start, elapsed, elapsed / done * (stop - b))
     timing = [(start, stop - 1, time.perf_counter() - t0, time.process_time() - c0)]
     fits = pd.concat(tables, ignore_index=True)
     save_csv(fits, snakemake.output.fits)
-    save_csv(first_traces, snakemake.output.traces)
+    save_csv(pd.concat(traced, ignore_index=True), snakemake.output.traces)
     # Seconds vary from run to run, so they live apart from the byte-stable results.
     save_csv(pd.DataFrame(timing, columns=["first_replicate", "last_replicate", "seconds",
                                            "cpu_seconds"]), snakemake.output.timing)

@@ -63,6 +63,9 @@ def fit_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
                 e = m.means[k, :2, None] + r * vecs @ (np.sqrt(vals)[:, None] * circle)
                 ax.plot(e[0], e[1], color=f"C{k}", lw=1.5 if r == 1 else 0.8)
             ax.plot(*m.means[k, :2], "k+", ms=10)
+        for k in range(m.n_components):
+            ax.plot([], [], "o", color=f"C{k}", ms=5,
+                    label=f"component {k + 1} (π = {m.weights[k]:.3f})")
         ax.plot([], [], "k+", label="component means; 1- and 2-SD ellipses")
         names = [s.strip() for s in xlabel.split(",")]
         ax.set_xlabel(names[0] if len(names) > 1 else f"{xlabel} 1")
@@ -85,19 +88,46 @@ def _param_key(label: str):
     return (int(k), kind, int(coord or 0), label)
 
 
-def _panels(params, draw, title: str):
-    """One panel per parameter: draw(ax, p) fills it; a shared legend and title."""
-    params = sorted(params, key=_param_key)
+def reading_order(params) -> list[str]:
+    """Parameters per component (weight, mean(s), SD(s), covariances); for K = 2
+    only weight[1], since weight[2] = 1 − weight[1] mirrors it."""
+    params = sorted(dict.fromkeys(params), key=_param_key)
+    weights = [p for p in params if p.startswith("weight[")]
+    if len(weights) == 2:
+        params.remove(weights[1])
+    return params
+
+
+def _unit(p: str) -> str:
+    return "proportion" if p.startswith("weight") else "data units"
+
+
+def _panels(params, draw, title: str, truths=None, ylabel=None, xlabel: str = "n"):
+    """One panel per parameter in reading order: draw(ax, p) fills it; the true
+    value in each title (``truths``: {parameter: value}); ylabel(p) labels the
+    y-axis; a shared legend and a title that does not overlap the panels."""
+    params = reading_order(params)
     fig, axes = _grid(max(len(params), 1))
     for ax, p in zip(axes, params):
         draw(ax, p)
-        ax.set_title(p, fontsize=9)
-        ax.set_xlabel("n")
+        truth = (truths or {}).get(p)
+        ax.set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
+        ax.set_xlabel(xlabel)
+        if ylabel is not None:
+            ax.set_ylabel(ylabel(p), fontsize=8)
+        ax.tick_params(labelsize=7)
     if params:
         axes[0].legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
     return fig
+
+
+def _finite(table, column="estimate"):
+    """Parameters of a tidy table with at least one finite value (2-D covariance
+    entries have no SE, interval or CRLB: their panels would be empty)."""
+    return [p for p, v in table.groupby("parameter", sort=False)[column]
+            if np.isfinite(v.to_numpy(dtype=float)).any()]
 
 
 def _single(draw, title: str, xlabel: str, ylabel: str, legend: bool = True):
@@ -130,21 +160,25 @@ def _methods(table):
              f" ({m})") for i, m in enumerate(names)]
 
 
-def rmse_figure(recovery, title: str = ""):
-    """RMSE against n on log-log axes, one panel per parameter, with a 1/√n guide."""
+def rmse_figure(performance, title: str = "", truths=None):
+    """RMSE ± 2 MCSE against n on log-log axes, one panel per parameter, with a 1/√n guide."""
+    rm = _measure(performance, "rmse")
 
     def draw(ax, p):
-        for i, (m, rows, colour, shift, suffix) in enumerate(_methods(recovery)):
+        for i, (m, rows, colour, shift, suffix) in enumerate(_methods(rm)):
             d = rows[rows["parameter"] == p].sort_values("n")
-            ax.loglog(d["n"], d["rmse"], "o-", color=colour, label="RMSE" + suffix)
+            ax.errorbar(d["n"] * shift, d["estimate"], yerr=2 * d["mcse"], fmt="o-", capsize=2,
+                        color=colour, label="RMSE ± 2 MCSE" + suffix)
             if i == 0:
-                n0, r0 = d["n"].iloc[0], d["rmse"].iloc[0]
-                ax.loglog(d["n"], r0 * np.sqrt(n0 / d["n"]), "k:", label="∝ 1/√n")
+                n0, r0 = d["n"].iloc[0], d["estimate"].iloc[0]
+                ax.plot(d["n"], r0 * np.sqrt(n0 / d["n"]), "k:", label="∝ 1/√n")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
 
-    return _panels(list(dict.fromkeys(recovery["parameter"])), draw, title)
+    return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE ({_unit(p)})")
 
 
-def spread_figure(aligned, title: str = ""):
+def spread_figure(aligned, title: str = "", truths=None):
     """Box plots of the estimates at each n, with the true value marked."""
 
     groups = _methods(aligned)
@@ -168,25 +202,43 @@ def spread_figure(aligned, title: str = ""):
         ax.axhline(d["truth"].iloc[0], color="C3", lw=1.2, ls="--", label="truth")
         ax.tick_params(axis="x", labelsize=7)
 
-    return _panels(list(dict.fromkeys(aligned["label"])), draw, title)
+    truths = truths or aligned.groupby("label")["truth"].first().to_dict()
+    return _panels(list(dict.fromkeys(aligned["label"])), draw, title, truths,
+                   lambda p: f"estimate ({_unit(p)})")
 
 
 def traces_figure(traces, title: str = ""):
-    """Log-likelihood against iteration for every restart of one replicate."""
-
-    def draw(ax):
-        best = traces["loglik"].max()
-        for r, d in traces.groupby("restart"):
-            ax.plot(d["iteration"], d["loglik"], lw=1, label=f"restart {r}")
-        span = best - traces["loglik"].min()
+    """The objective against iteration for every restart of a few replicates
+    (one panel each), each run's stop marked; the chosen run's stop is a star."""
+    plt = _plt()
+    reps = list(dict.fromkeys(traces["replicate"])) if "replicate" in traces else [None]
+    fig, axes = plt.subplots(1, len(reps), figsize=(4.6 * len(reps), 3.8), squeeze=False)
+    for ax, rep in zip(axes[0], reps):
+        t = traces if rep is None else traces[traces["replicate"] == rep]
+        best = t["loglik"].max()
+        for r, d in t.groupby("restart"):
+            line, = ax.plot(d["iteration"], d["loglik"], lw=1, label=f"restart {r}")
+            last = d.iloc[-1]
+            top = np.isclose(last["loglik"], best, rtol=1e-9, atol=1e-9)
+            ax.plot([last["iteration"]], [last["loglik"]], "*" if top else "o",
+                    ms=9 if top else 4, color=line.get_color())
+        span = best - t["loglik"].min()
         ax.set_ylim(best - min(span, max(50.0, 1e-3 * abs(best))) * 1.05,
                     best + 0.02 * max(span, 1))
+        ax.set_title("" if rep is None else f"replicate {rep}", fontsize=9)
+        ax.set_xlabel("iteration (EM step or SQUAREM cycle)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0, 0].set_ylabel("objective (log-likelihood)")
+    if t["restart"].nunique() <= 12:
+        axes[0, 0].plot([], [], "k*", label="stop at the best maximum")
+        axes[0, 0].plot([], [], "ko", ms=4, label="stop elsewhere")
+        axes[0, 0].legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    return fig
 
-    return _single(draw, title, "iteration (EM step or SQUAREM cycle)", "log-likelihood",
-                   legend=traces["restart"].nunique() <= 12)
 
-
-def rmse_crlb_figure(performance, title: str = ""):
+def rmse_crlb_figure(performance, title: str = "", truths=None):
     """RMSE·√n against n with ±2 MCSE bars, and the Cramér–Rao SD·√n line."""
     rm = _measure(performance, "rmse")
     cr = _measure(performance, "crlb_sd")
@@ -202,10 +254,10 @@ def rmse_crlb_figure(performance, title: str = ""):
             ax.plot(c["n"], c["estimate"] * np.sqrt(c["n"]), "k--", label="CRLB SD·√n")
         ax.set_xscale("log")
 
-    return _panels(list(dict.fromkeys(rm["parameter"])), draw, title)
+    return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE·√n ({_unit(p)})")
 
 
-def coverage_figure(performance, level: float = 0.95, title: str = ""):
+def coverage_figure(performance, level: float = 0.95, title: str = "", truths=None):
     """Wald-interval coverage against n, with the nominal level, the band of
     ±2 MCSE around it for the number of replicates, and ±2 MCSE bars."""
     cv = _measure(performance, "coverage")
@@ -221,9 +273,10 @@ def coverage_figure(performance, level: float = 0.95, title: str = ""):
             ax.errorbar(rows["n"] * shift, rows["estimate"], yerr=2 * rows["mcse"], fmt="o-",
                         capsize=2, color=colour, label="coverage ± 2 MCSE" + suffix)
         ax.set_xscale("log")
-        ax.set_ylim(max(0.0, min(0.5, d["estimate"].min() - 0.05)), 1.0)
+        low = float(np.nanmin(d["estimate"] - 2 * d["mcse"]))  # whiskers are never clipped
+        ax.set_ylim(max(0.0, min(level - 0.1, low - 0.03)), 1.01)
 
-    return _panels(list(dict.fromkeys(cv["parameter"])), draw, title)
+    return _panels(_finite(cv), draw, title, truths, lambda p: "coverage (share)")
 
 
 def failures_figure(convergence, title: str = ""):
@@ -250,6 +303,16 @@ def failures_figure(convergence, title: str = ""):
         ax.set_ylim(-0.02, top)
         ax.set_ylabel("share of fits")
 
+    if all(float(rows[col].sum()) == 0 for _, rows, *_ in groups for col, _ in kinds):
+        plt = _plt()
+        fig, ax = plt.subplots(figsize=(6.4, 2.2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"No failures: all {int(convergence['n_fits'].sum())} fits converged; "
+                "none was degenerate, spurious or without SEs"
+                + (", and none missed the oracle maximum" if "n_missed_oracle" in convergence
+                   else ""), ha="center", va="center", fontsize=9, wrap=True)
+        ax.set_title(title, fontsize=10)
+        return fig
     if len(groups) == 1:
         return _single(lambda ax: draw(ax, convergence), title, "n", "share of fits")
     fig, axes = _grid(len(groups))
@@ -359,3 +422,43 @@ def bic_figure(table, title: str = ""):
         ax.set_xticks(table["k"])
 
     return _single(draw, title, "K (components)", "criterion (smaller is better)")
+
+
+def zip_figure(aligned, n: int, level: float = 0.95, title: str = ""):
+    """Zip plot (Morris, White & Crowther 2019, Fig. 4) of the Wald intervals at
+    one n: every replicate's interval as a horizontal line, ranked by the
+    centile of |θ̂ − θ| / SE, blue if it covers the truth and red if not; the
+    truth (vertical) and the nominal level (dashed) marked. One panel per
+    parameter, one row per method."""
+    plt = _plt()
+    d = aligned[(aligned["n"] == n)]
+    d = d[np.isfinite(d["lo"]) & np.isfinite(d["hi"]) & (d["se"] > 0)]
+    methods = list(dict.fromkeys(d["method"])) if "method" in d else [None]
+    params = reading_order(d["label"]) if len(d) else []
+    P, M = max(len(params), 1), len(methods)
+    fig, axes = plt.subplots(M, P, figsize=(2.7 * P, 3.0 * M + 0.4), squeeze=False)
+    for i, m in enumerate(methods):
+        rows = d if m is None else d[d["method"] == m]
+        for j, p in enumerate(params):
+            ax = axes[i, j]
+            c = rows[rows["label"] == p]
+            if not len(c):
+                ax.axis("off")
+                continue
+            theta = float(c["truth"].iloc[0])
+            z = np.abs(c["estimate"].to_numpy() - theta) / c["se"].to_numpy()
+            centile = 100 * (np.argsort(np.argsort(z, kind="stable")) + 0.5) / len(z)
+            covers = (c["lo"].to_numpy() <= theta) & (theta <= c["hi"].to_numpy())
+            ax.hlines(centile, c["lo"], c["hi"], colors=np.where(covers, "C0", "C3"), lw=0.7)
+            ax.axvline(theta, color="k", lw=1)
+            ax.axhline(100 * level, color="k", ls="--", lw=0.8)
+            ax.set_ylim(0, 100)
+            ax.tick_params(labelsize=7)
+            head = f"{p}, true {theta:.4g}" + (f"\n{m}" if m is not None and M > 1 else "")
+            ax.set_title(f"{head}\ncoverage {100 * covers.mean():.1f} %", fontsize=8)
+            if j == 0:
+                ax.set_ylabel("centile of |z|", fontsize=8)
+    fig.suptitle(f"{title}: Wald {100 * level:g} % intervals at n = {n} (blue cover, red miss)",
+                 fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig

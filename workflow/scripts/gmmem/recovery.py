@@ -37,8 +37,8 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
     true start and whether the random starts missed it; with ``select_k``,
     the BIC and AIC of each candidate K and the K each criterion chooses.
     traces: one row per (restart, iteration) of the objective, for every
-    data set (``traces="all"``) or the first only (``"first"``; None for the
-    others). Each data set's result is the same as fitting it alone.
+    data set (``traces="all"``), the first only (``"first"``) or the first
+    ``traces`` (an int); None for the others. Each data set's result is the same as fitting it alone.
     """
     import pandas as pd
 
@@ -89,7 +89,7 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
             cols["k_bic"] = ks[int(np.argmin(bics))]
             cols["k_aic"] = ks[int(np.argmin(aics))]
         all_rows.append(pd.DataFrame(cols))
-        if traces == "first" and i > 0:
+        if (traces == "first" and i > 0) or (isinstance(traces, int) and i >= traces):
             all_traces.append(None)
             continue
         all_traces.append(pd.DataFrame(
@@ -109,7 +109,9 @@ def align_fits(fits, truth: Mixture):
     columns, K_true rows per replicate. Returns (aligned, disagreements):
     aligned has one row per (n, replicate, true component, parameter) with
     estimate, se, lo, hi and truth; disagreements counts, per n, the
-    replicates whose optimal-assignment labels differ from sorting by mean.
+    replicates whose optimal-assignment labels differ from sorting along the
+    mean coordinate that best separates the true components (-1 when none
+    separates them all, so the check is not made).
     """
     import pandas as pd
 
@@ -132,12 +134,20 @@ def align_fits(fits, truth: Mixture):
     log_vars = 2.0 * np.log(np.stack([table(c) for c in sd_cols], axis=-1))
     cost = batch_alignment_cost(means, log_vars, truth)
     perms = np.array([assignment(c) for c in cost])  # (R, K)
-    # The sensitivity check: match by rank of the first mean coordinate.
-    rank_match = np.argsort(means[:, :, 0], axis=1, kind="stable")[
-        :, np.argsort(np.argsort(truth.means[:, 0], kind="stable"), kind="stable")]
+    # The sensitivity check: match by rank along the mean coordinate that best
+    # separates the true components (the largest smallest gap between their
+    # means). Where no coordinate separates them all (two true means share every
+    # coordinate's rank), the check means nothing and is not made (-1).
     keys = sizes.index.to_frame(index=False)
-    differs = np.any(perms != rank_match, axis=1)
-    disagree = pd.Series(differs).groupby(keys["n"].to_numpy()).sum().astype(int).to_dict()
+    gaps = [np.diff(np.sort(truth.means[:, j])).min() if K > 1 else np.inf for j in range(d)]
+    j = int(np.argmax(gaps))
+    if K > 1 and gaps[j] > 0:
+        rank_match = np.argsort(means[:, :, j], axis=1, kind="stable")[
+            :, np.argsort(np.argsort(truth.means[:, j], kind="stable"), kind="stable")]
+        differs = np.any(perms != rank_match, axis=1)
+        disagree = pd.Series(differs).groupby(keys["n"].to_numpy()).sum().astype(int).to_dict()
+    else:
+        disagree = {n: -1 for n in keys["n"].unique()}
     true_rows = component_table(truth)
     parts = []
     for c in cols:
