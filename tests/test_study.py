@@ -233,3 +233,42 @@ def test_a_non_number_string_is_still_named():
     with pytest.raises(ValueError, match=re.escape("sample_sizes[1]: expected an integer, "
                                                    "got 'lots'")):
         check_config(config, SCHEMA, "--config")
+
+
+def test_zip_n_is_the_largest_size_not_above_the_wish():
+    from gmmem.study import zip_n
+
+    config = {"sample_sizes": [100, 250, 1000], "replicates": 3,
+              "scenarios": {"a": {"weights": [0.5, 0.5], "means": [0, 3], "sds": [1, 1]}}}
+    sc = parse_scenarios(config)["a"]
+    assert [zip_n(sc, w) for w in (None, 50, 100, 400, 5000)] == [100, 100, 100, 250, 1000]
+
+
+def test_figure_panels_read_per_component_with_one_weight_for_two_components():
+    from gmmem.plotting import reading_order
+
+    labels = ["mean[1]", "mean[2]", "sd[1]", "sd[2]", "weight[1]", "weight[2]"]
+    assert reading_order(labels) == ["weight[1]", "mean[1]", "sd[1]", "mean[2]", "sd[2]"]
+    three = labels + ["weight[3]", "mean[3]", "sd[3]"]
+    assert reading_order(three)[:4] == ["weight[1]", "mean[1]", "sd[1]", "weight[2]"]
+    two_d = ["cov_1_2[1]", "sd_2[1]", "mean_2[1]", "mean_1[1]", "sd_1[1]", "weight[1]"]
+    assert reading_order(two_d) == ["weight[1]", "mean_1[1]", "mean_2[1]", "sd_1[1]", "sd_2[1]",
+                                    "cov_1_2[1]"]
+
+
+def test_label_check_in_two_dimensions_uses_the_separating_coordinate():
+    import pandas as pd
+
+    from gmmem.recovery import align_fits, fit_replicates
+
+    # Two components share the first mean coordinate: sorting by it would be
+    # an arbitrary order (the old check's 15-of-20 false alarm); the second separates them.
+    shared = Mixture([0.5, 0.5], [[0.0, 0.0], [0.0, 5.0]], [np.eye(2), np.eye(2)])
+    tied = Mixture([0.5, 0.5], [[0.0, 0.0], [0.0, 0.0]], [np.eye(2), 4 * np.eye(2)])
+    settings = {"n_components": 2, "n_restarts": 2}
+    for truth, expected in ((shared, 0), (tied, -1)):
+        xs = [truth.sample(400, np.random.default_rng(s))[0] for s in range(6)]
+        rows, _ = fit_replicates(xs, settings, list(range(6)), traces="first")
+        fits = pd.concat([t.assign(n=400, replicate=r) for r, t in enumerate(rows)])
+        _, disagree = align_fits(fits, truth)
+        assert disagree == {400: expected}

@@ -54,3 +54,13 @@ def test_notes_name_every_kind_of_failure_that_happened_and_only_those():
                for n in notes)
     assert not any("converge" in n for n in notes)
     assert any("no Cramér–Rao bound" in n for n in notes)
+
+
+def test_zip_plot_of_a_size_without_intervals_says_so():
+    from gmmem.plotting import zip_figure
+
+    aligned = pd.DataFrame({"method": "m", "n": 10, "replicate": [0, 1], "label": "mean[1]",
+                            "estimate": [0.1, 0.2], "se": np.nan, "lo": np.nan, "hi": np.nan,
+                            "truth": 0.0})
+    fig = zip_figure(aligned, 10)
+    assert "No Wald intervals at n = 10" in fig.axes[0].texts[0].get_text()

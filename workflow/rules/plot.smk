@@ -18,6 +18,7 @@ rule plot:
         largest_n=largest_n,
         method=first_method,
         misspecified=lambda w: scenario_of(w).misspecified,
+        zip_n=lambda w: study.zip_n(scenario_of(w), config.get("zip_n")),
         level=LEVEL,
     threads: 1
     resources:

@@ -13,7 +13,8 @@ from gmmem.study import mixture_from_spec, parse_families
 with logged(snakemake) as log:
     p = snakemake.params
     truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
-    fits = pd.concat([pd.read_csv(f, dtype={"method": str}) for f in snakemake.input.fits], ignore_index=True)
+    fits = pd.concat([pd.read_csv(f, dtype={"method": str}) for f in snakemake.input.fits],
+                     ignore_index=True)
     tables = evaluate_study(fits, truth, dict(p.methods), tuple(p.select_k), p.misspecified)
     for name, table in tables.items():
         save_csv(table, snakemake.output[name])

@@ -20,13 +20,14 @@ with logged(snakemake) as log:
     truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
     # Every replicate of the chunk (and every restart) runs in one batched
     # engine; replicates are fitted in blocks so that the log shows progress.
-    block = max(1, min(stop - start, 25))
+    block = max(1, min(stop - start, 10))
     tables, traced, t_start = [], [], time.perf_counter()
     t0, c0 = time.perf_counter(), time.process_time()
     for a in range(start, stop, block):
         b = min(a + block, stop)
         rows, traces = fit_replicates(
-            [data[r] for r in range(a, b)], p.fit, [seed_for(p.seed, p.scenario, "fit", n, r) for r in range(a, b)],
+            [data[r] for r in range(a, b)], p.fit,
+            [seed_for(p.seed, p.scenario, "fit", n, r) for r in range(a, b)],
             level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
             select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in range(a, b)],
             traces=max(0, TRACED - (a - start)))

@@ -25,14 +25,12 @@ with logged(snakemake) as log:
     truths = recovery.groupby("parameter")["truth"].first().to_dict()
     save_figure(plotting.rmse_figure(performance, p.scenario, truths), out.rmse)
     save_figure(plotting.spread_figure(aligned, p.scenario, truths), out.spread)
-    save_figure(plotting.traces_figure(read(inp.traces),
-                                       f"{p.scenario}: restarts at n = {n}, method {p.method}"), out.traces)
+    save_figure(plotting.traces_figure(
+        read(inp.traces), f"{p.scenario}: restarts at n = {n}, method {p.method}"), out.traces)
     note = (" (misspecified truth: the Gaussian model's Cramér–Rao bound does not apply)"
             if p.misspecified else "")
     save_figure(plotting.rmse_crlb_figure(performance, p.scenario + note, truths), out.rmse_crlb)
     save_figure(plotting.coverage_figure(performance, p.level, p.scenario, truths), out.coverage)
-    # The zip plot at the smallest n, where intervals are least trustworthy.
-    save_figure(plotting.zip_figure(aligned, int(aligned["n"].min()), p.level, p.scenario),
-                out.zip)
+    save_figure(plotting.zip_figure(aligned, p.zip_n, p.level, p.scenario), out.zip)
     save_figure(plotting.failures_figure(read(inp.convergence), p.scenario), out.failures)
     log.info("scenario %s: %d figures written", p.scenario, len(out))

@@ -433,8 +433,16 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = ""):
     plt = _plt()
     d = aligned[(aligned["n"] == n)]
     d = d[np.isfinite(d["lo"]) & np.isfinite(d["hi"]) & (d["se"] > 0)]
+    if not len(d):
+        fig, ax = plt.subplots(figsize=(6.4, 2.2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"No Wald intervals at n = {n}: no fit there had standard errors "
+                "(see convergence.csv, n_se_failed)", ha="center", va="center", fontsize=9,
+                wrap=True)
+        ax.set_title(title, fontsize=10)
+        return fig
     methods = list(dict.fromkeys(d["method"])) if "method" in d else [None]
-    params = reading_order(d["label"]) if len(d) else []
+    params = reading_order(d["label"])
     P, M = max(len(params), 1), len(methods)
     fig, axes = plt.subplots(M, P, figsize=(2.7 * P, 3.0 * M + 0.4), squeeze=False)
     for i, m in enumerate(methods):

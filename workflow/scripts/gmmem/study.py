@@ -140,6 +140,16 @@ def fit_mem_mb(sc: "Scenario", n: int, replicates: int) -> int:
     return 500 + work // 2**20
 
 
+def zip_n(sc: "Scenario", wanted: int | None) -> int:
+    """The n of a scenario's zip plot: its largest sample size not above
+    ``wanted``; its smallest (where intervals are least trustworthy) if None
+    or if every size is above it."""
+    sizes = sorted(sc.sample_sizes)
+    if wanted is None:
+        return sizes[0]
+    return max([n for n in sizes if n <= wanted], default=sizes[0])
+
+
 def check_names(config: dict) -> None:
     """Scenario names must not take the workflow's own folders under results/,
     nor differ from another only in case (they collide on macOS and Windows)."""
@@ -301,7 +311,12 @@ def expand_grids(scenarios: dict) -> tuple[dict, list]:
                 raise ValueError(f"scenario {name!r}: grid point {point!r} has the name of "
                                  "another scenario")
             out[point] = variant
+    from .config import RESERVED_NAMES
+
     for grid_name in {r[0] for r in rows}:
+        if grid_name.lower() in RESERVED_NAMES:
+            raise ValueError(f"scenario {grid_name!r}: a grid's name becomes the folder of its "
+                             f"summary, and results/{grid_name.lower()}/ is the workflow's own")
         if grid_name in out:
             raise ValueError(f"scenario {grid_name!r}: the grid's own name is taken by another "
                              f"scenario; its summary goes to results/{grid_name}/grid/")
