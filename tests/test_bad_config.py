@@ -67,25 +67,8 @@ CASES = {
                              {**BASE, "methods": {"fast": {"n_restarts": 1}}}),
                        "scenario 'a': methods: 'fsat' is not defined under the top-level "
                        "methods; did you mean 'fast'?"),
-    "method_bad_setting": ({**BASE, "methods": {"m": {"accel": "quick"}}},
-                           "config.yaml: methods.m.accel: expected one of 'squarem', None, "
-                           "got 'quick'"),
-    "family_count": (_with(("scenarios", "a", "family"), ["normal"]),
-                     "scenario 'a': family has 1 entries but the truth has K = 2"),
-    "t_df_too_small": (_with(("scenarios", "a", "family"), [{"t": {"df": 2}}, "normal"]),
-                       "scenarios.a.family[0].t.df: expected a value > 2, got 2"),
-    "family_unknown": (_with(("scenarios", "a", "family"), ["cauchy", "normal"]),
-                       "scenarios.a.family[0]: expected normal, {t: {df: > 2}} or "
-                       "{skewnormal: {alpha: a number}}, got 'cauchy'"),
-    "contamination_half": (_with(("scenarios", "a", "contamination"), {"fraction": 0.5}),
-                           "scenarios.a.contamination.fraction: expected a value < 0.5, got 0.5"),
-    "grid_unknown_field": (_with(("scenarios", "a", "grid"), {"mean": [[0, 1]]}),
-                           "scenarios.a.grid"),
     "grid_bad_point": (_with(("scenarios", "a", "grid"), {"sds": [[1, 1], [1, -1]]}),
                        "scenario 'a-sds2': sds must be positive"),
-    "grid_name_taken": ({**BASE, "scenarios": {
-        "a": {**BASE["scenarios"]["a"], "grid": {"sds": [[1, 1]]}}, "a-sds1": BASE["scenarios"]["a"]}},
-        "scenario 'a': grid point 'a-sds1' has the name of another scenario"),
     "schema_init": (_with(("fit",), {"init": "kmeans"}),
                     "config.yaml: fit.init: expected one of 'kmeans++', 'random', got 'kmeans'"),
     "schema_tol": (_with(("fit",), {"tol": -1}), "fit.tol: expected a value > 0, got -1"),
@@ -152,6 +135,58 @@ DATA_CASES = {
     "start_wrong_k": ({"start": {"weights": [0.2, 0.3, 0.5], "means": [1, 2, 3], "sds": [1, 1, 1]}},
                       GOOD_CSV, "dataset 'd': start has K = 3 components but n_components is 2"),
 }
+
+
+UNIT_CASES = {
+    "method_bad_setting": ({**BASE, "methods": {"m": {"accel": "quick"}}},
+                           "config.yaml: methods.m.accel: expected one of 'squarem', None, "
+                           "got 'quick'"),
+    "family_count": (_with(("scenarios", "a", "family"), ["normal"]),
+                     "scenario 'a': family has 1 entries but the truth has K = 2"),
+    "t_df_too_small": (_with(("scenarios", "a", "family"), [{"t": {"df": 2}}, "normal"]),
+                       "scenarios.a.family[0].t.df: expected a value > 2, got 2"),
+    "family_unknown": (_with(("scenarios", "a", "family"), ["cauchy", "normal"]),
+                       "scenarios.a.family[0]: expected normal, {t: {df: > 2}} or "
+                       "{skewnormal: {alpha: a number}}, got 'cauchy'"),
+    "contamination_half": (_with(("scenarios", "a", "contamination"), {"fraction": 0.5}),
+                           "scenarios.a.contamination.fraction: expected a value < 0.5, got 0.5"),
+    "grid_unknown_field": (_with(("scenarios", "a", "grid"), {"mean": [[0, 1]]}),
+                           "config.yaml: scenarios.a.grid: unknown key 'mean'; did you mean "
+                           "'means'?"),
+    "grid_reserved_name": ({**BASE, "scenarios": {"logs": {**BASE["scenarios"]["a"],
+                                                           "grid": {"sds": [[1, 1]]}}}},
+                           "scenario 'logs': a grid's name becomes the folder of its summary"),
+    "grid_name_taken": ({**BASE, "scenarios": {
+        "a": {**BASE["scenarios"]["a"], "grid": {"sds": [[1, 1]]}}, "a-sds1": BASE["scenarios"]["a"]}},
+        "scenario 'a': grid point 'a-sds1' has the name of another scenario"),
+}
+
+
+def _config_error(cfg) -> str:
+    """The message config.smk would stop with, from the same checks in the same
+    order (schema, grid expansion, schema again, study), without Snakemake."""
+    from gmmem import study
+    from gmmem.config import check_config, study_schema
+    from workflow_helpers import REPO
+
+    schema = study_schema(REPO / "workflow/schemas/config.schema.yaml")
+    cfg = copy.deepcopy(cfg)
+    try:
+        check_config(cfg, schema, "config.yaml")
+        cfg["scenarios"], rows = study.expand_grids(cfg.get("scenarios") or {})
+        if rows:
+            check_config(cfg, schema, "config.yaml (grid expanded)")
+        study.check_study(cfg, 10**6)
+    except ValueError as e:
+        return str(e)
+    return ""
+
+
+@pytest.mark.parametrize("case", sorted(UNIT_CASES))
+def test_bad_study_design_is_rejected_with_one_message(case):
+    cfg, message = UNIT_CASES[case]
+    error = _config_error(cfg)
+    assert message in error and "\n" not in error, error
 
 
 def _rejected(tmp_path, cfg, message, data=None, config_text=None):

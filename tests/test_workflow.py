@@ -114,8 +114,10 @@ def test_results_are_byte_identical_across_core_counts(tiny_run, tmp_path):
 
 
 def test_a_job_rerun_alone_gives_the_same_bytes(tiny_run, tmp_path):
-    work = make_workdir(tmp_path / "c", TINY)
-    snakemake(work, "--cores", "2")
+    import shutil
+
+    work = tmp_path / "c"  # a copy of the finished run, with Snakemake's records
+    shutil.copytree(tiny_run, work, symlinks=True)
     target = "results/uni/fits/plain/n150/chunk1.fits.csv"
     before = (work / target).read_bytes()
     (work / target).unlink()
@@ -301,7 +303,8 @@ def test_a_study_file_runs_alone_into_its_results_folder(tmp_path):
 
 
 def test_a_grid_runs_every_point_and_summarises_by_factor(tmp_path):
-    cfg = {"seed": 4, "sample_sizes": [50, 90], "replicates": 4, "chunk_size": 4,
+    # Two factors of two levels (the naming of larger grids is unit-tested).
+    cfg = {"seed": 4, "sample_sizes": [50], "replicates": 4, "chunk_size": 4,
            "fit": {"n_restarts": 1},
            "scenarios": {"sep": {"weights": [0.5, 0.5], "means": [0, 2], "sds": [1, 1],
                                  "grid": {"means": [[0, 2], [0, 4]],

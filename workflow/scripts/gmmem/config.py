@@ -169,6 +169,11 @@ def study_schema(path) -> dict:
 def _describe(error) -> tuple[str, object]:
     """One line for a jsonschema error: what was expected and what was found."""
     v, schema, inst = error.validator, error.schema, error.instance
+    if "propertyNames" in error.schema_path and v == "enum":
+        allowed = [str(a) for a in error.validator_value]
+        near = difflib.get_close_matches(str(inst), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return f"unknown key {inst!r}{hint} (valid keys: {', '.join(allowed)})", None
     if v == "propertyNames" or "propertyNames" in error.schema_path:
         return (f"name {inst!r} may hold only letters, digits, '_' and '-' (it becomes a "
                 "folder name)"), None
