@@ -166,7 +166,7 @@ def _config_error(cfg) -> str:
     """The message config.smk would stop with, from the same checks in the same
     order (schema, grid expansion, schema again, study), without Snakemake."""
     from gmmem import study
-    from gmmem.config import check_config, study_schema
+    from gmmem.config import check_config, machine_memory_mb, study_schema
     from workflow_helpers import REPO
 
     schema = study_schema(REPO / "workflow/schemas/config.schema.yaml")
@@ -176,17 +176,24 @@ def _config_error(cfg) -> str:
         cfg["scenarios"], rows = study.expand_grids(cfg.get("scenarios") or {})
         if rows:
             check_config(cfg, schema, "config.yaml (grid expanded)")
-        study.check_study(cfg, 10**6)
+        study.check_study(cfg, machine_memory_mb())
     except ValueError as e:
-        return str(e)
+        message = str(e)
+        return message if message.startswith("config.yaml") else f"config.yaml: {message}"
     return ""
 
 
-@pytest.mark.parametrize("case", sorted(UNIT_CASES))
-def test_bad_study_design_is_rejected_with_one_message(case):
-    cfg, message = UNIT_CASES[case]
+@pytest.mark.parametrize("case", sorted(CASES | UNIT_CASES))
+def test_bad_config_is_rejected_with_one_message(case):
+    cfg, message = (CASES | UNIT_CASES)[case]
     error = _config_error(cfg)
     assert message in error and "\n" not in error, error
+
+
+# Each kind of check also through a real Snakemake start: one message, no job, nothing written.
+END_TO_END = ("weights_sum", "not_pd", "schema_unknown_key", "typo_n_restarts", "huge_n",
+              "fit_wrong_k", "tol_nan", "case_collision", "no_scenarios", "unknown_method",
+              "grid_bad_point")
 
 
 def _rejected(tmp_path, cfg, message, data=None, config_text=None):
@@ -202,9 +209,9 @@ def _rejected(tmp_path, cfg, message, data=None, config_text=None):
     assert len(text.strip().splitlines()) <= 6, text
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", END_TO_END)
 def test_bad_config_is_rejected_before_any_job(tmp_path, case):
-    cfg, message = CASES[case]
+    cfg, message = (CASES | UNIT_CASES)[case]
     _rejected(tmp_path, cfg, message)
 
 
@@ -244,7 +251,7 @@ def test_whole_numbers_written_as_floats_are_counts(tmp_path):
 
 
 def test_coercion_and_error_format_unit():
-    from gmmem.config import check_config, study_schema
+    from gmmem.config import check_config, machine_memory_mb, study_schema
     from workflow_helpers import REPO
 
     schema = study_schema(REPO / "workflow/schemas/config.schema.yaml")

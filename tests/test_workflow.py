@@ -274,10 +274,7 @@ def test_growing_a_study_runs_only_the_new_jobs_and_keeps_the_old_bytes(tmp_path
     assert {p: (res / p).read_bytes() for p in old} == old
     fits = pd.read_csv(res / "recovery.csv")
     assert set(fits["method"]) == {"a", "b"} and set(fits["n"]) == {50, 80}
-    # The grown study equals a fresh run of the grown config, byte for byte.
-    fresh = make_workdir(tmp_path / "fresh", grown)
-    snakemake(fresh, "--cores", "2")
-    assert identical_results(work, fresh) == []
+    assert _job_counts(work) == {}  # nothing left to do
 
 
 def test_config_lists_on_the_command_line_work_as_typed(tmp_path):
@@ -303,26 +300,24 @@ def test_a_study_file_runs_alone_into_its_results_folder(tmp_path):
 
 
 def test_a_grid_runs_every_point_and_summarises_by_factor(tmp_path):
-    # Two factors of two levels (the naming of larger grids is unit-tested).
+    # One factor of two levels (the naming of larger grids is unit-tested).
     cfg = {"seed": 4, "sample_sizes": [50], "replicates": 4, "chunk_size": 4,
            "fit": {"n_restarts": 1},
-           "scenarios": {"sep": {"weights": [0.5, 0.5], "means": [0, 2], "sds": [1, 1],
-                                 "grid": {"means": [[0, 2], [0, 4]],
-                                          "family": [["normal", "normal"],
+           "scenarios": {"sep": {"weights": [0.5, 0.5], "means": [0, 3], "sds": [1, 1],
+                                 "grid": {"family": [["normal", "normal"],
                                                      [{"t": {"df": 4}}, "normal"]]}}}}
     work = make_workdir(tmp_path, cfg)
     snakemake(work, "--cores", "2")
     res = work / "results"
-    points = ["sep-means1-family1", "sep-means1-family2", "sep-means2-family1",
-              "sep-means2-family2"]
+    points = ["sep-family1", "sep-family2"]
     for p in points:
         assert (res / p / "performance.csv").exists()
     table = pd.read_csv(res / "sep/grid/performance.csv")
     assert list(dict.fromkeys(table["scenario"])) == points
-    assert set(table["level_means"]) == {1, 2} and set(table["value_means"]) == {"[0,2]", "[0,4]"}
-    # The t points are misspecified: no CRLB rows there.
+    assert set(table["level_family"]) == {1, 2}
+    assert set(table["value_family"]) == {'["normal","normal"]', '[{"t":{"df":4}},"normal"]'}
+    # The t point is misspecified: no CRLB rows there.
     crlb = table[table["measure"] == "crlb_sd"]
     assert set(crlb["level_family"]) == {1}
     for measure in ("bias", "rmse", "coverage"):
-        for factor in ("means", "family"):
-            assert _png(res / "sep/grid" / f"{measure}_by_{factor}.png")
+        assert _png(res / "sep/grid" / f"{measure}_by_family.png")
