@@ -138,6 +138,15 @@ DATA_CASES = {
 
 
 UNIT_CASES = {
+    "method_intervals": ({**BASE, "methods": {"m": {"intervals": ["wald", "boot"]}}},
+                         "config.yaml: methods.m.intervals[1]: expected one of 'wald', "
+                         "'bootstrap', got 'boot'"),
+    "method_n_boot": ({**BASE, "methods": {"m": {"n_boot": 5}}},
+                      "config.yaml: methods.m.n_boot: expected a value >= 10, got 5"),
+    "results_folder": ({**BASE, "results": "my results"},
+                       "config.yaml: results: expected text matching ^[A-Za-z0-9_./-]+$, "
+                       "got 'my results'"),
+    "zip_n_zero": ({**BASE, "zip_n": 0}, "config.yaml: zip_n: expected a value >= 1, got 0"),
     "method_bad_setting": ({**BASE, "methods": {"m": {"accel": "quick"}}},
                            "config.yaml: methods.m.accel: expected one of 'squarem', None, "
                            "got 'quick'"),

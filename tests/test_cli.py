@@ -185,6 +185,12 @@ def _gmmem(*args, stdin=None, shell=None):
     (["select", "x.csv", "-c", "a", "-k", "3-1"],
      "gmmem select: error: argument -k: the range '3-1' is reversed; did you mean 1-3?"),
     (["fit", "x.csv", "-c", "a", "-k", "2", "--sep", "|"], "argument --sep: expected ',', ';' or 'tab'"),
+    (["fit", "x.csv", "-c", "a", "-k", "2", "--accel", "fast"],
+     "argument --accel: expected one of squarem, none, got 'fast'"),
+    (["fit", "x.csv", "-c", "a", "-k", "2", "--intervals", "wald,boot"],
+     "argument --intervals: expected a comma-separated list of wald, bootstrap, got 'wald,boot'"),
+    (["fit", "x.csv", "-c", "a", "-k", "2", "--n-boot", "5"],
+     "argument --n-boot: expected an integer >= 10, got '5'"),
 ])
 def test_argument_errors_are_one_line_naming_the_flag(args, message):
     proc = _gmmem(*args)

@@ -245,7 +245,7 @@ def test_zip_n_is_the_largest_size_not_above_the_wish():
 
 
 def test_figure_panels_read_per_component_with_one_weight_for_two_components():
-    from gmmem.plotting import reading_order
+    from gmmem.tables import reading_order
 
     labels = ["mean[1]", "mean[2]", "sd[1]", "sd[2]", "weight[1]", "weight[2]"]
     assert reading_order(labels) == ["weight[1]", "mean[1]", "sd[1]", "mean[2]", "sd[2]"]

@@ -62,6 +62,13 @@ def fit_files(kind):
     return files
 
 
+def timing_files(wildcards):
+    """Every fit job's timing file: all scenarios, methods, sizes and blocks."""
+    return [f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv"
+            for s, sc in SCENARIOS.items() for m in sc.methods for n in sc.sample_sizes
+            for c in range(len(study.chunks(sc.replicates, CHUNK_SIZE)))]
+
+
 def replicates_in_chunk(wildcards):
     a, b = chunk_range(wildcards)
     return b - a

@@ -92,10 +92,7 @@ rule run_summary:
     input:
         versions=f"{RESULTS}/versions.txt",
         convergence=expand(f"{RESULTS}/{{s}}/convergence.csv", s=list(SCENARIOS)),
-        timing=lambda w: [f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv"
-                          for s, sc in SCENARIOS.items() for m in sc.methods
-                          for n in sc.sample_sizes
-                          for c in range(len(study.chunks(sc.replicates, CHUNK_SIZE)))],
+        timing=timing_files,
     output:
         report(
             f"{RESULTS}/timing/run.html",
@@ -107,10 +104,8 @@ rule run_summary:
         f"{RESULTS}/logs/run_summary.log",
     params:
         config=lambda w: {k: v for k, v in config.items()},
-        settings=lambda w: [(s, m, {k: (", ".join(v) if isinstance(v, (tuple, list))
-                                        else "null" if v is None else v)
-                                    for k, v in st.items()})
-                            for s, sc in SCENARIOS.items() for m, st in sc.methods.items()],
+        settings=lambda w: [(s, m, st) for s, sc in SCENARIOS.items()
+                            for m, st in sc.methods.items()],
     threads: 1
     resources:
         mem_mb=500,

@@ -42,14 +42,16 @@ with logged(snakemake) as log:
         done, elapsed = b - start, time.perf_counter() - t_start
         log.info("method %s: %d/%d replicates fitted, %.1f s elapsed, about %.0f s left",
                  p.method, done, stop - start, elapsed, elapsed / done * (stop - b))
-    timing = [(start, stop - 1, time.perf_counter() - t0, time.process_time() - c0)]
+    timing = [(p.scenario, p.method, n, start, stop - 1, time.perf_counter() - t0,
+               time.process_time() - c0)]
     fits = pd.concat(tables, ignore_index=True)
     save_csv(fits, snakemake.output.fits)
     save_csv(pd.concat(traced, ignore_index=True), snakemake.output.traces)
     # Seconds vary from run to run, so they live apart from the byte-stable results.
-    save_csv(pd.DataFrame(timing, columns=["first_replicate", "last_replicate", "seconds",
-                                           "cpu_seconds"]), snakemake.output.timing)
+    save_csv(pd.DataFrame(timing, columns=["scenario", "method", "n", "first_replicate",
+                                           "last_replicate", "seconds", "cpu_seconds"]),
+             snakemake.output.timing)
     log.info("scenario %s, method %s, n = %d: replicates %d..%d fitted, %d not converged, %d degenerate, "
              "%.2f s in EM", p.scenario, p.method, n, start, stop - 1,
              (~fits.groupby("replicate")["converged"].first()).sum(),
-             fits.groupby("replicate")["degenerate"].first().sum(), timing[0][2])
+             fits.groupby("replicate")["degenerate"].first().sum(), timing[0][-2])

@@ -10,17 +10,11 @@ from gmmem.summary import run_page
 
 with logged(snakemake) as log:
     p = snakemake.params
-    timing = []
-    for path in snakemake.input.timing:
-        scenario, name = Path(path).parent.name, Path(path).stem
-        method = name.rsplit("_n", 1)[0]
-        timing.append(pd.read_csv(path).assign(scenario=scenario, method=method))
-    timing = (pd.concat(timing, ignore_index=True) if timing else
-              pd.DataFrame(columns=["scenario", "method", "seconds", "cpu_seconds"]))
+    timing = pd.concat([pd.read_csv(f, dtype={"method": str}) for f in snakemake.input.timing],
+                       ignore_index=True)
     convergence = {Path(c).parent.name: pd.read_csv(c, dtype={"method": str})
                    for c in snakemake.input.convergence}
-    page = run_page(yaml.safe_dump(p.config, sort_keys=False, allow_unicode=True),
-                    [tuple(r) for r in p.settings], Path(snakemake.input.versions).read_text(),
-                    timing, convergence)
+    page = run_page(yaml.safe_dump(p.config, sort_keys=False, allow_unicode=True), p.settings,
+                    Path(snakemake.input.versions).read_text(), timing, convergence)
     Path(snakemake.output[0]).write_text(page)
     log.info("run summary: %d fit jobs, %.1f CPU s", len(timing), timing["cpu_seconds"].sum())

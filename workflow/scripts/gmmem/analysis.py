@@ -86,8 +86,7 @@ def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: fl
         from .fit import child_seed
 
         boot = run_bootstrap(x, res, n_boot, bootstrap, seed=child_seed(seed, BOOT_KEY),
-                             level=level, **{k: v for k, v in fit_kwargs.items()
-                                             if k not in ("estimator", "covariance")})
+                             level=level, **fit_kwargs)
         for name, col in bootstrap_columns(boot, res.mixture.dim).items():
             table[name] = col
     return Analysis(res, table, selection, se.reason, boot)

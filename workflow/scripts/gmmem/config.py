@@ -39,6 +39,12 @@ def load_yaml(path) -> dict:
     return data
 
 
+def did_you_mean(name, valid) -> str:
+    """'; did you mean 'means'?' for the valid name nearest to name, or ''."""
+    near = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
 def key_path(parts) -> str:
     """('scenarios', 'a', 'sds', 1) -> 'scenarios.a.sds[1]'."""
     out = ""
@@ -171,21 +177,21 @@ def _describe(error) -> tuple[str, object]:
     v, schema, inst = error.validator, error.schema, error.instance
     if "propertyNames" in error.schema_path and v == "enum":
         allowed = [str(a) for a in error.validator_value]
-        near = difflib.get_close_matches(str(inst), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        return f"unknown key {inst!r}{hint} (valid keys: {', '.join(allowed)})", None
+        return (f"unknown key {inst!r}{did_you_mean(inst, allowed)} "
+                f"(valid keys: {', '.join(allowed)})"), None
     if v == "propertyNames" or "propertyNames" in error.schema_path:
         return (f"name {inst!r} may hold only letters, digits, '_' and '-' (it becomes a "
                 "folder name)"), None
     if v == "additionalProperties":
         allowed = list(schema.get("properties", {}))
         extra = [k for k in inst if k not in allowed]
-        near = difflib.get_close_matches(str(extra[0]), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        return f"unknown key {extra[0]!r}{hint} (valid keys: {', '.join(allowed)})", extra[0]
+        return (f"unknown key {extra[0]!r}{did_you_mean(extra[0], allowed)} "
+                f"(valid keys: {', '.join(allowed)})"), extra[0]
     if v == "required":
         missing = [k for k in schema["required"] if k not in inst]
         return "required but missing", missing[0]
+    if v == "pattern":
+        return f"expected text matching {schema['pattern']}, got {inst!r}", None
     if v == "enum":
         return f"expected one of {', '.join(map(repr, schema['enum']))}, got {inst!r}", None
     if v == "type":

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from .mixture import Mixture
+from .tables import param_key as _param_key
+from .tables import reading_order
 
 
 def _plt():
@@ -74,28 +76,6 @@ def fit_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig
-
-
-def _param_key(label: str):
-    """Panels in reading order: per component, weight, then mean(s), then SD(s)."""
-    import re
-
-    m = re.fullmatch(r"(\w+?)(?:_(\d+))?\[(\d+)\]", label)
-    if not m:
-        return (10**9, 9, 0, label)
-    name, coord, k = m.groups()
-    kind = {"weight": 0, "mean": 1, "sd": 2}.get(name, 3)
-    return (int(k), kind, int(coord or 0), label)
-
-
-def reading_order(params) -> list[str]:
-    """Parameters per component (weight, mean(s), SD(s), covariances); for K = 2
-    only weight[1], since weight[2] = 1 − weight[1] mirrors it."""
-    params = sorted(dict.fromkeys(params), key=_param_key)
-    weights = [p for p in params if p.startswith("weight[")]
-    if len(weights) == 2:
-        params.remove(weights[1])
-    return params
 
 
 def _unit(p: str) -> str:

@@ -38,12 +38,12 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
     the BIC and AIC of each candidate K and the K each criterion chooses.
     traces: one row per (restart, iteration) of the objective, for every
     data set (``traces="all"``), the first only (``"first"``) or the first
-    ``traces`` (an int); None for the others. Each data set's result is the same as fitting it alone.
+    ``traces`` (an int); None for the others. Each data set's result is the
+    same as fitting it alone.
     """
     import pandas as pd
 
     from .fit import _seed_sequence, child_seed, fit_many
-
     from .settings import fit_kwargs
 
     K = settings["n_components"]

@@ -82,10 +82,6 @@ class Scenario:
     def largest_k(self) -> int:
         return max((self.truth.n_components,) + self.select_k)
 
-    @property
-    def max_restarts(self) -> int:
-        return max(m["n_restarts"] for m in self.methods.values())
-
 
 @dataclass(frozen=True)
 class Dataset:
@@ -198,16 +194,11 @@ def method_settings(config: dict) -> dict[str, dict]:
     return dict(config.get("methods") or {"default": {}})
 
 
-def _near(name: str, names) -> str:
-    import difflib
-
-    near = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
-    return f"; did you mean {near[0]!r}?" if near else ""
-
-
 def parse_scenarios(config: dict) -> dict[str, Scenario]:
     """Checked scenarios from the config, with sample sizes, replicates, methods
     and data-generating families resolved."""
+    from .config import did_you_mean
+
     out = {}
     methods = method_settings(config)
     for name, spec in (config.get("scenarios") or {}).items():
@@ -224,7 +215,7 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
         for m in chosen:
             if m not in methods:
                 raise ValueError(f"{where}: methods: {m!r} is not defined under the top-level "
-                                 f"methods{_near(m, methods)} (defined: {', '.join(methods)})")
+                                 f"methods{did_you_mean(m, methods)} (defined: {', '.join(methods)})")
         resolved = {}
         for m in chosen:
             settings = fit_settings(config.get("fit"), spec.get("fit"))
@@ -238,7 +229,7 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
                                  f"has K = {truth.n_components}; recovery compares like with "
                                  "like (use select_k to study other K)")
             resolved[m] = settings
-        largest_k = max((truth.n_components,) + select)
+        largest_k = max((truth.n_components,) + select)  # Scenario.largest_k, before it exists
         small = [n for n in sizes if n < max(largest_k, 2) + 1]
         if small:
             raise ValueError(f"{where}: sample_sizes {small} are too small to fit K = {largest_k} "
@@ -270,10 +261,6 @@ def parse_families(spec, truth: Mixture, where: str) -> tuple:
         else:
             out.append(("skewnormal", float(f["skewnormal"]["alpha"])))
     return tuple(out)
-
-
-GRID_FIELDS = ("weights", "means", "sds", "covariances", "family", "contamination",
-               "sample_sizes", "replicates", "fit", "methods")
 
 
 def expand_grids(scenarios: dict) -> tuple[dict, list]:

@@ -56,7 +56,7 @@ def summary_table(performance, recovery) -> "pd.DataFrame":
     """
     import pandas as pd
 
-    from .plotting import _param_key
+    from .tables import param_key
 
     perf = performance if "method" in performance else performance.assign(method="default")
     rec = recovery if "method" in recovery else recovery.assign(method="default")
@@ -65,7 +65,7 @@ def summary_table(performance, recovery) -> "pd.DataFrame":
     rows = []
     for (method, n), cell in perf.groupby(["method", "n"], sort=False):
         by = cell.set_index(["parameter", "measure"])
-        for p in sorted(dict.fromkeys(cell["parameter"]), key=_param_key):
+        for p in sorted(dict.fromkeys(cell["parameter"]), key=param_key):
             row = {"method": method, "n": int(n), "parameter": p,
                    "truth": f"{truth.get((method, n, p), np.nan):.6g}"}
             row["replicates"] = int(by.loc[(p, "bias"), "n_sim"]) if (p, "bias") in by.index else 0
@@ -174,8 +174,8 @@ def run_page(config_text: str, settings, versions_text: str, timing, convergence
     settings of every (scenario, method), the software versions and the
     config as run.
 
-    settings: rows (scenario, method, {setting: value}); timing: DataFrame
-    with scenario, method, seconds, cpu_seconds (one row per fit job);
+    settings: rows (scenario, method, {setting: value}); timing: the fit
+    jobs' timing rows (scenario, method, seconds, cpu_seconds, ...);
     convergence: {scenario: its convergence DataFrame}.
     """
     esc = html.escape
@@ -196,9 +196,11 @@ def run_page(config_text: str, settings, versions_text: str, timing, convergence
     rows.append(("all", "", str(len(timing)), f"{timing['seconds'].sum():.1f}",
                  f"{timing['cpu_seconds'].sum():.1f}"))
     parts.append("<h3>Time in fit jobs</h3>" + _simple_table(rows))
+    shown = lambda v: ("null" if v is None else ", ".join(map(str, v))
+                       if isinstance(v, (list, tuple)) else str(v))
     names = sorted({k for _, _, s in settings for k in s})
     srows = [("scenario", "method", *names)] + [
-        (sc, m, *(str(s.get(k, "")) for k in names)) for sc, m, s in settings]
+        (sc, m, *(shown(s.get(k, "")) for k in names)) for sc, m, s in settings]
     parts.append("<h3>Fit settings per scenario and method</h3>" + _simple_table(srows))
     parts.append(f"<h3>Software</h3><pre>{esc(versions_text)}</pre>")
     parts.append(f"<h3>Config as run</h3><pre>{esc(config_text)}</pre></body></html>\n")
@@ -212,3 +214,24 @@ def _simple_table(rows) -> str:
     for r in body:
         out += "<tr>" + "".join(f'<td class="l">{html.escape(v)}</td>' for v in r) + "</tr>"
     return out + "</tbody></table>"
+
+
+def grid_table(performances: dict, rows) -> "pd.DataFrame":
+    """Every grid point's performance table in one, with its scenario name and,
+    per factor, ``level_{factor}`` (1-based) and ``value_{factor}`` (as text).
+
+    performances: {point: its performance DataFrame}; rows: the grid's
+    (grid, scenario, factor, level, value) rows from study.expand_grids.
+    """
+    import pandas as pd
+
+    parts = []
+    for point, perf in performances.items():
+        perf = perf.copy()
+        for _, scenario, factor, level, value in rows:
+            if scenario == point:
+                perf[f"level_{factor}"] = level
+                perf[f"value_{factor}"] = value
+        parts.append(perf.assign(scenario=point))
+    table = pd.concat(parts, ignore_index=True)
+    return table[["scenario"] + [c for c in table.columns if c != "scenario"]]

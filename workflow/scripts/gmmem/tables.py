@@ -24,6 +24,28 @@ def parameter_columns(d: int, covariance: str = "full") -> list[str]:
     return cols
 
 
+def param_key(label: str):
+    """Panels in reading order: per component, weight, then mean(s), then SD(s)."""
+    import re
+
+    m = re.fullmatch(r"(\w+?)(?:_(\d+))?\[(\d+)\]", label)
+    if not m:
+        return (10**9, 9, 0, label)
+    name, coord, k = m.groups()
+    kind = {"weight": 0, "mean": 1, "sd": 2}.get(name, 3)
+    return (int(k), kind, int(coord or 0), label)
+
+
+def reading_order(params) -> list[str]:
+    """Parameters per component (weight, mean(s), SD(s), covariances); for K = 2
+    only weight[1], since weight[2] = 1 − weight[1] mirrors it."""
+    params = sorted(dict.fromkeys(params), key=param_key)
+    weights = [p for p in params if p.startswith("weight[")]
+    if len(weights) == 2:
+        params.remove(weights[1])
+    return params
+
+
 def component_columns(m: Mixture, se: StandardErrors | None = None,
                       ci: ConfidenceIntervals | None = None) -> dict[str, np.ndarray]:
     """The columns of :func:`component_table` as a dict of (K,) arrays (no pandas:
