@@ -283,8 +283,11 @@ def test_representable_data_are_fitted_at_any_scale(scale):
     x = np.concatenate([rng.normal(0, 1, 150), rng.normal(6, 1, 150)])
     ref = fit(x, 2, seed=0)
     res = fit(x * scale, 2, seed=0)
+    # Standardised data differ at rounding level between scales, so the runs stop
+    # within the convergence precision of each other (~1e-10 SD here): a mean
+    # near zero is compared on the data's scale, not relative to itself.
     np.testing.assert_allclose(res.mixture.means[:, 0], ref.mixture.means[:, 0] * scale,
-                               rtol=1e-9)
+                               rtol=1e-9, atol=1e-8 * x.std() * scale)
     np.testing.assert_allclose(res.mixture.sds, ref.mixture.sds * scale, rtol=1e-9)
     assert res.loglik == pytest.approx(ref.loglik - len(x) * np.log(scale), rel=1e-9)
 

@@ -170,21 +170,36 @@ def _e_step_block(zb: np.ndarray, theta: np.ndarray, K: int, P: int, d: int):
         logp += theta[..., 0, None]
         for j in range(2, P):
             logp += theta[..., j, None] * T[:, None, j]
-    # Max and sum over K as K - 1 binary operations (in k order, as a reduction
-    # would add): cheaper than a reduction over the middle axis.
-    top = logp[:, 0].copy()
-    for k in range(1, K):
-        np.maximum(top, logp[:, k], out=top)
-    logp -= top[:, None, :]
-    np.exp(logp, out=logp)
-    total = logp[:, 0].copy()
-    for k in range(1, K):
-        total += logp[:, k]
+    if K == 2:
+        # exp(top - top) = 1 exactly, so only the smaller term needs an exp: half
+        # the exps (the E-step's dominant cost), the same values as the general
+        # path. With low in [0, 1], max(low, 1) = 1 and max(low, 0) = low pick
+        # each component's term, and a NaN stays NaN in both.
+        l0, l1 = logp[:, 0], logp[:, 1]
+        top = np.maximum(l0, l1)
+        low = np.minimum(l0, l1)
+        low -= top
+        np.exp(low, out=low)
+        first = l0 >= l1
+        np.maximum(low, first, out=l0)
+        np.maximum(low, ~first, out=l1)
+        total = l0 + l1
+    else:
+        # Max and sum over K as K - 1 binary operations (in k order, as a
+        # reduction would add): cheaper than a reduction over the middle axis.
+        top = logp[:, 0].copy()
+        for k in range(1, K):
+            np.maximum(top, logp[:, k], out=top)
+        logp -= top[:, None, :]
+        np.exp(logp, out=logp)
+        total = logp[:, 0].copy()
+        for k in range(1, K):
+            total += logp[:, k]
     loglik = top.sum(axis=1) + _sum_log_rows(total, K)
-    # τ_ik = e_ik / total_i, folded into the features rather than a K x L
-    # pass; then one (K, L) x (L, p) product per item.
-    T /= total[:, None, :]
-    return np.matmul(logp, np.swapaxes(T, 1, 2)), loglik
+    logp /= total[:, None, :]  # responsibilities τ_ik
+    # Σ_i τ_ik T_j(z_i) as one dot product per (item, k, j) along the points:
+    # np.vecdot is 2-3x faster than a batched matmul of these thin matrices.
+    return np.vecdot(logp[:, :, None, :], T[:, None, :, :]), loglik
 
 
 def e_step(T: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, float]:
