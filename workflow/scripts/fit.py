@@ -3,10 +3,10 @@
 import time
 
 import numpy as np
-import pandas as pd
 
-from _workflow import logged, save_csv
-from gmmem.recovery import fit_replicates
+# No pandas here: importing it would cost more CPU than fitting a small block.
+from _workflow import concat_columns, logged, save_columns
+from gmmem.recovery import replicate_columns
 from gmmem.study import mixture_from_spec, seed_for
 
 TRACED = 3  # replicates per job whose every restart's objective trace is kept
@@ -26,32 +26,31 @@ with logged(snakemake) as log:
     t0, c0 = time.perf_counter(), time.process_time()
     for a in range(start, stop, block):
         b = min(a + block, stop)
-        rows, traces = fit_replicates(
+        rows, traces = replicate_columns(
             [data[r] for r in range(a, b)], p.fit,
             [seed_for(p.seed, p.scenario, "fit", n, r) for r in range(a, b)],
             level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
             select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in range(a, b)],
             traces=max(0, TRACED - (a - start)))
-        for r, table in zip(range(a, b), rows):
-            table.insert(0, "replicate", r)
-            table.insert(0, "n", n)
-            table.insert(0, "method", p.method)
-            tables.append(table)
-        traced += [t.assign(replicate=r, n=n, method=p.method)
+        tables += [{"method": p.method, "n": n, "replicate": r} | table
+                   for r, table in zip(range(a, b), rows)]
+        traced += [t | {"replicate": r, "n": n, "method": p.method}
                    for r, t in zip(range(a, b), traces) if t is not None]
         done, elapsed = b - start, time.perf_counter() - t_start
         log.info("method %s: %d/%d replicates fitted, %.1f s elapsed, about %.0f s left",
                  p.method, done, stop - start, elapsed, elapsed / done * (stop - b))
-    timing = [(p.scenario, p.method, n, start, stop - 1, time.perf_counter() - t0,
-               time.process_time() - c0)]
-    fits = pd.concat(tables, ignore_index=True)
-    save_csv(fits, snakemake.output.fits)
-    save_csv(pd.concat(traced, ignore_index=True), snakemake.output.traces)
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
+    save_columns(concat_columns(tables), snakemake.output.fits)
+    save_columns(concat_columns(traced), snakemake.output.traces)
+    # The job's CPU outside fitting: interpreter, Snakemake's preamble, imports,
+    # reading the data and writing the tables (this process only, so exact).
+    startup = time.process_time() - cpu_seconds
     # Seconds vary from run to run, so they live apart from the byte-stable results.
-    save_csv(pd.DataFrame(timing, columns=["scenario", "method", "n", "first_replicate",
-                                           "last_replicate", "seconds", "cpu_seconds"]),
-             snakemake.output.timing)
+    save_columns({"scenario": [p.scenario], "method": [p.method], "n": [n],
+                  "first_replicate": [start], "last_replicate": [stop - 1],
+                  "seconds": [seconds], "cpu_seconds": [cpu_seconds],
+                  "startup_cpu_seconds": [startup]}, snakemake.output.timing)
+    first = lambda name: np.array([bool(np.ravel(t[name])[0]) for t in tables])
     log.info("scenario %s, method %s, n = %d: replicates %d..%d fitted, %d not converged, %d degenerate, "
              "%.2f s in EM", p.scenario, p.method, n, start, stop - 1,
-             (~fits.groupby("replicate")["converged"].first()).sum(),
-             fits.groupby("replicate")["degenerate"].first().sum(), timing[0][-2])
+             (~first("converged")).sum(), first("degenerate").sum(), seconds)

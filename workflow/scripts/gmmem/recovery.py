@@ -39,10 +39,23 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
     traces: one row per (restart, iteration) of the objective, for every
     data set (``traces="all"``), the first only (``"first"``) or the first
     ``traces`` (an int); None for the others. Each data set's result is the
-    same as fitting it alone.
+    same as fitting it alone. The DataFrames of :func:`replicate_columns`.
     """
     import pandas as pd
 
+    rows, trace_cols = replicate_columns(xs, settings, seeds, level=level, oracle=oracle,
+                                         select_k=select_k, select_seeds=select_seeds,
+                                         traces=traces)
+    return ([pd.DataFrame(r) for r in rows],
+            [None if t is None else pd.DataFrame(t) for t in trace_cols])
+
+
+def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
+                      oracle: Mixture | None = None, select_k: tuple[int, ...] = (),
+                      select_seeds=None, traces: str = "all"):
+    """:func:`fit_replicates` with each table as a dict of columns (name -> (rows,)
+    array or scalar) instead of a DataFrame: a study's fit jobs write them
+    without importing pandas, which costs more than fitting a small block."""
     from .fit import _seed_sequence, child_seed, fit_many
     from .settings import fit_kwargs
 
@@ -88,13 +101,15 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
             # The first K with the smallest criterion, as select_k chooses.
             cols["k_bic"] = ks[int(np.argmin(bics))]
             cols["k_aic"] = ks[int(np.argmin(aics))]
-        all_rows.append(pd.DataFrame(cols))
+        all_rows.append(cols)
         if (traces == "first" and i > 0) or (isinstance(traces, int) and i >= traces):
             all_traces.append(None)
             continue
-        all_traces.append(pd.DataFrame(
-            [(j + 1, t + 1, ll) for j, r in enumerate(res.restarts) for t, ll in enumerate(r.trace)],
-            columns=["restart", "iteration", "loglik"]))
+        lengths = [len(r.trace) for r in res.restarts]
+        all_traces.append({
+            "restart": np.repeat(np.arange(1, len(lengths) + 1), lengths),
+            "iteration": np.concatenate([np.arange(1, m + 1) for m in lengths]),
+            "loglik": np.concatenate([r.trace for r in res.restarts]).astype(float)})
     return all_rows, all_traces
 
 
