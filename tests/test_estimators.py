@@ -198,3 +198,21 @@ def test_bad_estimator_arguments():
     m = Mixture.univariate([0.5, 0.5], [0, 3], [1, 1])
     with pytest.raises(ValueError, match="estimator must be one of"):
         standard_errors(m, [0.0, 1.0, 3.0], estimator="bayes")
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_spurious_mask_agrees_with_spurious_reason(d):
+    """The batched flag (what fit_many uses) equals the per-fit rule, over fits
+    with small and large components, narrow and wide ones, and tied variances."""
+    from gmmem.estimators import spurious_mask, spurious_reason
+
+    rng = np.random.default_rng(d)
+    B, K, n = 400, 3, 100
+    w = rng.dirichlet(np.full(K, 0.3), size=B)
+    a = rng.normal(size=(B, K, d, d)) * np.exp(rng.uniform(-4, 1, size=(B, K, 1, 1)))
+    cov = a @ np.swapaxes(a, -1, -2) + 1e-6 * np.eye(d)
+    cov[:20, 1] = cov[:20, 0]  # equal largest eigenvalues
+    mask = spurious_mask(w, cov, n)
+    expected = np.array([bool(spurious_reason(w[b], cov[b], n)) for b in range(B)])
+    assert 10 < expected.sum() < B - 10  # both kinds are present
+    np.testing.assert_array_equal(mask, expected)

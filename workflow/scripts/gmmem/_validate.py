@@ -62,11 +62,11 @@ def column_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean * top, np.sqrt(ss / n) * top
 
 
-def scale_problem(x: np.ndarray) -> tuple[int, int, str] | None:
+def scale_problem(x: np.ndarray, scale=None) -> tuple[int, int, str] | None:
     """(column, row, message) for data gmmem cannot fit at float64 precision:
     a constant column, values of magnitude >= MAX_ABS, or a spread below MIN_SD.
-    None if the data are fine."""
-    mean, sd = column_scale(x)
+    None if the data are fine. ``scale``: column_scale(x), if already at hand."""
+    mean, sd = column_scale(x) if scale is None else scale
     for j in range(x.shape[1]):
         col = x[:, j]
         if max(abs(col.max()), abs(col.min())) >= MAX_ABS:

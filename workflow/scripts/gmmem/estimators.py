@@ -172,3 +172,33 @@ def spurious_reason(w: np.ndarray, cov: np.ndarray, n: int) -> str:
                     f"(< {SPURIOUS_SIZE * (d + 1)}) and its smallest variance is {ratio:.3g} of "
                     f"another component's largest (< {SPURIOUS_RATIO:g})")
     return ""
+
+
+def spurious_mask(w: np.ndarray, cov: np.ndarray, n: int) -> np.ndarray:
+    """Which of a batch of fits (w (B, K), cov (B, K, d, d)) are spurious maxima:
+    ``spurious_reason(w[b], cov[b], n) != ""`` for every b, at once."""
+    B, K = w.shape
+    d = cov.shape[-1]
+    if K < 2:
+        return np.zeros(B, dtype=bool)
+    eig = cov[..., 0, 0][..., None] if d == 1 else np.linalg.eigvalsh(finite_or_identity(cov))
+    low, high = eig[..., 0], eig[..., -1]
+    ranked = np.sort(high, axis=1)
+    # The largest eigenvalue of another component: the second largest for the
+    # component holding the largest (equal to it when two tie).
+    other = np.where(high == ranked[:, -1:], ranked[:, -2:-1], ranked[:, -1:])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        narrow = low / other < SPURIOUS_RATIO
+    return np.any((n * w < SPURIOUS_SIZE * (d + 1)) & narrow, axis=1)
+
+
+def finite_or_identity(cov: np.ndarray) -> np.ndarray:
+    """cov (..., d, d) with every matrix holding a NaN or inf replaced by the
+    identity: a batch's eigenvalues can then be taken at once (LAPACK fails on
+    non-finite input), for runs whose flags are overridden anyway."""
+    bad = ~np.isfinite(cov).all(axis=(-2, -1))
+    if not bad.any():
+        return cov
+    cov = cov.copy()
+    cov[bad] = np.eye(cov.shape[-1])
+    return cov

@@ -9,7 +9,8 @@ import numpy as np
 from ._validate import (as_data, check_choice, check_positive_int,
                         column_scale, row_chunks, scale_problem)
 from .engine import run_batch
-from .estimators import log_penalty, regulariser, spurious_reason
+from .estimators import (finite_or_identity, log_penalty, regulariser, spurious_mask,
+                         spurious_reason)
 from .gaussian import Params, stack
 from .init import initial_params_many
 from .mixture import Mixture
@@ -99,12 +100,12 @@ class Standardiser:
     @classmethod
     def of(cls, x: np.ndarray, name: str = "x") -> "Standardiser":
         """Centre and scale of x (n, d); refuses data whose scale float64 cannot fit."""
-        problem = scale_problem(x)
+        centre, scale = column_scale(x)
+        problem = scale_problem(x, (centre, scale))
         if problem is not None:
             j, _, message = problem
             where = "" if x.shape[1] == 1 else f" column {j}"
             raise ValueError(f"{name}{where} {message}")
-        centre, scale = column_scale(x)
         return cls(centre, scale)
 
     def data(self, x: np.ndarray) -> np.ndarray:
@@ -127,13 +128,16 @@ class Standardiser:
         return Mixture._trusted(p.w / p.w.sum(), self.centre + p.mu * s, cov, covariance)
 
 
+def _check_seed(seed) -> None:
+    if not (seed is None or isinstance(seed, np.random.SeedSequence)
+            or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
+        raise ValueError(f"seed must be a non-negative integer, a SeedSequence or None, "
+                         f"got {seed!r}")
+
+
 def _seed_sequence(seed) -> np.random.SeedSequence:
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
-                        and seed >= 0):
-        return np.random.SeedSequence(seed)
-    raise ValueError(f"seed must be a non-negative integer, a SeedSequence or None, got {seed!r}")
+    _check_seed(seed)
+    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
 def child_seed(seed, key: int) -> np.random.SeedSequence:
@@ -145,15 +149,19 @@ def child_seed(seed, key: int) -> np.random.SeedSequence:
 
 def restart_streams(seed, n: int) -> list[np.random.Generator]:
     """n independent generators, children 0..n-1 of SeedSequence(seed)."""
-    return [np.random.default_rng(child_seed(seed, i)) for i in range(n)]
+    ss = _seed_sequence(seed)  # once, not per child: hashing the entropy costs
+    return [np.random.default_rng(np.random.SeedSequence(ss.entropy,
+                                                         spawn_key=ss.spawn_key + (i,)))
+            for i in range(n)]
 
 
-def _is_degenerate(p: Params, n: int, floor: float) -> bool:
-    d = p.mu.shape[1]
-    if np.any(p.w * n < d + 1):
-        return True
-    eig = p.cov[:, 0, 0] if d == 1 else np.linalg.eigvalsh(p.cov).min(axis=1)
-    return bool(np.any(eig <= floor * (1 + 1e-9)))
+def degenerate_mask(w: np.ndarray, cov: np.ndarray, n: int, floor: float) -> np.ndarray:
+    """Which of a batch of fits (w (B, K), cov (B, K, d, d), standardised scale)
+    have a component with fewer than d+1 observations' worth of weight or a
+    variance (eigenvalue) at the floor."""
+    d = cov.shape[-1]
+    eig = cov[..., 0, 0] if d == 1 else np.linalg.eigvalsh(finite_or_identity(cov))[..., 0]
+    return np.any(w * n < d + 1, axis=1) | np.any(eig <= floor * (1 + 1e-9), axis=1)
 
 
 def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
@@ -243,10 +251,17 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
                                    S=np.stack([r.S for r in regs]),
                                    a=np.array([r.a for r in regs]))
         runs = run_batch(z, data_of, starts, reg=reg, **settings)
+        # Every run's flags at once (per run they cost more than its E-steps at small n).
+        w = np.stack([run.params.w for run in runs])
+        cov = np.stack([run.params.cov for run in runs])
+        n = z.shape[2]
+        degenerate = degenerate_mask(w, cov, n, var_floor)
+        spurious = spurious_mask(w, cov, n)
         at = 0
         for i in members:
             r = len(prepared[i].starts)
-            results[i] = _best(prepared[i], runs[at:at + r], covariance, var_floor, prefer)
+            results[i] = _best(prepared[i], runs[at:at + r], covariance, var_floor, prefer,
+                               degenerate[at:at + r], spurious[at:at + r])
             at += r
     return results
 
@@ -274,8 +289,10 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
     if start is not None and (start.n_components != K or start.dim != d):
         raise ValueError(f"start has K = {start.n_components}, d = {start.dim} but the fit "
                          f"asks for K = {K} on data with d = {d}")
-    streams = restart_streams(seed, 1 if start is not None and not random_starts_too
-                              else n_restarts)
+    # A given start alone draws nothing (a generator costs more than a small E-step).
+    _check_seed(seed)
+    streams = ([] if start is not None and not random_starts_too
+               else restart_streams(seed, n_restarts))
     scaler = Standardiser.of(z_raw, name)
     z = scaler.data(z_raw)
     if start is not None:
@@ -292,17 +309,19 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
                      regulariser(z_raw, K, estimator), n, estimator)
 
 
-def _best(prep: _Prepared, runs, covariance, var_floor, prefer) -> FitResult:
-    """The FitResult of one data set from its starts' runs."""
+def _best(prep: _Prepared, runs, covariance, var_floor, prefer, degenerate_runs,
+          spurious_runs) -> FitResult:
+    """The FitResult of one data set from its starts' runs and their degenerate
+    and spurious flags."""
     n, scaler, reg = prep.n, prep.scaler, prep.reg
     # Log-likelihoods are reported on the data's scale: standardising
     # shifts them by n·Σ log(scale).
     shift = n * float(np.log(scaler.scale).sum())
     records = []
-    for run in runs:
+    for run, degenerate, spurious in zip(runs, degenerate_runs.tolist(), spurious_runs.tolist()):
         finite = bool(np.isfinite(run.loglik))
-        degenerate = (not finite) or _is_degenerate(run.params, n, var_floor)
-        spurious = finite and bool(spurious_reason(run.params.w, run.params.cov, n))
+        degenerate = (not finite) or degenerate
+        spurious = finite and spurious
         if reg is None or not finite:
             loglik = float(run.loglik) - shift
             objective, offset = loglik, -shift

@@ -83,6 +83,48 @@ def nearest(z: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return labels
 
 
+def _kmeans_plusplus_stats(z: np.ndarray, K: int, rngs) -> np.ndarray:
+    """Partition statistics (R, K, p) of k-means++ seeds from R streams at once:
+    the same draws, seeds, cells and sums as :func:`kmeans_plusplus`,
+    :func:`nearest` and :func:`partition_stats` per stream (every reduction runs
+    along the same axis in the same order), as (R, n) arrays. For n <= ROWS."""
+    n, d = z.shape
+    R = len(rngs)
+    idx = np.empty((R, K), dtype=np.int64)
+    idx[:, 0] = [rng.integers(n) for rng in rngs]
+    dist = lambda c: ((z[None] - c[:, None, :]) ** 2).sum(axis=2)  # (R, n)
+    d2 = dist(z[idx[:, 0]])
+    for k in range(1, K):
+        total = d2.sum(axis=1)
+        u = np.array([rng.random() if t > 0 else np.nan for rng, t in zip(rngs, total.tolist())])
+        cum = np.cumsum(d2, axis=1)
+        # The first index whose cumulative sum reaches u·Σd2 (searchsorted, left).
+        idx[:, k] = np.minimum((cum < (u * total)[:, None]).sum(axis=1), n - 1)
+        for r in np.flatnonzero(~(total > 0)).tolist():
+            # Fewer distinct points than seeds: take any other point.
+            idx[r, k] = rngs[r].integers(n)
+        np.minimum(d2, dist(z[idx[:, k]]), out=d2)
+    centres = z[idx]  # (R, K, d)
+    labels = np.zeros((R, n), dtype=np.int64)
+    best = dist(centres[:, 0])
+    for k in range(1, K):
+        other = dist(centres[:, k])
+        labels[other < best] = k
+        np.minimum(best, other, out=best)
+    # One bincount for every stream: cell (r, k) is bin r·K + k, and each bin
+    # adds its points in the order a per-stream bincount would.
+    bins = (labels + K * np.arange(R)[:, None]).ravel()
+    iu, ju = triu(d)
+    stats = np.empty((R * K, 1 + d + iu.size))
+    stats[:, 0] = np.bincount(bins, minlength=R * K)
+    zr = np.broadcast_to(z, (R, n, d)).reshape(R * n, d)
+    for j in range(d):
+        stats[:, 1 + j] = np.bincount(bins, weights=zr[:, j], minlength=R * K)
+    for m, (i, j) in enumerate(zip(iu, ju)):
+        stats[:, 1 + d + m] = np.bincount(bins, weights=zr[:, i] * zr[:, j], minlength=R * K)
+    return stats.reshape(R, K, -1)
+
+
 def initial_params(z: np.ndarray, K: int, method: str, rng: np.random.Generator,
                    covariance: str, floor: float) -> Params:
     """A start for EM: "kmeans++" seeds then the M-step of the hard partition
@@ -102,8 +144,11 @@ def initial_params_many(z: np.ndarray, K: int, method: str, rngs, covariance: st
         cov = m_step(np.repeat(whole, K, axis=0), n, covariance, floor).cov
         return [Params(np.full(K, 1.0 / K), z[rng.choice(n, size=K, replace=False)].copy(), cov)
                 for rng in rngs]
-    stats = np.stack([partition_stats(z, nearest(z, z[kmeans_plusplus(z, K, rng)]), K)
-                      for rng in rngs])
+    if n <= ROWS:
+        stats = _kmeans_plusplus_stats(z, K, rngs)
+    else:  # one stream at a time: O(n) working memory
+        stats = np.stack([partition_stats(z, nearest(z, z[kmeans_plusplus(z, K, rng)]), K)
+                          for rng in rngs])
     batch = m_step_batch(stats, n, covariance, floor)
     starts = []
     for r in range(len(rngs)):
