@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import (as_data, check_choice, check_positive_int,
+from ._validate import (ROWS, as_data, check_choice, check_positive_int,
                         column_scale, row_chunks, scale_problem)
 from .engine import run_batch
 from .estimators import (finite_or_identity, log_penalty, regulariser, spurious_mask,
                          spurious_reason)
 from .gaussian import Params, stack
-from .init import initial_params_many
+from .init import initial_params_many, kmeans_plusplus_starts
 from .mixture import Mixture
 from .settings import check as check_settings
 
@@ -236,10 +236,17 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
     for i, prep in enumerate(prepared):
         shapes.setdefault(prep.z.shape, []).append(i)
     for members in shapes.values():
+        waiting = [i for i in members if prepared[i].kmeans_streams]
+        if waiting:
+            more = kmeans_plusplus_starts([prepared[i].z for i in waiting], K,
+                                          [prepared[i].kmeans_streams for i in waiting],
+                                          covariance, var_floor)
+            for i, extra in zip(waiting, more):
+                prepared[i].starts.extend(extra)
         # (S, d, n): the engine runs along contiguous rows of points (for one
         # data set with d = 1 that is a view, not a copy of the data).
         z = (np.ascontiguousarray(prepared[members[0]].z.T)[None] if len(members) == 1
-             else np.stack([prepared[i].z.T for i in members]))
+             else np.ascontiguousarray(np.stack([prepared[i].z.T for i in members])))
         data_of = np.concatenate([np.full(len(prepared[i].starts), j)
                                   for j, i in enumerate(members)])
         starts = stack([p0 for i in members for p0 in prepared[i].starts])
@@ -278,6 +285,7 @@ class _Prepared:
     reg_data: object
     n: int
     estimator: str
+    kmeans_streams: list  # streams whose k-means++ starts are still to be added
 
 
 def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimator, name,
@@ -295,18 +303,21 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
                else restart_streams(seed, n_restarts))
     scaler = Standardiser.of(z_raw, name)
     z = scaler.data(z_raw)
+    starts = []
     if start is not None:
         p0 = scaler.to_internal(start)
         if covariance != "full":
             # Project the start onto the requested structure.
             p0 = Params(p0.w, p0.mu, _project_covariance(p0, covariance))
         starts = [p0]
-        if random_starts_too:
-            starts += initial_params_many(z, K, init, streams, covariance, var_floor)
-    else:
-        starts = initial_params_many(z, K, init, streams, covariance, var_floor)
+    # k-means++ starts are left to fit_many, which seeds every data set's
+    # restarts in shared array passes; others are drawn here.
+    deferred = init == "kmeans++" and n <= ROWS
+    if streams and not deferred:
+        starts += initial_params_many(z, K, init, streams, covariance, var_floor)
     return _Prepared(z, scaler, starts, regulariser(z, K, estimator),
-                     regulariser(z_raw, K, estimator), n, estimator)
+                     regulariser(z_raw, K, estimator), n, estimator,
+                     streams if deferred else [])
 
 
 def _best(prep: _Prepared, runs, covariance, var_floor, prefer, degenerate_runs,

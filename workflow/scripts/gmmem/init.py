@@ -6,6 +6,7 @@ from .settings import BY_NAME as _SETTINGS
 
 import numpy as np
 
+from . import engine
 from ._validate import ROWS, row_chunks
 from .gaussian import Params, m_step, m_step_batch, triu
 
@@ -83,17 +84,18 @@ def nearest(z: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _kmeans_plusplus_stats(z: np.ndarray, K: int, rngs) -> np.ndarray:
-    """Partition statistics (R, K, p) of k-means++ seeds from R streams at once:
+def _kmeans_plusplus_stats(zs: np.ndarray, K: int, rngs) -> np.ndarray:
+    """Partition statistics (R, K, p) of k-means++ seeds of R streams, stream r
+    seeding data set zs[r] (zs (R, n, d), a broadcast view when they share one):
     the same draws, seeds, cells and sums as :func:`kmeans_plusplus`,
     :func:`nearest` and :func:`partition_stats` per stream (every reduction runs
     along the same axis in the same order), as (R, n) arrays. For n <= ROWS."""
-    n, d = z.shape
-    R = len(rngs)
+    R, n, d = zs.shape
+    rows = np.arange(R)
     idx = np.empty((R, K), dtype=np.int64)
     idx[:, 0] = [rng.integers(n) for rng in rngs]
-    dist = lambda c: ((z[None] - c[:, None, :]) ** 2).sum(axis=2)  # (R, n)
-    d2 = dist(z[idx[:, 0]])
+    dist = lambda c: ((zs - c[:, None, :]) ** 2).sum(axis=2)  # (R, n)
+    d2 = dist(zs[rows, idx[:, 0]])
     for k in range(1, K):
         total = d2.sum(axis=1)
         u = np.array([rng.random() if t > 0 else np.nan for rng, t in zip(rngs, total.tolist())])
@@ -103,8 +105,8 @@ def _kmeans_plusplus_stats(z: np.ndarray, K: int, rngs) -> np.ndarray:
         for r in np.flatnonzero(~(total > 0)).tolist():
             # Fewer distinct points than seeds: take any other point.
             idx[r, k] = rngs[r].integers(n)
-        np.minimum(d2, dist(z[idx[:, k]]), out=d2)
-    centres = z[idx]  # (R, K, d)
+        np.minimum(d2, dist(zs[rows, idx[:, k]]), out=d2)
+    centres = zs[rows[:, None], idx]  # (R, K, d)
     labels = np.zeros((R, n), dtype=np.int64)
     best = dist(centres[:, 0])
     for k in range(1, K):
@@ -113,16 +115,58 @@ def _kmeans_plusplus_stats(z: np.ndarray, K: int, rngs) -> np.ndarray:
         np.minimum(best, other, out=best)
     # One bincount for every stream: cell (r, k) is bin r·K + k, and each bin
     # adds its points in the order a per-stream bincount would.
-    bins = (labels + K * np.arange(R)[:, None]).ravel()
+    bins = (labels + K * rows[:, None]).ravel()
     iu, ju = triu(d)
     stats = np.empty((R * K, 1 + d + iu.size))
     stats[:, 0] = np.bincount(bins, minlength=R * K)
-    zr = np.broadcast_to(z, (R, n, d)).reshape(R * n, d)
+    zr = np.ascontiguousarray(zs).reshape(R * n, d)
     for j in range(d):
         stats[:, 1 + j] = np.bincount(bins, weights=zr[:, j], minlength=R * K)
     for m, (i, j) in enumerate(zip(iu, ju)):
         stats[:, 1 + d + m] = np.bincount(bins, weights=zr[:, i] * zr[:, j], minlength=R * K)
     return stats.reshape(R, K, -1)
+
+
+def kmeans_plusplus_starts(zs: list[np.ndarray], K: int, rngs: list[list], covariance: str,
+                           floor: float) -> list[list[Params]]:
+    """``initial_params_many(zs[s], K, "kmeans++", rngs[s], ...)`` for every data
+    set s at once (all (n, d) with n <= ROWS): the same starts, with the
+    per-stream work of every data set's restarts in shared array passes."""
+    n, d = zs[0].shape
+    owner = np.repeat(np.arange(len(zs)), [len(r) for r in rngs])
+    flat = [rng for group in rngs for rng in group]
+    # Streams per pass: its (streams, n) working arrays, about 10 + 4d doubles a
+    # point per stream, stay within the engine's memory bound.
+    size = max(1, engine.MEMORY_BOUND // (8 * n * (10 + 4 * d)))
+    stats = np.concatenate([
+        _kmeans_plusplus_stats(np.stack([zs[s] for s in owner[a:a + size]]), K, flat[a:a + size])
+        for a in range(0, len(flat), size)]) if flat else np.empty((0, K, 1 + d + d * (d + 1) // 2))
+    starts = _starts_from_cells(stats, n, d, covariance, floor)
+    out, at = [], 0
+    for group in rngs:
+        out.append(starts[at:at + len(group)])
+        at += len(group)
+    return out
+
+
+def _starts_from_cells(stats: np.ndarray, n: int, d: int, covariance: str,
+                       floor: float) -> list[Params]:
+    """One start per hard partition (R, K, p): its M-step, a cell too small for a
+    covariance taking the pooled within-cell covariance instead of a collapsed one."""
+    batch = m_step_batch(stats, n, covariance, floor)
+    starts = []
+    for r in range(stats.shape[0]):
+        start = Params(batch.w[r], batch.mu[r], batch.cov[r])
+        small = stats[r, :, 0] < d + 1
+        if small.any():
+            pooled = m_step(stats[r], n, "tied", floor).cov[0]
+            if covariance == "diag":
+                pooled = pooled * np.eye(d)
+            cov = start.cov.copy()
+            cov[small] = pooled
+            start = Params(start.w, start.mu, cov)
+        starts.append(start)
+    return starts
 
 
 def initial_params(z: np.ndarray, K: int, method: str, rng: np.random.Generator,
@@ -145,23 +189,8 @@ def initial_params_many(z: np.ndarray, K: int, method: str, rngs, covariance: st
         return [Params(np.full(K, 1.0 / K), z[rng.choice(n, size=K, replace=False)].copy(), cov)
                 for rng in rngs]
     if n <= ROWS:
-        stats = _kmeans_plusplus_stats(z, K, rngs)
-    else:  # one stream at a time: O(n) working memory
-        stats = np.stack([partition_stats(z, nearest(z, z[kmeans_plusplus(z, K, rng)]), K)
-                          for rng in rngs])
-    batch = m_step_batch(stats, n, covariance, floor)
-    starts = []
-    for r in range(len(rngs)):
-        start = Params(batch.w[r], batch.mu[r], batch.cov[r])
-        # A seed whose cell holds too few points for a covariance gets the pooled
-        # within-cell covariance instead of a collapsed one.
-        small = stats[r, :, 0] < d + 1
-        if small.any():
-            pooled = m_step(stats[r], n, "tied", floor).cov[0]
-            if covariance == "diag":
-                pooled = pooled * np.eye(d)
-            cov = start.cov.copy()
-            cov[small] = pooled
-            start = Params(start.w, start.mu, cov)
-        starts.append(start)
-    return starts
+        return kmeans_plusplus_starts([z], K, [list(rngs)], covariance, floor)[0]
+    # One stream at a time: O(n) working memory.
+    stats = np.stack([partition_stats(z, nearest(z, z[kmeans_plusplus(z, K, rng)]), K)
+                      for rng in rngs])
+    return _starts_from_cells(stats, n, d, covariance, floor)
