@@ -1,5 +1,6 @@
 """The batched EM engine: fit_many against fit, independence of the batch, masks, memory."""
 
+import sys
 import tracemalloc
 
 import numpy as np
@@ -130,3 +131,18 @@ def test_batches_are_cut_to_the_memory_bound(monkeypatch):
     # 160 items unchunked would need ~160 x 208 kB = 33 MB of E-step work arrays.
     data = 40 * 2000 * 8 * 3  # raw, standardised and stacked copies of the data
     assert peak < 4 * 2**20 + data + 8 * 2**20, peak
+
+
+def test_progress_counts_data_sets_as_their_starts_finish(monkeypatch):
+    # Reported every cycle here (every 5 s by default): the count of data sets
+    # with every start finished never falls, and ends at all of them.
+    calls = []
+    original = engine.run_batch
+    monkeypatch.setattr(sys.modules["gmmem.fit"], "run_batch",
+                        lambda *a, **k: original(*a, **k | {"progress_every": 0.0}))
+    xs = _data(PANEL["overlapping"], 100, 7, seed=4)
+    fit_many(xs, 2, seeds=list(range(7)), n_restarts=3,
+             progress=lambda done, total: calls.append((done, total)))
+    done = [d for d, _ in calls]
+    assert len(calls) > 3 and all(t == 7 for _, t in calls)
+    assert done == sorted(done) and done[-1] == 7 and done[0] < 7

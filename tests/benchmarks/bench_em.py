@@ -142,38 +142,51 @@ def iteration_cost(n=1_000_000, K=3):
           f"(n, K): {t_exp * 1e3:.1f} ms; ratio {t_it / t_exp:.2f} (target < 5)")
 
 
-def batched(n: int, count: int, previous, sklearn_count: int):
-    """fit_many against the previous per-fit loop and scikit-learn, per fit."""
+def batched(n: int, count: int, previous, sklearn_count: int, rounds: int = 3):
+    """fit_many against the previous per-fit loop and scikit-learn, per fit.
+
+    The three are timed in turn, ``rounds`` times over (scikit-learn on a
+    share of its data sets each round), and each one's fastest round is
+    kept: on a shared machine a slow spell then hits none of them alone."""
     xs = [HEIGHTS.sample(n, np.random.default_rng(10_000 + i))[0] for i in range(count)]
     seeds = list(range(count))
     print(f"\nBatched engine: heights truth, n = {n}, K = 2, 4 restarts, {count} data sets")
-    t_new, new = best_of(lambda: fit_many(xs, 2, seeds=seeds, n_restarts=4), repeat=2)
-    print(f"  gmmem fit_many                    {t_new / count * 1e3:8.2f} ms per fit")
-    if previous is not None:
-        t_old, old = best_of(lambda: [previous.fit(x, 2, n_restarts=4, seed=s)
+    try:
+        from sklearn.mixture import GaussianMixture
+    except ImportError:
+        GaussianMixture = None
+    m = min(sklearn_count, count)
+    share = np.array_split(np.arange(m), rounds)
+    t_new = t_old = t_sk = np.inf
+    lls = {}
+    for r in range(rounds):
+        t, new = best_of(lambda: fit_many(xs, 2, seeds=seeds, n_restarts=4), repeat=1)
+        t_new = min(t_new, t / count)
+        if previous is not None:
+            t, old = best_of(lambda: [previous.fit(x, 2, n_restarts=4, seed=s)
                                       for x, s in zip(xs, seeds)], repeat=1)
+            t_old = min(t_old, t / count)
+        if GaussianMixture is not None and share[r].size:
+            t0 = time.perf_counter()
+            for i in share[r]:
+                gm = GaussianMixture(2, n_init=4, tol=1e-10, max_iter=100_000, random_state=1)
+                gm.fit(xs[i].reshape(-1, 1))
+                lls[i] = gm.score(xs[i].reshape(-1, 1)) * n
+            t_sk = min(t_sk, (time.perf_counter() - t0) / share[r].size)
+    print(f"  gmmem fit_many                    {t_new * 1e3:8.2f} ms per fit (fastest of {rounds} rounds)")
+    if previous is not None:
         worse = sum(a.loglik < b.loglik - 1e-8 * abs(b.loglik) for a, b in zip(new, old))
-        print(f"  previous release, per-fit loop    {t_old / count * 1e3:8.2f} ms per fit   "
+        print(f"  previous release, per-fit loop    {t_old * 1e3:8.2f} ms per fit   "
               f"-> {t_old / t_new:.1f}x faster (target >= {10 if n <= 100 else 2}x); "
               f"lower log-likelihood than it on {worse} of {count}")
     else:
         print("  previous release: not available (needs git history with commit " + PREVIOUS + ")")
-    try:
-        from sklearn.mixture import GaussianMixture
-    except ImportError:
+    if GaussianMixture is None:
         print("  scikit-learn not installed: pip install -e '.[bench]'")
         return
-    m = min(sklearn_count, count)
-    t0 = time.perf_counter()
-    lls = []
-    for x in xs[:m]:
-        gm = GaussianMixture(2, n_init=4, tol=1e-10, max_iter=100_000, random_state=1)
-        gm.fit(x.reshape(-1, 1))
-        lls.append(gm.score(x.reshape(-1, 1)) * n)
-    t_sk = (time.perf_counter() - t0) / m
-    worse = sum(a.loglik < b - 1e-8 * abs(b) for a, b in zip(new[:m], lls))
+    worse = sum(new[i].loglik < b - 1e-8 * abs(b) for i, b in lls.items())
     print(f"  scikit-learn (n_init=4, tol=1e-10) {t_sk * 1e3:7.2f} ms per fit ({m} timed)  -> "
-          f"{t_sk / (t_new / count):.0f}x faster (target >= 100x); lower log-likelihood than "
+          f"{t_sk / t_new:.0f}x faster (target >= 100x); lower log-likelihood than "
           f"it on {worse} of {m}")
 
 

@@ -15,6 +15,7 @@ which ``max_iter`` and ``n_iter`` count for both algorithms.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,25 +78,54 @@ def converged_mask(h: _History, idx: np.ndarray, tol: float, rule: str, n: int) 
     return converged(h.values[idx], h.count[idx], tol, rule, n)
 
 
+class _Progress:
+    """Reports, at most every ``every`` seconds and once at the end, how many
+    data sets have all their items finished: callback(done, total)."""
+
+    def __init__(self, callback, data_of: np.ndarray, every: float):
+        self.callback, self.data_of, self.every = callback, data_of, every
+        self.sets = int(data_of.max()) + 1 if data_of.size else 0
+        self.due = time.perf_counter() + every
+
+    def __call__(self, offset: int, out: list, final: bool = False) -> None:
+        now = time.perf_counter()
+        if not final and now < self.due:
+            return
+        self.due = now + self.every
+        pending = np.zeros(self.data_of.size, dtype=bool)
+        pending[offset:] = True
+        pending[offset:offset + len(out)] = [o is None for o in out]
+        busy = np.zeros(self.sets, dtype=bool)
+        busy[self.data_of[pending]] = True
+        self.callback(self.sets - int(busy.sum()), self.sets)
+
+
 def run_batch(z: np.ndarray, data_of: np.ndarray, starts: Params, *, covariance: str,
               floor: float, tol: float, max_iter: int, accel: str | None, stopping: str,
-              reg: Regulariser | None = None) -> list[EMRun]:
+              reg: Regulariser | None = None, progress=None,
+              progress_every: float = 5.0) -> list[EMRun]:
     """Run EM (plain or SQUAREM) for every item: item b starts at ``starts[b]`` on
     standardised data set ``z[data_of[b]]`` (z is (S, d, n)); ``reg`` holds one
     prior or penalty per item (fields with a leading batch axis) or None.
-    Items are processed in batches of :func:`items_per_batch`."""
+    Items are processed in batches of :func:`items_per_batch`. ``progress``,
+    if given, is called as progress(data sets done, data sets) every
+    ``progress_every`` seconds and at the end."""
     B = data_of.size
     S, d, n = z.shape
     K = starts.mu.shape[1]
     size = items_per_batch(n, K, d)
+    report = _Progress(progress, data_of, progress_every) if progress is not None else None
     runs: list[EMRun] = []
     for a in range(0, B, size):
         idx = np.arange(a, min(a + size, B))
         part = take(starts, idx)
         sub_reg = _take_reg(reg, idx)
         run = _run_squarem if accel == "squarem" else _run_plain
+        tick = None if report is None else (lambda out, a=a: report(a, out))
         runs += run(z, data_of[idx], Params(*(x.copy() for x in part)), covariance, floor, tol,
-                    max_iter, stopping, n, sub_reg)
+                    max_iter, stopping, n, sub_reg, tick)
+    if report is not None:
+        report(B, [], final=True)
     return runs
 
 
@@ -114,7 +144,7 @@ def _finish(z, data_of, cur, idx, covariance, floor, reg, out, h, n_iter, conver
                        np.array(h.traces[i]))
 
 
-def _run_plain(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, reg):
+def _run_plain(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, reg, tick=None):
     B = data_of.size
     out: list[EMRun | None] = [None] * B
     h = _History(B)
@@ -133,6 +163,8 @@ def _run_plain(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, r
         _finish(z, data_of, cur, broken, covariance, floor, reg, out, h,
                 np.full(broken.size, max_iter), False)
         active = active[keep]
+        if tick is not None:
+            tick(out)
         if active.size == 0:
             return out
     _finish(z, data_of, cur, active, covariance, floor, reg, out, h,
@@ -140,7 +172,8 @@ def _run_plain(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, r
     return out
 
 
-def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, reg):
+def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, reg,
+                 tick=None):
     """SQUAREM (Varadhan & Roland 2008, scheme S3) with a monotonicity safeguard,
     per item; see :func:`gmmem.em.squarem_step` and :func:`gmmem.em.squarem_gap`."""
     B = data_of.size
@@ -228,4 +261,6 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
                 put(nxt, stuck, take(p2, stuck))
         put(cur, A, nxt)
         active = A
+        if tick is not None:
+            tick(out)
     return out

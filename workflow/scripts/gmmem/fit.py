@@ -195,7 +195,7 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
              init: str = "kmeans++", start: Mixture | None = None, covariance: str = "full",
              tol: float = 1e-10, max_iter: int = 10_000, accel: str | None = "squarem",
              stopping: str = "aitken", var_floor: float = 1e-6, estimator: str = "mle",
-             prefer: str = "loglik", random_starts_too: bool = False,
+             prefer: str = "loglik", random_starts_too: bool = False, progress=None,
              _name: str = "xs") -> list[FitResult]:
     """:func:`fit` for many data sets at once: one FitResult per data set, each equal
     (byte for byte) to ``fit(xs[i], n_components, seed=seeds[i], **settings)``.
@@ -207,6 +207,8 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
     many small fits cheap. With ``start`` and ``random_starts_too``, each data
     set also gets n_restarts random starts and the best maximum is kept (the
     bootstrap's refits: from the fitted mixture, and from elsewhere).
+    ``progress``, if given, is called as progress(data sets done, data sets)
+    every few seconds while EM runs, and at its end.
     """
     if isinstance(xs, np.ndarray) and xs.ndim >= 2 and xs.dtype != object:
         xs = list(xs)
@@ -235,6 +237,7 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
     shapes = {}
     for i, prep in enumerate(prepared):
         shapes.setdefault(prep.z.shape, []).append(i)
+    done_groups: list = []
     for members in shapes.values():
         waiting = [i for i in members if prepared[i].kmeans_streams]
         if waiting:
@@ -257,7 +260,11 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
                                    scale=np.stack([r.scale for r in regs]),
                                    S=np.stack([r.S for r in regs]),
                                    a=np.array([r.a for r in regs]))
-        runs = run_batch(z, data_of, starts, reg=reg, **settings)
+        report = None if progress is None else (
+            lambda done, _, before=sum(len(m) for m in done_groups): progress(before + done,
+                                                                            len(xs)))
+        runs = run_batch(z, data_of, starts, reg=reg, progress=report, **settings)
+        done_groups.append(members)
         # Every run's flags at once (per run they cost more than its E-steps at small n).
         w = np.stack([run.params.w for run in runs])
         cov = np.stack([run.params.cov for run in runs])

@@ -52,16 +52,20 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
 
 def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
                       oracle: Mixture | None = None, select_k: tuple[int, ...] = (),
-                      select_seeds=None, traces: str = "all"):
+                      select_seeds=None, traces: str = "all", progress=None):
     """:func:`fit_replicates` with each table as a dict of columns (name -> (rows,)
     array or scalar) instead of a DataFrame: a study's fit jobs write them
-    without importing pandas, which costs more than fitting a small block."""
+    without importing pandas, which costs more than fitting a small block.
+    ``progress``, if given, is called as progress(stage, done, total): "fitted"
+    (data sets whose starts have all converged, every few seconds) and
+    "bootstrapped" (after each data set's bootstrap)."""
     from .fit import _seed_sequence, child_seed, fit_many
     from .settings import fit_kwargs
 
     K = settings["n_components"]
     kwargs = fit_kwargs(settings)
-    results = fit_many(xs, K, seeds=seeds, **kwargs)
+    results = fit_many(xs, K, seeds=seeds, **kwargs, progress=None if progress is None else (
+        lambda done, total: progress("fitted", done, total)))
     oracles = None
     if oracle is not None:
         kw = {k: v for k, v in kwargs.items() if k not in ("n_restarts", "init")}
@@ -82,6 +86,8 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
             boot = bootstrap(x, res, settings["n_boot"], settings["bootstrap"],
                              seed=child_seed(seeds[i], BOOT_KEY), level=level, **kwargs)
             cols |= bootstrap_columns(boot, res.mixture.dim)
+            if progress is not None:
+                progress("bootstrapped", i + 1, len(xs))
         cols |= {"loglik": res.loglik, "n_iter": res.n_iter, "converged": res.converged,
                  "degenerate": res.degenerate, "n_best": res.n_best, "se_failed": not se.ok,
                  "spurious": res.spurious, "restarts_disagree": res.restarts_disagree}
