@@ -69,18 +69,18 @@ def _at_rounding_level(step, loglik):
     return np.abs(step) <= 64 * np.finfo(float).eps * (1.0 + np.abs(loglik))
 
 
-def squarem_step(theta0, theta1, theta2, step_max):
+def squarem_step(theta0, theta1, theta2, step_max, rate=None):
     """SQUAREM extrapolation (Varadhan & Roland 2008, scheme S3).
 
     From θ0 and two EM images θ1 = F(θ0), θ2 = F(θ1): r = θ1 - θ0,
     v = θ2 - 2θ1 + θ0, α = ‖r‖/‖v‖ clipped to [1, step_max], and the
     proposal θ0 + 2αr + α²v. α = 1 gives back θ2, the plain double EM step.
     Vectors (q,) give (proposal, α); a batch (B, q) with step_max (B,) gives
-    (proposals (B, q), α (B,)).
+    (proposals (B, q), α (B,)). ``rate``: squarem_rate(θ0, θ1, θ2), if already at hand.
     """
     r = theta1 - theta0
     v = theta2 - theta1 - r
-    alpha = np.asarray(squarem_rate(theta0, theta1, theta2))
+    alpha = np.asarray(squarem_rate(theta0, theta1, theta2) if rate is None else rate)
     alpha = np.where(np.isfinite(alpha), np.clip(alpha, 1.0, step_max), 1.0)
     a = alpha[..., None] if r.ndim > 1 else alpha
     proposal = theta0 + 2.0 * a * r + (a * a) * v

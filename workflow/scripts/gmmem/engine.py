@@ -203,24 +203,28 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
         active = active[room]
         if active.size == 0:
             break
-        p1, ll0 = _map(z, data_of, cur, active, covariance, floor, reg)
+        p0 = take(cur, active)
+        p1, ll0 = em_map_batch(z, p0, covariance, floor, _take_reg(reg, active), data_of[active])
         evals[active] += 1
         h.push(active, ll0)
         finite = np.isfinite(ll0)
-        end(active[~finite], False)
-        A, p1, ll0 = active[finite], take(p1, finite), ll0[finite]
+        A = active
+        if not finite.all():  # (the common case skips these copies)
+            end(active[~finite], False)
+            A, p0, p1, ll0 = active[finite], take(p0, finite), take(p1, finite), ll0[finite]
         if stopping != "aitken":
             done = converged_mask(h, A, tol, stopping, n)
-            end(A[done], True, take(cur, A[done]), ll0[done])
-            A, p1, ll0 = A[~done], take(p1, ~done), ll0[~done]
+            end(A[done], True, take(p0, done), ll0[done])
+            A, p0, p1, ll0 = A[~done], take(p0, ~done), take(p1, ~done), ll0[~done]
         if A.size == 0:
             active = A
             continue
         p2, ll1 = em_map_batch(z, p1, covariance, floor, _take_reg(reg, A), data_of[A])
         evals[A] += 1
-        v0, v1, v2 = (pack_batch(take(cur, A), covariance), pack_batch(p1, covariance),
+        v0, v1, v2 = (pack_batch(p0, covariance), pack_batch(p1, covariance),
                       pack_batch(p2, covariance))
-        alpha_max[A] = np.maximum(alpha_max[A], squarem_rate(v0, v1, v2))
+        rate = squarem_rate(v0, v1, v2)
+        alpha_max[A] = np.maximum(alpha_max[A], rate)
         if stopping == "aitken":
             done = squarem_gap(alpha_max[A], ll0, ll1) < budget
             if done.any():
@@ -228,12 +232,12 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
                 end(A[done], True, take(p1, done), ll1[done])
                 keep = ~done
                 A, p1, p2, ll0 = A[keep], take(p1, keep), take(p2, keep), ll0[keep]
-                v0, v1, v2 = v0[keep], v1[keep], v2[keep]
+                v0, v1, v2, rate = v0[keep], v1[keep], v2[keep], rate[keep]
             if A.size == 0:
                 active = A
                 continue
         # The extrapolation, α clipped to [1, step_max] (α = 1 gives back θ2).
-        proposal, alpha = squarem_step(v0, v1, v2, step_max[A])
+        proposal, alpha = squarem_step(v0, v1, v2, step_max[A], rate)
         extrapolated = alpha > 1.0
         trial = Params(*(x.copy() for x in p2))
         if extrapolated.any():
