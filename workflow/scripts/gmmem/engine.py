@@ -58,19 +58,30 @@ def _take_reg(reg: Regulariser | None, idx) -> Regulariser | None:
 
 
 class _History:
-    """The last few objective values of every item, for vectorised stopping rules."""
+    """The last few objective values of every item, for vectorised stopping
+    rules, and every value pushed, for the items' traces."""
 
     def __init__(self, B: int):
         self.values = np.full((B, _AITKEN_WINDOW + 2), np.nan)
         self.count = np.zeros(B, dtype=np.int64)
-        self.traces: list[list[float]] = [[] for _ in range(B)]
+        self._pushed: list[tuple[np.ndarray, np.ndarray]] = []
 
     def push(self, idx: np.ndarray, values: np.ndarray) -> None:
         self.values[idx, :-1] = self.values[idx, 1:]
         self.values[idx, -1] = values
         self.count[idx] += 1
-        for i, v in zip(idx.tolist(), values.tolist()):
-            self.traces[i].append(v)
+        # idx and values are fresh arrays the loops never modify afterwards.
+        self._pushed.append((idx, values))
+
+    def runs(self, out: list) -> list[EMRun]:
+        """EMRuns from the loops' (params, objective, EM maps, converged) tuples,
+        each with its item's trace (its pushed values in order)."""
+        B = len(out)
+        idx = np.concatenate([i for i, _ in self._pushed] + [np.zeros(0, dtype=np.int64)])
+        val = np.concatenate([np.asarray(v, dtype=float) for _, v in self._pushed] + [np.zeros(0)])
+        order = np.argsort(idx, kind="stable")
+        traces = np.split(val[order], np.cumsum(np.bincount(idx, minlength=B))[:-1])
+        return [EMRun(*o, trace) for o, trace in zip(out, traces)]
 
 
 def converged_mask(h: _History, idx: np.ndarray, tol: float, rule: str, n: int) -> np.ndarray:
@@ -140,13 +151,12 @@ def _finish(z, data_of, cur, idx, covariance, floor, reg, out, h, n_iter, conver
         return
     _, objective = _map(z, data_of, cur, idx, covariance, floor, reg)
     for j, i in enumerate(idx.tolist()):
-        out[i] = EMRun(take(cur, i), float(objective[j]), int(n_iter[j]), converged,
-                       np.array(h.traces[i]))
+        out[i] = (take(cur, i), float(objective[j]), int(n_iter[j]), converged)
 
 
 def _run_plain(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, reg, tick=None):
     B = data_of.size
-    out: list[EMRun | None] = [None] * B
+    out: list[tuple | None] = [None] * B  # (params, objective, EM maps, converged)
     h = _History(B)
     active = np.arange(B)
     for it in range(max_iter):
@@ -156,7 +166,7 @@ def _run_plain(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, r
         done = finite & converged_mask(h, active, tol, stopping, n)
         for j in np.flatnonzero(done).tolist():
             i = int(active[j])
-            out[i] = EMRun(take(cur, i), float(objective[j]), it + 1, True, np.array(h.traces[i]))
+            out[i] = (take(cur, i), float(objective[j]), it + 1, True)
         broken = active[~finite]
         keep = finite & ~done
         put(cur, active[keep], take(nxt, keep))
@@ -166,10 +176,10 @@ def _run_plain(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, r
         if tick is not None:
             tick(out)
         if active.size == 0:
-            return out
+            return h.runs(out)
     _finish(z, data_of, cur, active, covariance, floor, reg, out, h,
             np.full(active.size, max_iter), False)
-    return out
+    return h.runs(out)
 
 
 def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, reg,
@@ -178,7 +188,7 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
     per item; see :func:`gmmem.em.squarem_step` and :func:`gmmem.em.squarem_gap`."""
     B = data_of.size
     K, d = cur.mu.shape[1:]
-    out: list[EMRun | None] = [None] * B
+    out: list[tuple | None] = [None] * B  # (params, objective, EM maps, converged)
     h = _History(B)
     step_max = np.ones(B)
     alpha_max = np.ones(B)
@@ -194,8 +204,7 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
             _finish(z, data_of, cur, idx, covariance, floor, reg, out, h, evals[idx], False)
             return
         for j, i in enumerate(idx.tolist()):
-            out[i] = EMRun(take(params, j), float(objective[j]), int(evals[i]),
-                           converged_flag, np.array(h.traces[i]))
+            out[i] = (take(params, j), float(objective[j]), int(evals[i]), converged_flag)
 
     while active.size:
         room = evals[active] + 3 <= max_iter
@@ -267,4 +276,4 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
         active = A
         if tick is not None:
             tick(out)
-    return out
+    return h.runs(out)
