@@ -133,18 +133,25 @@ def e_step_batch(z: np.ndarray, theta: np.ndarray,
     B = data_of.size
     d, n = z.shape[1:]
     K, P = theta.shape[1:]
-    stats = np.zeros((B, K, P))
-    loglik = np.zeros(B)
     L = min(n, BLOCK)
     # Items per pass: the (items, K, L) work arrays stay within CACHE_WORDS
     # doubles, where the E-step runs at cache speed rather than memory speed.
     rows = max(1, CACHE_WORDS // (K * L))
+    if B <= rows and n <= BLOCK:  # one pass: the tail of a batch, or small data
+        return _e_step_block(z[data_of], theta, K, P, d)
+    stats = np.empty((B, K, P))
+    loglik = np.empty(B)
     for b0 in range(0, B, rows):
         items = slice(b0, b0 + rows)
         for a in range(0, n, BLOCK):
             s_part, l_part = _e_step_block(z[data_of[items], :, a:a + BLOCK], theta[items], K, P, d)
-            stats[items] += s_part
-            loglik[items] += l_part
+            # The first block is assigned, not added to zeros: an item's sums are
+            # then the same bytes whether it ran in one pass or in several.
+            if a == 0:
+                stats[items], loglik[items] = s_part, l_part
+            else:
+                stats[items] += s_part
+                loglik[items] += l_part
     return stats, loglik
 
 
