@@ -81,16 +81,18 @@ class Mixture:
         object.__setattr__(self, "_chol", chol)
 
     @classmethod
-    def _trusted(cls, weights, means, covariances, covariance: str = "full") -> "Mixture":
+    def _trusted(cls, weights, means, covariances, covariance: str = "full",
+                 chol=None) -> "Mixture":
         """A Mixture from arrays the EM engine produced (valid by construction):
-        skips the checks, which cost more than a small fit's EM."""
+        skips the checks, which cost more than a small fit's EM. ``chol``: the
+        covariances' Cholesky factors, if already at hand."""
         self = object.__new__(cls)
         for name, value in (("weights", weights), ("means", means), ("covariances", covariances)):
             arr = np.array(value, dtype=float)
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
         object.__setattr__(self, "covariance", covariance)
-        chol = np.linalg.cholesky(self.covariances)
+        chol = np.linalg.cholesky(self.covariances) if chol is None else np.array(chol)
         chol.setflags(write=False)
         object.__setattr__(self, "_chol", chol)
         return self
@@ -167,7 +169,7 @@ class Mixture:
         """The same mixture with components ordered by their means (first coordinate first)."""
         order = np.lexsort(tuple(self.means[:, j] for j in reversed(range(self.dim))))
         return Mixture._trusted(self.weights[order], self.means[order], self.covariances[order],
-                                self.covariance)
+                                self.covariance, self._chol[order])
 
     def __repr__(self) -> str:
         if self.dim == 1:
