@@ -111,11 +111,16 @@ def _sum_log_rows(v: np.ndarray, K: int) -> np.ndarray:
     the same whatever other rows hold; each block's product carries a relative
     error of about block·eps, ~1e-13 in the sum, and costs a fraction of a log pass.
     """
-    L = v.shape[1]
     if K == 1:
         return np.zeros(v.shape[0])  # v = 1 exactly
-    block = int(min(512, 690.0 / np.log(K)))
-    return np.log(np.multiply.reduceat(v, np.arange(0, L, block), axis=1)).sum(axis=1)
+    return np.log(np.multiply.reduceat(v, _block_starts(v.shape[1], K), axis=1)).sum(axis=1)
+
+
+@lru_cache(maxsize=256)
+def _block_starts(L: int, K: int) -> np.ndarray:
+    """Where :func:`_sum_log_rows`'s blocks of products start (cached: an E-step of
+    a few items costs little more than making this array)."""
+    return np.arange(0, L, int(min(512, 690.0 / np.log(K))))
 
 
 def e_step_batch(z: np.ndarray, theta: np.ndarray,
