@@ -250,6 +250,8 @@ def test_bic_aic_and_result_properties(paper_x):
     (([1.0, 2.0, 3.0], 2), {"max_iter": 0}, "max_iter must be an integer >= 1, got 0"),
     (([1.0, 2.0, 3.0], 2), {"n_restarts": 0}, "n_restarts must be an integer >= 1, got 0"),
     (([1.0, 2.0, 3.0], 2), {"seed": -3}, "seed must be a non-negative integer"),
+    (([1.0, 2.0, 3.0], 2), {"seed": "x", "start": Mixture.univariate([0.5, 0.5], [0, 1], [1, 1])},
+     "seed must be a non-negative integer, a SeedSequence or None, got 'x'"),
     (([1.0, 2.0, 3.0], 3), {"start": Mixture.univariate([0.5, 0.5], [0, 1], [1, 1])},
      "start has K = 2, d = 1 but the fit asks for K = 3"),
     (([[1.0, 2.0], [2.0, 1.0], [3.0, 0.0]], 2), {"start": Mixture.univariate([0.5, 0.5], [0, 1], [1, 1])},
@@ -300,3 +302,25 @@ def test_representable_data_are_fitted_at_any_scale(scale):
 def test_data_beyond_float64_range_are_refused_with_a_reason(x, message):
     with pytest.raises(ValueError, match=message):
         fit(x, 2)
+
+
+@pytest.mark.parametrize("d, K", [(1, 2), (2, 3), (3, 2)])
+def test_batched_kmeans_plusplus_is_the_per_stream_one(d, K):
+    """fit_many seeds every restart of every data set in shared array passes; the
+    cells and sums are those of kmeans_plusplus, nearest and partition_stats run
+    stream by stream (the path kept for n > ROWS), byte for byte, including the
+    fallback when fewer distinct points than seeds remain."""
+    from gmmem.fit import restart_streams
+    from gmmem.init import (_kmeans_plusplus_stats, kmeans_plusplus, nearest,
+                            partition_stats)
+
+    rng = np.random.default_rng(d)
+    zs = [rng.normal(size=(120, d)) for _ in range(3)]
+    zs.append(np.repeat(rng.normal(size=(2, d)), 60, axis=0))  # 2 distinct points
+    streams = [restart_streams(s, 4) for s in range(len(zs))]
+    batched = _kmeans_plusplus_stats(np.stack([z for z in zs for _ in range(4)]), K,
+                                     [g for group in streams for g in group])
+    again = [restart_streams(s, 4) for s in range(len(zs))]
+    one = np.stack([partition_stats(z, nearest(z, z[kmeans_plusplus(z, K, g)]), K)
+                    for z, group in zip(zs, again) for g in group])
+    np.testing.assert_array_equal(batched, one)

@@ -80,6 +80,9 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
                                                               "measure"])
     fits = pd.read_csv(res / "uni/fits/plain/n60/chunk0.fits.csv")
     assert (fits["n_boot_ok"] <= 20).all() and fits["lo_bca_mean"].notna().any()
+    # Each fit job times its own start-up (process CPU outside fitting).
+    timing = pd.read_csv(res / "timing/uni/plain_n60_chunk0.csv")
+    assert 0 < timing["startup_cpu_seconds"].item() < 30 and timing["cpu_seconds"].item() > 0
     assert not (res / "bi" / "figures" / "comparison.png").exists()
     # The misspecified scenario runs like any other, without CRLB rows.
     heavy = pd.read_csv(res / "heavy" / "performance.csv")

@@ -237,7 +237,7 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
     shapes = {}
     for i, prep in enumerate(prepared):
         shapes.setdefault(prep.z.shape, []).append(i)
-    done_groups: list = []
+    finished = 0
     for members in shapes.values():
         waiting = [i for i in members if prepared[i].kmeans_streams]
         if waiting:
@@ -261,10 +261,9 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
                                    S=np.stack([r.S for r in regs]),
                                    a=np.array([r.a for r in regs]))
         report = None if progress is None else (
-            lambda done, _, before=sum(len(m) for m in done_groups): progress(before + done,
-                                                                            len(xs)))
+            lambda done, _, before=finished: progress(before + done, len(xs)))
         runs = run_batch(z, data_of, starts, reg=reg, progress=report, **settings)
-        done_groups.append(members)
+        finished += len(members)  # data sets of the shape groups already run
         # Every run's flags at once (per run they cost more than its E-steps at small n).
         w = np.stack([run.params.w for run in runs])
         cov = np.stack([run.params.cov for run in runs])
