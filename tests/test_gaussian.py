@@ -74,3 +74,41 @@ def test_seed_keys_are_stable_forever():
     assert not np.array_equal(a, seed_for(1, "heights", "simulate", 100, 3).generate_state(2))
     assert not np.array_equal(a, seed_for(1, "heights", "fit", 100, 4).generate_state(2))
     assert not np.array_equal(a, seed_for(1, "overlap", "fit", 100, 3).generate_state(2))
+
+
+@pytest.mark.parametrize("d, K, n", [(1, 2, 300), (1, 3, 40_000), (2, 2, 300), (3, 3, 20_000)])
+def test_e_step_from_feature_rows_is_byte_identical_to_data(d, K, n):
+    # The engine hands small data sets' products to the E-step precomputed;
+    # large ones, and single E-steps, form them per block: one result either way.
+    from gmmem.gaussian import e_step_batch, feature_rows, natural_parameters_batch
+    rng = np.random.default_rng(d * 10 + K)
+    z = rng.normal(size=(3, d, n))
+    a = rng.normal(size=(3, K, d, d))
+    p = Params(rng.dirichlet(np.ones(K), size=3), rng.normal(size=(3, K, d)),
+               a @ np.swapaxes(a, -1, -2) + np.eye(d))
+    theta = natural_parameters_batch(p)
+    data_of = np.array([2, 0, 1, 2])
+    theta = theta[[0, 1, 2, 0]]
+    s1, l1 = e_step_batch(z, theta, data_of)
+    s2, l2 = e_step_batch(feature_rows(z), theta, data_of)
+    assert s1.tobytes() == s2.tobytes() and l1.tobytes() == l2.tobytes()
+    stats, ll = e_step(features(z[2].T), theta[0])
+    assert stats.tobytes() == s1[0].tobytes() and ll == l1[0]
+
+
+def test_squarem_parts_and_extrapolation_are_squarem_step():
+    from gmmem.em import squarem_extrapolate, squarem_parts, squarem_rate, squarem_step
+    rng = np.random.default_rng(3)
+    t0, t1, t2 = rng.normal(size=(3, 6, 5))
+    t2[0] = t1[0] + (t1[0] - t0[0])  # v = 0: rate +inf, α falls back to 1
+    step_max = np.array([1.0, 4.0, 16.0, 16.0, 1.0, 64.0])
+    proposal, alpha = squarem_step(t0, t1, t2, step_max)
+    r, v, rate = squarem_parts(t0, t1, t2)
+    assert np.array_equal(rate, squarem_rate(t0, t1, t2))
+    proposal2, alpha2 = squarem_extrapolate(t0, r, v, rate, step_max)
+    assert proposal.tobytes() == proposal2.tobytes() and alpha.tobytes() == alpha2.tobytes()
+    assert alpha[0] == 1.0 and np.allclose(proposal[0], t2[0], rtol=1e-12)
+    expected = np.where(np.isfinite(rate), np.clip(rate, 1.0, step_max), 1.0)
+    np.testing.assert_array_equal(alpha, expected)
+    np.testing.assert_allclose(proposal, t0 + 2 * expected[:, None] * (t1 - t0)
+                               + expected[:, None] ** 2 * (t2 - 2 * t1 + t0), rtol=1e-12)

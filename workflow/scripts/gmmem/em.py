@@ -11,6 +11,7 @@ from .settings import BY_NAME as _SETTINGS
 
 import numpy as np
 
+_add = np.add.reduce  # ndarray.sum's reduction without its Python wrapper
 STOPPING_RULES = _SETTINGS["stopping"].choices
 # SQUAREM's safeguard accepts an extrapolation whose log-likelihood is at most
 # this much below the cycle's start. R's squarem allows 1 (objfn.inc): on
@@ -78,10 +79,28 @@ def squarem_step(theta0, theta1, theta2, step_max, rate=None):
     Vectors (q,) give (proposal, α); a batch (B, q) with step_max (B,) gives
     (proposals (B, q), α (B,)). ``rate``: squarem_rate(θ0, θ1, θ2), if already at hand.
     """
+    r, v, alpha = squarem_parts(theta0, theta1, theta2)
+    return squarem_extrapolate(theta0, r, v, alpha if rate is None else rate, step_max)
+
+
+def squarem_parts(theta0, theta1, theta2):
+    """r = θ1 − θ0, v = θ2 − 2θ1 + θ0 and the rate α = ‖r‖/‖v‖ of one SQUAREM
+    cycle (per row for a batch (B, q); +inf where v = 0)."""
     r = theta1 - theta0
     v = theta2 - theta1 - r
-    alpha = np.asarray(squarem_rate(theta0, theta1, theta2) if rate is None else rate)
-    alpha = np.where(np.isfinite(alpha), np.clip(alpha, 1.0, step_max), 1.0)
+    nv = np.sqrt(_add(v * v, axis=-1))
+    nr = np.sqrt(_add(r * r, axis=-1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.where(nv > 0, nr / nv, np.inf)
+    return r, v, alpha
+
+
+def squarem_extrapolate(theta0, r, v, rate, step_max):
+    """The proposal θ0 + 2αr + α²v with α = rate clipped to [1, step_max]
+    (1 where the rate is not finite), and α: the second half of
+    :func:`squarem_step`, for r, v and rate from :func:`squarem_parts`."""
+    alpha = np.asarray(rate)
+    alpha = np.where(np.isfinite(alpha), np.minimum(np.maximum(alpha, 1.0), step_max), 1.0)
     a = alpha[..., None] if r.ndim > 1 else alpha
     proposal = theta0 + 2.0 * a * r + (a * a) * v
     return proposal, (float(alpha) if alpha.ndim == 0 else alpha)
@@ -90,12 +109,7 @@ def squarem_step(theta0, theta1, theta2, step_max, rate=None):
 def squarem_rate(theta0, theta1, theta2):
     """α = ‖r‖/‖v‖ of one SQUAREM cycle (per row for a batch (B, q)), which is
     1/(1−λ) for EM contracting at rate λ; +inf when v = 0."""
-    r = theta1 - theta0
-    v = theta2 - theta1 - r
-    nv = np.sqrt((v * v).sum(axis=-1))
-    nr = np.sqrt((r * r).sum(axis=-1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = np.where(nv > 0, nr / nv, np.inf)
+    alpha = squarem_parts(theta0, theta1, theta2)[2]
     return float(alpha) if alpha.ndim == 0 else alpha
 
 

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .em import _AITKEN_WINDOW, _OBJFN_INC, converged, squarem_gap, squarem_rate, squarem_step
+from .em import (_AITKEN_WINDOW, _OBJFN_INC, converged, squarem_extrapolate, squarem_gap,
+                 squarem_parts)
 from .estimators import Regulariser
-from .gaussian import BLOCK, Params, em_map_batch, pack_batch, put, take, unpack_batch
+from .gaussian import (BLOCK, Params, em_map_raw, feature_rows, pack_batch, put,
+                       take, unpack_batch)
 
 # Working arrays of one batch are kept under this many bytes (items are
 # processed in several batches beyond it; results do not depend on the cut).
@@ -125,6 +127,8 @@ def run_batch(z: np.ndarray, data_of: np.ndarray, starts: Params, *, covariance:
     S, d, n = z.shape
     K = starts.mu.shape[1]
     size = items_per_batch(n, K, d)
+    if S * n * (d + d * (d + 1) // 2) * 8 <= MEMORY_BOUND // 4:
+        z = feature_rows(z)  # the products once, not in every EM map
     report = _Progress(progress, data_of, progress_every) if progress is not None else None
     runs: list[EMRun] = []
     for a in range(0, B, size):
@@ -133,8 +137,11 @@ def run_batch(z: np.ndarray, data_of: np.ndarray, starts: Params, *, covariance:
         sub_reg = _take_reg(reg, idx)
         run = _run_squarem if accel == "squarem" else _run_plain
         tick = None if report is None else (lambda out, a=a: report(a, out))
-        runs += run(z, data_of[idx], Params(*(x.copy() for x in part)), covariance, floor, tol,
-                    max_iter, stopping, n, sub_reg, tick)
+        # Overflow, log 0 and NaN are expected on the way to a degenerate or
+        # non-finite run, and the loops test for them: no warnings.
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            runs += run(z, data_of[idx], Params(*(x.copy() for x in part)), covariance, floor,
+                        tol, max_iter, stopping, n, sub_reg, tick)
     if report is not None:
         report(B, [], final=True)
     return runs
@@ -142,7 +149,7 @@ def run_batch(z: np.ndarray, data_of: np.ndarray, starts: Params, *, covariance:
 
 def _map(z, data_of, p, idx, covariance, floor, reg):
     """One EM map of items idx of the batch p."""
-    return em_map_batch(z, take(p, idx), covariance, floor, _take_reg(reg, idx), data_of[idx])
+    return em_map_raw(z, take(p, idx), covariance, floor, _take_reg(reg, idx), data_of[idx])
 
 
 def _finish(z, data_of, cur, idx, covariance, floor, reg, out, h, n_iter, converged):
@@ -185,7 +192,9 @@ def _run_plain(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, r
 def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n, reg,
                  tick=None):
     """SQUAREM (Varadhan & Roland 2008, scheme S3) with a monotonicity safeguard,
-    per item; see :func:`gmmem.em.squarem_step` and :func:`gmmem.em.squarem_gap`."""
+    per item; see :func:`gmmem.em.squarem_step` and :func:`gmmem.em.squarem_gap`.
+    ``cur`` holds every item's start; the parameters of the items still running
+    are carried from cycle to cycle in their (compacted) order."""
     B = data_of.size
     K, d = cur.mu.shape[1:]
     out: list[tuple | None] = [None] * B  # (params, objective, EM maps, converged)
@@ -196,30 +205,40 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
     step_factor = 4.0
     active = np.arange(B)
     budget = tol * n
+    cycles = 0
 
-    def end(idx, converged_flag, params=None, objective=None):
+    def em(p, idx):
+        return em_map_raw(z, p, covariance, floor, _take_reg(reg, idx), data_of[idx])
+
+    def end(idx, converged_flag, params, objective=None):
+        """Items idx finish at params (in idx's order), with their objective
+        (computed here if not given)."""
         if idx.size == 0:
             return
-        if params is None:
-            _finish(z, data_of, cur, idx, covariance, floor, reg, out, h, evals[idx], False)
-            return
+        if objective is None:
+            _, objective = em(params, idx)
         for j, i in enumerate(idx.tolist()):
             out[i] = (take(params, j), float(objective[j]), int(evals[i]), converged_flag)
 
+    p0 = cur  # parameters of the active items, in their order
     while active.size:
-        room = evals[active] + 3 <= max_iter
-        end(active[~room], False)
-        active = active[room]
-        if active.size == 0:
-            break
-        p0 = take(cur, active)
-        p1, ll0 = em_map_batch(z, p0, covariance, floor, _take_reg(reg, active), data_of[active])
+        # A cycle takes at most 4 EM maps, so no item can lack room for the next
+        # one (3 maps) before 4·cycles + 3 > max_iter.
+        if 4 * cycles + 3 > max_iter:
+            room = evals[active] + 3 <= max_iter
+            if not room.all():
+                end(active[~room], False, take(p0, ~room))
+                active, p0 = active[room], take(p0, room)
+                if active.size == 0:
+                    break
+        cycles += 1
+        p1, ll0 = em(p0, active)
         evals[active] += 1
         h.push(active, ll0)
         finite = np.isfinite(ll0)
         A = active
         if not finite.all():  # (the common case skips these copies)
-            end(active[~finite], False)
+            end(active[~finite], False, take(p0, ~finite))
             A, p0, p1, ll0 = active[finite], take(p0, finite), take(p1, finite), ll0[finite]
         if stopping != "aitken":
             done = converged_mask(h, A, tol, stopping, n)
@@ -228,11 +247,11 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
         if A.size == 0:
             active = A
             continue
-        p2, ll1 = em_map_batch(z, p1, covariance, floor, _take_reg(reg, A), data_of[A])
+        p2, ll1 = em(p1, A)
         evals[A] += 1
         v0, v1, v2 = (pack_batch(p0, covariance), pack_batch(p1, covariance),
                       pack_batch(p2, covariance))
-        rate = squarem_rate(v0, v1, v2)
+        r, v, rate = squarem_parts(v0, v1, v2)
         alpha_max[A] = np.maximum(alpha_max[A], rate)
         if stopping == "aitken":
             done = squarem_gap(alpha_max[A], ll0, ll1) < budget
@@ -241,23 +260,26 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
                 end(A[done], True, take(p1, done), ll1[done])
                 keep = ~done
                 A, p1, p2, ll0 = A[keep], take(p1, keep), take(p2, keep), ll0[keep]
-                v0, v1, v2, rate = v0[keep], v1[keep], v2[keep], rate[keep]
+                v0, r, v, rate = v0[keep], r[keep], v[keep], rate[keep]
             if A.size == 0:
                 active = A
                 continue
         # The extrapolation, α clipped to [1, step_max] (α = 1 gives back θ2).
-        proposal, alpha = squarem_step(v0, v1, v2, step_max[A], rate)
+        proposal, alpha = squarem_extrapolate(v0, r, v, rate, step_max[A])
         extrapolated = alpha > 1.0
-        trial = Params(*(x.copy() for x in p2))
-        if extrapolated.any():
+        if extrapolated.all():
+            trial = unpack_batch(proposal, K, d, covariance, floor)
+        elif extrapolated.any():
+            trial = Params(*(x.copy() for x in p2))
             put(trial, extrapolated, unpack_batch(proposal[extrapolated], K, d, covariance, floor))
-        nxt, ll_c = em_map_batch(z, trial, covariance, floor, _take_reg(reg, A), data_of[A])
+        else:
+            trial = p2
+        nxt, ll_c = em(trial, A)
         evals[A] += 1
         # Safeguard: keep the extrapolation only if its objective is no worse than
         # the cycle's start; otherwise fall back to θ2 (monotone, as plain EM) and
         # shrink the largest step allowed next (Varadhan & Roland's step_max).
-        with np.errstate(invalid="ignore"):
-            rejected = extrapolated & ~(np.isfinite(ll_c) & (ll_c >= ll0 - _OBJFN_INC))
+        rejected = extrapolated & ~(np.isfinite(ll_c) & (ll_c >= ll0 - _OBJFN_INC))
         grow = ~rejected & (alpha == step_max[A])
         step_max[A[rejected]] = np.maximum(1.0, step_max[A[rejected]] / step_factor)
         step_max[A[grow]] *= step_factor
@@ -265,15 +287,13 @@ def _run_squarem(z, data_of, cur, covariance, floor, tol, max_iter, stopping, n,
             room = evals[A] < max_iter
             redo = rejected & room
             if redo.any():
-                again, _ = em_map_batch(z, take(p2, redo), covariance, floor,
-                                        _take_reg(reg, A[redo]), data_of[A[redo]])
+                again, _ = em(take(p2, redo), A[redo])
                 evals[A[redo]] += 1
                 put(nxt, redo, again)
             stuck = rejected & ~room
             if stuck.any():
                 put(nxt, stuck, take(p2, stuck))
-        put(cur, A, nxt)
-        active = A
+        p0, active = nxt, A
         if tick is not None:
             tick(out)
     return h.runs(out)

@@ -27,6 +27,7 @@ import numpy as np
 from .estimators import Regulariser, log_penalty, regularised_update
 
 _LOG_2PI = np.log(2.0 * np.pi)
+_HALF_LOG_2PI = 0.5 * _LOG_2PI
 _TINY_COUNT = 10 * np.finfo(float).eps
 # Points per E-step block: (K + p) x BLOCK doubles per item stay in cache-friendly
 # sizes, and a fit's working memory is bounded whatever n is.
@@ -41,6 +42,18 @@ class Params(NamedTuple):
     w: np.ndarray
     mu: np.ndarray
     cov: np.ndarray
+
+
+# ndarray.sum without its Python-level wrapper (the same reduction, so the same
+# values): the engine's tail runs many E-steps of a few items, where a call's
+# overhead costs more than its arithmetic.
+_add = np.add.reduce
+
+
+@lru_cache(maxsize=None)
+def dim_of(P: int) -> int:
+    """d from the number of sufficient statistics p = 1 + d + d(d+1)/2."""
+    return int(round((np.sqrt(8 * P + 1) - 3) / 2))
 
 
 @lru_cache(maxsize=None)
@@ -82,9 +95,17 @@ def natural_parameters_batch(p: Params) -> np.ndarray:
         var = p.cov[..., 0, 0]
         mu = p.mu[..., 0]
         theta = np.empty((B, K, 3))
-        theta[..., 2] = -0.5 / var
-        theta[..., 1] = mu / var
-        theta[..., 0] = np.log(p.w / np.sqrt(var)) - 0.5 * _LOG_2PI + theta[..., 2] * mu * mu
+        t0, t1, t2 = theta[..., 0], theta[..., 1], theta[..., 2]
+        np.divide(-0.5, var, out=t2)
+        np.divide(mu, var, out=t1)
+        # log(w / sqrt(var)) - log(2π)/2 + θ2·mu², written in place.
+        np.sqrt(var, out=t0)
+        np.divide(p.w, t0, out=t0)
+        np.log(t0, out=t0)
+        t0 -= _HALF_LOG_2PI
+        quad = t2 * mu
+        quad *= mu
+        t0 += quad
         return theta
     chol = np.linalg.cholesky(p.cov)
     inv_chol = np.linalg.inv(chol)
@@ -113,7 +134,10 @@ def _sum_log_rows(v: np.ndarray, K: int) -> np.ndarray:
     """
     if K == 1:
         return np.zeros(v.shape[0])  # v = 1 exactly
-    return np.log(np.multiply.reduceat(v, _block_starts(v.shape[1], K), axis=1)).sum(axis=1)
+    starts = _block_starts(v.shape[1], K)
+    if starts.size == 1:  # one block: its product, in the same order as reduceat's
+        return np.log(np.multiply.reduce(v, axis=1))
+    return _add(np.log(np.multiply.reduceat(v, starts, axis=1)), axis=1)
 
 
 @lru_cache(maxsize=256)
@@ -123,21 +147,45 @@ def _block_starts(L: int, K: int) -> np.ndarray:
     return np.arange(0, L, int(min(512, 690.0 / np.log(K))))
 
 
+def feature_rows(z: np.ndarray) -> np.ndarray:
+    """The rows of T(z) after the row of ones, (S, p - 1, n): z_j, then z_i z_j
+    (i <= j), from data sets z (S, d, n). The E-step takes these in place of
+    z, so a batch of small data sets forms its products once per fit, not
+    once per EM map (the same products, so the same values)."""
+    S, d, n = z.shape
+    out = np.empty((S, d + d * (d + 1) // 2, n))
+    out[:, :d] = z
+    _products(z, out[:, d:])
+    return out
+
+
+def _products(z: np.ndarray, out: np.ndarray) -> None:
+    """z_i z_j (i <= j) of z (B, d, L) into out (B, d(d+1)/2, L)."""
+    d = z.shape[1]
+    if d == 1:
+        np.multiply(z, z, out=out)
+    else:
+        iu, ju = triu(d)
+        np.multiply(z[:, iu], z[:, ju], out=out)
+
+
 def e_step_batch(z: np.ndarray, theta: np.ndarray,
                  data_of: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Expected sufficient statistics (B, K, p) = Σ_i τ_ik T(z_i) and log-likelihoods (B,).
 
     z (S, d, n) holds S standardised data sets, points along the last axis
-    (so every pass runs over contiguous rows), and item b fits data set
-    ``data_of[b]`` (default: item b fits data set b); θ (B, K, p).
-    Log-likelihoods are those of the parameters the responsibilities were
-    computed from, accumulated in log space, so they stay finite for far points.
+    (so every pass runs over contiguous rows), or their :func:`feature_rows`
+    (S, p - 1, n); item b fits data set ``data_of[b]`` (default: item b fits
+    data set b); θ (B, K, p). Log-likelihoods are those of the parameters
+    the responsibilities were computed from, accumulated in log space, so
+    they stay finite for far points.
     """
     if data_of is None:
         data_of = np.arange(z.shape[0])
     B = data_of.size
-    d, n = z.shape[1:]
+    n = z.shape[2]
     K, P = theta.shape[1:]
+    d = dim_of(P)
     L = min(n, BLOCK)
     # Items per pass: the (items, K, L) work arrays stay within CACHE_WORDS
     # doubles, where the E-step runs at cache speed rather than memory speed.
@@ -161,28 +209,30 @@ def e_step_batch(z: np.ndarray, theta: np.ndarray,
 
 
 def _e_step_block(zb: np.ndarray, theta: np.ndarray, K: int, P: int, d: int):
-    """Statistics (B, K, p) and log-likelihoods (B,) of one block of points zb (B, d, L)."""
-    # Row-major points: the dot products below then run over contiguous rows, the
-    # same summation for an item whatever array it was gathered from.
-    zb = np.ascontiguousarray(zb)
-    B, _, L = zb.shape
+    """Statistics (B, K, p) and log-likelihoods (B,) of one block of points zb
+    (B, d, L), or of its feature rows (B, p - 1, L)."""
+    B, r, L = zb.shape
+    if r == P - 1:
+        # Row-major points: the dot products below then run over contiguous rows,
+        # the same summation for an item whatever array it was gathered from.
+        T = np.ascontiguousarray(zb)
+    else:
+        T = np.empty((B, P - 1, L))
+        T[:, :d] = zb
+        _products(T[:, :d], T[:, d:])
     if d == 1:
-        z = zb[:, None, 0]  # (B, 1, L)
-        second = zb * zb  # (B, 1, L): the z² row of T
+        z = T[:, None, 0]  # (B, 1, L)
         # log(w_k φ_k) = (θ2·z + θ1)·z + θ0: Horner, two multiply-adds per point.
         logp = theta[..., 2, None] * z
         logp += theta[..., 1, None]
         logp *= z
         logp += theta[..., 0, None]
     else:
-        iu, ju = triu(d)
-        second = zb[:, iu] * zb[:, ju]  # (B, d(d+1)/2, L): the z_i z_j rows of T
-        feature = lambda j: zb[:, None, j - 1] if j <= d else second[:, None, j - 1 - d]
         # θ·T as p elementwise multiply-adds: no BLAS, so no batch-dependent blocking.
-        logp = theta[..., 1, None] * feature(1)
+        logp = theta[..., 1, None] * T[:, None, 0]
         logp += theta[..., 0, None]
         for j in range(2, P):
-            logp += theta[..., j, None] * feature(j)
+            logp += theta[..., j, None] * T[:, None, j - 1]
     if K == 2:
         # exp(top - top) = 1 exactly, so only the smaller term needs an exp: half
         # the exps (the E-step's dominant cost), the same values as the general
@@ -208,23 +258,21 @@ def _e_step_block(zb: np.ndarray, theta: np.ndarray, K: int, P: int, d: int):
         total = logp[:, 0].copy()
         for k in range(1, K):
             total += logp[:, k]
-    loglik = top.sum(axis=1) + _sum_log_rows(total, K)
+    loglik = _add(top, axis=1) + _sum_log_rows(total, K)
     logp /= total[:, None, :]  # responsibilities τ_ik
     # Σ_i τ_ik T_j(z_i) as one dot product per (item, k, j) along the points
     # (np.vecdot is 2-3x faster than a batched matmul of these thin matrices),
-    # the rows of T taken where they lie: no (B, p, L) copy of the features.
+    # every row of T in one call.
     stats = np.empty((B, K, P))
-    stats[..., 0] = logp.sum(axis=-1)
-    stats[..., 1:1 + d] = np.vecdot(logp[:, :, None, :], zb[:, None])
-    stats[..., 1 + d:] = np.vecdot(logp[:, :, None, :], second[:, None])
+    _add(logp, axis=-1, out=stats[..., 0])
+    np.vecdot(logp[:, :, None, :], T[:, None], out=stats[..., 1:])
     return stats, loglik
 
 
 def e_step(T: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, float]:
     """Expected sufficient statistics S (K, p) and log-likelihood of one fit, from
     the features T (p, n) of :func:`features` (the batch of one)."""
-    d = int(round((np.sqrt(8 * T.shape[0] + 1) - 3) / 2))
-    stats, loglik = e_step_batch(T[None, 1:1 + d], theta[None])
+    stats, loglik = e_step_batch(T[None, 1:], theta[None])
     return stats[0], float(loglik[0])
 
 
@@ -267,9 +315,9 @@ def m_step_batch(stats: np.ndarray, n: int, covariance: str, floor: float,
     objective in Σ_k is −c/2·log|Σ_k| − ½tr(AΣ_k⁻¹), maximised at A/c).
     """
     B, K, P = stats.shape
-    d = int(round((np.sqrt(8 * P + 1) - 3) / 2))  # p = 1 + d + d(d+1)/2
+    d = dim_of(P)
     counts = np.maximum(stats[..., 0], _TINY_COUNT)
-    w = counts / counts.sum(axis=-1, keepdims=True)
+    w = counts / _add(counts, axis=-1, keepdims=True)
     mu = stats[..., 1:1 + d] / counts[..., None]
     if d == 1 and reg is None and covariance != "tied":
         # The general path's arithmetic without its (d, d) scaffolding (same values).
@@ -307,19 +355,31 @@ def em_map_batch(z: np.ndarray, p: Params, covariance: str, floor: float,
                  data_of: np.ndarray | None = None) -> tuple[Params, np.ndarray]:
     """One EM step per item: updated parameters, and the objective (B,) of the input
     ones (log-likelihood, plus log p(θ) with a prior or penalty ``reg``).
-    z (S, d, n); item b fits data set ``data_of[b]``."""
+    z (S, d, n), or its :func:`feature_rows`; item b fits data set ``data_of[b]``."""
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         stats, objective = e_step_batch(z, natural_parameters_batch(p), data_of)
+    return _finish_map(stats, objective, p, n=z.shape[2], covariance=covariance, floor=floor,
+                       reg=reg)
+
+
+def em_map_raw(z, p, covariance, floor, reg=None, data_of=None):
+    """:func:`em_map_batch` for a caller that already ignores floating-point
+    warnings (the engine runs its whole loop in one such context rather than
+    entering one per EM map)."""
+    stats, objective = e_step_batch(z, natural_parameters_batch(p), data_of)
+    return _finish_map(stats, objective, p, z.shape[2], covariance, floor, reg)
+
+
+def _finish_map(stats, objective, p, n, covariance, floor, reg):
     if reg is not None:
         objective = objective + log_penalty(p.mu, p.cov, reg, covariance)
-    return m_step_batch(stats, z.shape[2], covariance, floor, reg), objective
+    return m_step_batch(stats, n, covariance, floor, reg), objective
 
 
 def em_map(T: np.ndarray, p: Params, covariance: str, floor: float,
            reg: Regulariser | None = None) -> tuple[Params, float]:
     """One EM step of one fit from its features T (p, n) (the batch of one)."""
-    d = p.mu.shape[-1]
-    q, objective = em_map_batch(T[None, 1:1 + d], Params(p.w[None], p.mu[None], p.cov[None]),
+    q, objective = em_map_batch(T[None, 1:], Params(p.w[None], p.mu[None], p.cov[None]),
                                 covariance, floor, reg)
     return Params(q.w[0], q.mu[0], q.cov[0]), float(objective[0])
 
@@ -329,7 +389,14 @@ def em_map(T: np.ndarray, p: Params, covariance: str, floor: float,
 def pack_batch(p: Params, covariance: str) -> np.ndarray:
     """Parameters (batched) as unconstrained vectors (B, q): log w, mu, log-Cholesky of cov."""
     B, K, d = p.mu.shape
-    if d == 1 or covariance == "diag":
+    if d == 1:  # the general path's values, written in place (it runs every SQUAREM cycle)
+        kc = 1 if covariance == "tied" else K
+        v = np.empty((B, 2 * K + kc))
+        np.log(p.w, out=v[:, :K])
+        v[:, K:2 * K] = p.mu[..., 0]
+        np.log(p.cov[:, :kc, 0, 0], out=v[:, 2 * K:])
+        return v
+    if covariance == "diag":
         cov_part = np.log(np.diagonal(p.cov, axis1=-2, axis2=-1))
         if covariance == "tied":
             cov_part = cov_part[:, :1]
@@ -347,12 +414,18 @@ def unpack_batch(v: np.ndarray, K: int, d: int, covariance: str, floor: float) -
     B = v.shape[0]
     logw = v[:, :K]
     w = np.exp(logw - logw.max(axis=1, keepdims=True))
-    w /= w.sum(axis=1, keepdims=True)
+    w /= _add(w, axis=1, keepdims=True)
     # A weight that extrapolated to exactly zero would make log w = -inf.
-    w = np.maximum(w, 1e-300)
+    np.maximum(w, 1e-300, out=w)
     mu = v[:, K:K + K * d].reshape(B, K, d)
     rest = v[:, K + K * d:]
-    if d == 1 or covariance == "diag":
+    if d == 1:  # the general path's values without its (d, d) scaffolding
+        var = np.exp(np.minimum(np.maximum(rest, -700), 700))
+        cov = var.reshape(B, -1, 1, 1)
+        if cov.shape[1] != K:
+            cov = np.broadcast_to(cov, (B, K, 1, 1)).copy()
+        return Params(w, mu, np.maximum(cov, floor))
+    if covariance == "diag":
         var = np.exp(np.clip(rest, -700, 700)).reshape(B, -1, d)
         cov = var[..., :, None] * np.eye(d)
     else:
