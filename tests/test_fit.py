@@ -324,3 +324,38 @@ def test_batched_kmeans_plusplus_is_the_per_stream_one(d, K):
     one = np.stack([partition_stats(z, nearest(z, z[kmeans_plusplus(z, K, g)]), K)
                     for z, group in zip(zs, again) for g in group])
     np.testing.assert_array_equal(batched, one)
+
+
+@pytest.mark.parametrize("seed", [0, 5, 2**40, "ss", "ss_key", "ss_pool"])
+def test_restart_streams_are_the_seed_sequences_children(seed):
+    # Child i is SeedSequence(entropy, spawn_key + (i,)) whatever the seed's form,
+    # and a caller's SeedSequence is left as it was (never spawned from).
+    from gmmem.fit import restart_streams
+    seed = {"ss": np.random.SeedSequence(7), "ss_key": np.random.SeedSequence(7, spawn_key=(3, 1)),
+            "ss_pool": np.random.SeedSequence(9, pool_size=8)}.get(seed, seed)
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    streams = restart_streams(seed, 5)
+    for i, g in enumerate(streams):
+        child = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (i,))
+        assert np.array_equal(g.random(4), np.random.default_rng(child).random(4))
+    if isinstance(seed, np.random.SeedSequence):
+        assert seed.n_children_spawned == 0
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_sorted_mixture_in_one_step_is_to_mixture_then_sorted(d):
+    from gmmem.fit import Standardiser
+    from gmmem.gaussian import Params
+    rng = np.random.default_rng(d)
+    scaler = Standardiser(rng.normal(size=d) * 100, np.exp(rng.normal(size=d)))
+    for _ in range(50):
+        mu = rng.normal(size=(3, d))
+        mu[1, 0] = mu[2, 0]  # a tie on the first coordinate: the second decides
+        a = rng.normal(size=(3, d, d))
+        p = Params(rng.dirichlet(np.ones(3)), mu, a @ np.swapaxes(a, 1, 2) + np.eye(d))
+        one = scaler.to_sorted_mixture(p, "full")
+        two = scaler.to_mixture(p, "full").sorted()
+        for name in ("weights", "means", "covariances", "_chol"):
+            assert getattr(one, name).tobytes() == getattr(two, name).tobytes()
+        # (for d = 1 the factor is a square root, equal to LAPACK's bit for bit)
+        assert one._chol.tobytes() == np.linalg.cholesky(one.covariances).tobytes()

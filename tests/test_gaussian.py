@@ -112,3 +112,14 @@ def test_squarem_parts_and_extrapolation_are_squarem_step():
     np.testing.assert_array_equal(alpha, expected)
     np.testing.assert_allclose(proposal, t0 + 2 * expected[:, None] * (t1 - t0)
                                + expected[:, None] ** 2 * (t2 - 2 * t1 + t0), rtol=1e-12)
+
+
+def test_column_scale_is_numpy_mean_and_std_bit_for_bit():
+    from gmmem._validate import column_scale
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        n, d = int(rng.integers(2, 2000)), int(rng.integers(1, 4))
+        x = (rng.normal(size=(n, d)) * 10.0 ** rng.uniform(-5, 5, size=d)
+             + rng.normal(size=d) * 10.0 ** rng.uniform(-3, 6))
+        mean, sd = column_scale(x)
+        assert mean.tobytes() == x.mean(axis=0).tobytes() and sd.tobytes() == x.std(axis=0).tobytes()

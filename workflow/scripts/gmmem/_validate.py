@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+_add = np.add.reduce
+
 
 def as_data(x, dim: int | None = None, name: str = "x") -> np.ndarray:
     """Return x as a finite float array of shape (n, d); x may be (n,) or (n, d)."""
@@ -56,7 +58,12 @@ def column_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = x.shape[0]
     if n <= ROWS:
         y = x / top
-        return y.mean(axis=0) * top, y.std(axis=0) * top
+        # y.mean(axis=0) and y.std(axis=0), step for step as numpy computes them,
+        # without their Python wrappers (they cost more than a small fit's E-step).
+        mean = _add(y, axis=0, keepdims=True) / n
+        dev = y - mean
+        np.multiply(dev, dev, out=dev)
+        return mean[0] * top, np.sqrt(_add(dev, axis=0) / n) * top
     mean = sum((x[c] / top).sum(axis=0) for c in row_chunks(n)) / n
     ss = sum(((x[c] / top - mean) ** 2).sum(axis=0) for c in row_chunks(n))
     return mean * top, np.sqrt(ss / n) * top

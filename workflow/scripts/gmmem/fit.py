@@ -127,6 +127,14 @@ class Standardiser:
         # diagonal as asked), so the Mixture's checks are skipped.
         return Mixture._trusted(p.w / p.w.sum(), self.centre + p.mu * s, cov, covariance)
 
+    def to_sorted_mixture(self, p: Params, covariance: str) -> Mixture:
+        """``to_mixture(p, covariance).sorted()``, the same arrays, built once."""
+        s = self.scale
+        means = self.centre + p.mu * s
+        order = np.lexsort(tuple(means[:, j] for j in reversed(range(means.shape[1]))))
+        cov = p.cov[order] * (s[:, None] * s[None, :])
+        return Mixture._trusted((p.w / p.w.sum())[order], means[order], cov, covariance)
+
 
 def _check_seed(seed) -> None:
     if not (seed is None or isinstance(seed, np.random.SeedSequence)
@@ -147,12 +155,19 @@ def child_seed(seed, key: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (int(key),))
 
 
+_POOL_SIZE = np.random.SeedSequence(0).pool_size
+
+
 def restart_streams(seed, n: int) -> list[np.random.Generator]:
     """n independent generators, children 0..n-1 of SeedSequence(seed)."""
-    ss = _seed_sequence(seed)  # once, not per child: hashing the entropy costs
-    return [np.random.default_rng(np.random.SeedSequence(ss.entropy,
-                                                         spawn_key=ss.spawn_key + (i,)))
-            for i in range(n)]
+    ss = _seed_sequence(seed)
+    if ss is seed or ss.pool_size != _POOL_SIZE:
+        # A caller's SeedSequence is neither spawned from (that would change it)
+        # nor used with another pool size: a fresh copy of it is.
+        ss = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key)
+    # spawn makes exactly the children SeedSequence(entropy, spawn_key + (i,))
+    # of a never-spawned parent, at half the cost of making them one by one.
+    return [np.random.Generator(np.random.PCG64(child)) for child in ss.spawn(n)]
 
 
 def degenerate_mask(w: np.ndarray, cov: np.ndarray, n: int, floor: float) -> np.ndarray:
@@ -364,7 +379,7 @@ def _best(prep: _Prepared, runs, covariance, var_floor, prefer, degenerate_runs,
     best = int(np.argmax(np.where(choose, objs, -np.inf)))
     run = runs[best]
     n_best = int(np.sum(pool & (objs >= objs[best] - SAME_MAXIMUM * (1 + abs(objs[best])))))
-    mixture = scaler.to_mixture(run.params, covariance).sorted()
+    mixture = scaler.to_sorted_mixture(run.params, covariance)
     internal = scaler.to_internal(mixture)
     reason = spurious_reason(internal.w, internal.cov, n) if records[best].spurious else ""
     reg_best = int(np.argmax(np.where(regular, objs, -np.inf))) if regular.any() else None
@@ -375,7 +390,7 @@ def _best(prep: _Prepared, runs, covariance, var_floor, prefer, degenerate_runs,
         objective=float(objs[best]), estimator=prep.estimator, spurious=bool(reason),
         spurious_reason=reason,
         regular=(None if reg_best is None else mixture if reg_best == best
-                 else scaler.to_mixture(runs[reg_best].params, covariance).sorted()),
+                 else scaler.to_sorted_mixture(runs[reg_best].params, covariance)),
         regular_objective=np.nan if reg_best is None else float(objs[reg_best]))
 
 

@@ -92,7 +92,12 @@ class Mixture:
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
         object.__setattr__(self, "covariance", covariance)
-        chol = np.linalg.cholesky(self.covariances) if chol is None else np.array(chol)
+        if chol is not None:
+            chol = np.array(chol)
+        elif self.covariances.shape[-1] == 1:
+            chol = np.sqrt(self.covariances)  # LAPACK's 1x1 Cholesky, bit for bit, without its call
+        else:
+            chol = np.linalg.cholesky(self.covariances)
         chol.setflags(write=False)
         object.__setattr__(self, "_chol", chol)
         return self
