@@ -1,7 +1,12 @@
 """The workflow run for real on tiny configs: outputs, reproducibility, re-runs."""
 
 import copy
+import importlib.util
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -323,3 +328,18 @@ def test_a_grid_runs_every_point_and_summarises_by_factor(tmp_path):
     assert set(crlb["level_family"]) == {1}
     for measure in ("bias", "rmse", "coverage"):
         assert _png(res / "sep/grid" / f"{measure}_by_family.png")
+
+
+def test_a_run_byte_compiles_gmmem_once_for_its_jobs(tmp_path):
+    # Each job imports gmmem afresh; the run compiles it first, so that jobs load
+    # bytecode rather than compile it, even with PYTHONDONTWRITEBYTECODE set (as
+    # snakemake() here sets it, and as many container images do).
+    work = make_workdir(tmp_path, TINY)
+    where = subprocess.run([sys.executable, "-c", "import gmmem; print(gmmem.__file__)"],
+                           cwd=work, capture_output=True, text=True, check=True).stdout
+    package = Path(where.strip()).parent
+    shutil.rmtree(package / "__pycache__", ignore_errors=True)
+    snakemake(work, "--cores", "1", "results/versions.txt")
+    for source in package.glob("*.py"):
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        assert cached.exists() and cached.stat().st_mtime >= source.stat().st_mtime, source.name

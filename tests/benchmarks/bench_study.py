@@ -7,11 +7,10 @@ history), each in a scratch folder with ``python -m snakemake --cores N``, and
 prints for each: wall time, CPU time of all processes, CPU time inside the fit
 jobs' fitting (from their timing files), the share outside it, and the
 start-up CPU of a fit job: interpreter, Snakemake's preamble, imports, config
-parsing, reading the data, writing the tables. "own" is what the job measures
-in its own process (time.process_time() minus its fitting CPU; the previous
-release did not record it); "sampled" is its Snakemake benchmark CPU minus its
-fitting CPU, which psutil samples about once a second over the job's process
-tree, so it is rougher and misses a job's last fraction of a second.
+parsing, reading the data, writing the tables, as the job measures it in its
+own process (time.process_time() minus its fitting CPU; the previous release
+did not record it). Snakemake's benchmark files are not used for this: psutil
+samples them about once a second, which misses most of a job this short.
 Targets (issue 13): CPU in fits >= 3x lower than the previous release; fit-job
 start-up < 0.5 s.
 
@@ -84,23 +83,19 @@ def run_study(config: Path, cores: int, commit: str | None) -> dict | None:
             print(proc.stderr[-3000:], file=sys.stderr)
             return None
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        tables = {Path(f).stem: pd.read_csv(f) for f in glob.glob(str(work / "results/timing/*/*.csv"))}
+        # Keyed by scenario and file: the file names repeat across scenarios.
+        tables = {(Path(f).parent.name, Path(f).stem): pd.read_csv(f)
+                  for f in glob.glob(str(work / "results/timing/*/*.csv"))}
         timing = {key: t["cpu_seconds"].sum() for key, t in tables.items()}
         # Start-up as the job itself measures it (its process CPU outside fitting),
-        # where the release records it; Snakemake's benchmark samples the job's
-        # process tree about once a second, so its figure is rougher.
+        # where the release records it.
         own = [t["startup_cpu_seconds"].iloc[0] for t in tables.values()
                if "startup_cpu_seconds" in t]
-        sampled = []
-        for f in glob.glob(str(work / "results/benchmarks/*/fit_*.tsv")):
-            key = Path(f).stem.removeprefix("fit_")
-            if key in timing:
-                sampled.append(pd.read_csv(f, sep="\t")["cpu_time"].iloc[0] - timing[key])
         jobs = len(glob.glob(str(work / "results/logs/**/*.log"), recursive=True))
     fit_cpu = sum(timing.values())
     return {"wall": wall, "cpu": cpu, "fit_cpu": fit_cpu, "jobs": jobs,
             "startup": sum(own) / len(own) if own else float("nan"),
-            "startup_sampled": sum(sampled) / len(sampled) if sampled else float("nan")}
+            "startup_max": max(own) if own else float("nan")}
 
 
 def main() -> int:
@@ -115,14 +110,14 @@ def main() -> int:
     if not args.no_previous:
         runs[f"previous release ({PREVIOUS})"] = run_study(Path(args.config), args.cores, PREVIOUS)
     print(f"{'':<30} {'jobs':>5} {'wall s':>8} {'CPU s':>8} {'CPU in fits':>12} "
-          f"{'outside fits':>13} {'fit-job start-up CPU: own':>26} {'sampled':>8}")
+          f"{'outside fits':>13} {'fit-job start-up CPU: mean':>27} {'max':>7}")
     for name, r in runs.items():
         if r is None:
             print(f"{name:<30} not available (needs git history with commit {PREVIOUS})")
             continue
         print(f"{name:<30} {r['jobs']:>5} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['fit_cpu']:>12.1f} "
-              f"{1 - r['fit_cpu'] / r['cpu']:>13.1%} {r['startup']:>24.2f} s "
-              f"{r['startup_sampled']:>6.2f} s")
+              f"{1 - r['fit_cpu'] / r['cpu']:>13.1%} {r['startup']:>25.2f} s "
+              f"{r['startup_max']:>5.2f} s")
     new, old = runs["this checkout"], list(runs.values())[-1]
     if new and old and old is not new:
         print(f"CPU in fits: {old['fit_cpu'] / new['fit_cpu']:.1f}x lower than the previous "
