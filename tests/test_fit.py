@@ -359,3 +359,23 @@ def test_sorted_mixture_in_one_step_is_to_mixture_then_sorted(d):
             assert getattr(one, name).tobytes() == getattr(two, name).tobytes()
         # (for d = 1 the factor is a square root, equal to LAPACK's bit for bit)
         assert one._chol.tobytes() == np.linalg.cholesky(one.covariances).tobytes()
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_sorted_mixtures_of_a_batch_are_each_data_sets_own(d):
+    # fit_many maps every data set's chosen run to its data's scale at once.
+    from gmmem.fit import Standardiser, _sorted_mixtures
+    from gmmem.gaussian import Params
+    rng = np.random.default_rng(d + 10)
+    S, K = 30, 3
+    a = rng.normal(size=(S, K, d, d))
+    p = Params(rng.dirichlet(np.ones(K), size=S), rng.normal(size=(S, K, d)),
+               a @ np.swapaxes(a, -1, -2) + np.eye(d))
+    p.mu[::3, 1, 0] = p.mu[::3, 2, 0]  # ties on the first coordinate
+    centre, scale = rng.normal(size=(S, d)) * 50, np.exp(rng.normal(size=(S, d)))
+    batch = _sorted_mixtures(p.w, p.mu, p.cov, centre, scale, "full")
+    for s in range(S):
+        own = Standardiser(centre[s], scale[s]).to_sorted_mixture(
+            Params(p.w[s], p.mu[s], p.cov[s]), "full")
+        for name in ("weights", "means", "covariances", "_chol"):
+            assert getattr(batch[s], name).tobytes() == getattr(own, name).tobytes()

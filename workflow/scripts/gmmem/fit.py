@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -285,12 +286,9 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
         n = z.shape[2]
         degenerate = degenerate_mask(w, cov, n, var_floor)
         spurious = spurious_mask(w, cov, n)
-        at = 0
-        for i in members:
-            r = len(prepared[i].starts)
-            results[i] = _best(prepared[i], runs[at:at + r], covariance, var_floor, prefer,
-                               degenerate[at:at + r], spurious[at:at + r])
-            at += r
+        for i, res in zip(members, _best_many([prepared[i] for i in members], runs, w, cov,
+                                              covariance, prefer, degenerate, spurious)):
+            results[i] = res
     return results
 
 
@@ -341,17 +339,16 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
                      streams if deferred else [])
 
 
-def _best(prep: _Prepared, runs, covariance, var_floor, prefer, degenerate_runs,
-          spurious_runs) -> FitResult:
-    """The FitResult of one data set from its starts' runs and their degenerate
-    and spurious flags."""
+def _records(prep: _Prepared, runs, covariance, degenerate_runs,
+             spurious_runs) -> list[RestartRecord]:
+    """One data set's RestartRecords from its starts' runs and their flags."""
     n, scaler, reg = prep.n, prep.scaler, prep.reg
     # Log-likelihoods are reported on the data's scale: standardising
     # shifts them by n·Σ log(scale).
     shift = n * float(np.log(scaler.scale).sum())
     records = []
     for run, degenerate, spurious in zip(runs, degenerate_runs.tolist(), spurious_runs.tolist()):
-        finite = bool(np.isfinite(run.loglik))
+        finite = math.isfinite(run.loglik)
         degenerate = (not finite) or degenerate
         spurious = finite and spurious
         if reg is None or not finite:
@@ -368,30 +365,73 @@ def _best(prep: _Prepared, runs, covariance, var_floor, prefer, degenerate_runs,
             offset = objective - float(run.loglik)
         records.append(RestartRecord(loglik, run.n_iter, run.converged, degenerate,
                                      run.trace + offset, objective, spurious))
+    return records
 
-    objs = np.array([r.objective for r in records])
-    usable = np.array([not r.degenerate for r in records])
-    pool = usable if usable.any() else np.isfinite(objs)
-    if not pool.any():
+
+def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degenerate,
+               spurious) -> list[FitResult]:
+    """The FitResult of each data set from its starts' runs (R per data set, in
+    order), their final weights w (S·R, K) and covariances, and their degenerate
+    and spurious flags. The choice among each data set's runs and the mapping of
+    the chosen one to the data's scale run for all data sets at once; per data
+    set, every operation is the one a data set alone would get."""
+    S, R = len(preps), len(preps[0].starts)
+    assert all(len(prep.starts) == R for prep in preps) and len(runs) == S * R
+    records = [_records(prep, runs[s * R:(s + 1) * R], covariance, degenerate[s * R:(s + 1) * R],
+                        spurious[s * R:(s + 1) * R]) for s, prep in enumerate(preps)]
+    objs = np.array([[r.objective for r in rec] for rec in records]).reshape(S, R)
+    usable = ~np.array([[r.degenerate for r in rec] for rec in records]).reshape(S, R)
+    pool = np.where(usable.any(axis=1, keepdims=True), usable, np.isfinite(objs))
+    if not pool.any(axis=1).all():
         raise FloatingPointError("every EM start produced a non-finite log-likelihood")
-    regular = pool & usable & ~np.array([r.spurious for r in records])
-    choose = regular if prefer == "regular" and regular.any() else pool
-    best = int(np.argmax(np.where(choose, objs, -np.inf)))
-    run = runs[best]
-    n_best = int(np.sum(pool & (objs >= objs[best] - SAME_MAXIMUM * (1 + abs(objs[best])))))
-    mixture = scaler.to_sorted_mixture(run.params, covariance)
-    internal = scaler.to_internal(mixture)
-    reason = spurious_reason(internal.w, internal.cov, n) if records[best].spurious else ""
-    reg_best = int(np.argmax(np.where(regular, objs, -np.inf))) if regular.any() else None
-    return FitResult(
-        mixture=mixture, loglik=records[best].loglik, n_iter=run.n_iter,
-        converged=run.converged, trace=records[best].trace,
-        restarts=tuple(records), degenerate=records[best].degenerate, n_best=n_best, n=n,
-        objective=float(objs[best]), estimator=prep.estimator, spurious=bool(reason),
-        spurious_reason=reason,
-        regular=(None if reg_best is None else mixture if reg_best == best
-                 else scaler.to_sorted_mixture(runs[reg_best].params, covariance)),
-        regular_objective=np.nan if reg_best is None else float(objs[reg_best]))
+    regular = pool & usable & ~np.array([[r.spurious for r in rec] for rec in records]).reshape(S, R)
+    has_regular = regular.any(axis=1)
+    choose = (np.where(has_regular[:, None], regular, pool) if prefer == "regular" else pool)
+    best = np.argmax(np.where(choose, objs, -np.inf), axis=1)
+    top = objs[np.arange(S), best]
+    n_best = (pool & (objs >= (top - SAME_MAXIMUM * (1 + np.abs(top)))[:, None])).sum(axis=1)
+    reg_best = np.argmax(np.where(regular, objs, -np.inf), axis=1)
+    # The chosen runs on the data's scale, components sorted by their means.
+    K, d = w.shape[1], cov.shape[-1]
+    chosen = np.arange(S) * R + best
+    centre = np.stack([prep.scaler.centre for prep in preps])
+    scale = np.stack([prep.scaler.scale for prep in preps])
+    mixtures = _sorted_mixtures(w[chosen], np.stack([runs[c].params.mu for c in chosen]),
+                                cov[chosen], centre, scale, covariance)
+    results = []
+    for s, prep in enumerate(preps):
+        b, rec, mixture = int(best[s]), records[s], mixtures[s]
+        run = runs[s * R + b]
+        reason = ""
+        if rec[b].spurious:
+            internal = prep.scaler.to_internal(mixture)
+            reason = spurious_reason(internal.w, internal.cov, prep.n)
+        rb = int(reg_best[s]) if has_regular[s] else None
+        results.append(FitResult(
+            mixture=mixture, loglik=rec[b].loglik, n_iter=run.n_iter,
+            converged=run.converged, trace=rec[b].trace, restarts=tuple(rec),
+            degenerate=rec[b].degenerate, n_best=int(n_best[s]), n=prep.n,
+            objective=float(objs[s, b]), estimator=prep.estimator, spurious=bool(reason),
+            spurious_reason=reason,
+            regular=(None if rb is None else mixture if rb == b
+                     else prep.scaler.to_sorted_mixture(runs[s * R + rb].params, covariance)),
+            regular_objective=np.nan if rb is None else float(objs[s, rb])))
+    return results
+
+
+def _sorted_mixtures(w, mu, cov, centre, scale, covariance) -> list[Mixture]:
+    """Standardiser(centre[s], scale[s]).to_sorted_mixture(Params(w[s], mu[s], cov[s]))
+    for every s at once: the same arithmetic per element, the same order."""
+    S, K, d = mu.shape
+    means = centre[:, None, :] + mu * scale[:, None, :]
+    order = np.lexsort(tuple(means[..., j] for j in reversed(range(d))), axis=-1)
+    rows = np.arange(S)[:, None]
+    factor = scale[:, :, None] * scale[:, None, :]
+    cov = cov[rows, order] * factor[:, None]
+    weights = (w / w.sum(axis=1, keepdims=True))[rows, order]
+    means = means[rows, order]
+    chol = np.sqrt(cov) if d == 1 else np.linalg.cholesky(cov)
+    return [Mixture._trusted(weights[s], means[s], cov[s], covariance, chol[s]) for s in range(S)]
 
 
 def _project_covariance(p: Params, covariance: str) -> np.ndarray:
