@@ -379,3 +379,46 @@ def test_sorted_mixtures_of_a_batch_are_each_data_sets_own(d):
             Params(p.w[s], p.mu[s], p.cov[s]), "full")
         for name in ("weights", "means", "covariances", "_chol"):
             assert getattr(batch[s], name).tobytes() == getattr(own, name).tobytes()
+
+
+def _seed_forms():
+    from gmmem.study import seed_for
+    return ([np.random.SeedSequence(i) for i in range(20)]
+            + [seed_for(12345, "heights", "fit", 100, r) for r in range(20)]
+            + [np.random.SeedSequence(2**200 + 7, spawn_key=(3, 2**40)),
+               np.random.SeedSequence([1, 2, 3]), np.random.SeedSequence(0, spawn_key=(0,)),
+               np.random.SeedSequence(np.array([5, 6], dtype=np.uint32)),  # (numpy's own path)
+               np.random.SeedSequence(["0x1f", 3]), np.random.SeedSequence(2**32 - 1),
+               np.random.SeedSequence(2**32), np.random.SeedSequence(),
+               np.random.SeedSequence(9, pool_size=8)])
+
+
+def test_restart_streams_made_together_are_numpys_children():
+    # gmmem.streams hashes every child's SeedSequence in array arithmetic: the
+    # generators must be exactly numpy's, state and draws, for every seed form.
+    from gmmem.streams import restart_streams_many
+    parents = _seed_forms()
+    for p, gens in zip(parents, restart_streams_many(parents, 5)):
+        for i, g in enumerate(gens):
+            ref = np.random.default_rng(np.random.SeedSequence(p.entropy,
+                                                               spawn_key=p.spawn_key + (i,)))
+            assert g.bit_generator.state == ref.bit_generator.state
+            assert np.array_equal(g.random(3), ref.random(3))
+            assert g.integers(1000) == ref.integers(1000)
+            # what else a child is asked for comes from the real SeedSequence
+            seq = g.bit_generator.seed_seq
+            assert np.array_equal(seq.generate_state(3), ref.bit_generator.seed_seq.generate_state(3))
+            assert [c.spawn_key for c in seq.spawn(2)] == [p.spawn_key + (i, 0), p.spawn_key + (i, 1)]
+
+
+def test_fit_many_gives_the_same_fits_with_streams_made_together_or_one_by_one():
+    from gmmem.fit import _BULK_STREAMS
+    truth = Mixture.univariate([0.4, 0.6], [0.0, 2.5], [1.0, 1.0])
+    xs = [truth.sample(80, np.random.default_rng(i))[0] for i in range(_BULK_STREAMS + 2)]
+    seeds = _seed_forms()[:len(xs) - 1] + [7]
+    together = gmmem.fit_many(xs, 2, seeds=seeds, n_restarts=3)
+    for x, seed, res in zip(xs, seeds, together):
+        alone = fit(x, 2, seed=seed, n_restarts=3)
+        assert alone.loglik == res.loglik
+        assert alone.mixture.means.tobytes() == res.mixture.means.tobytes()
+        assert [r.n_iter for r in alone.restarts] == [r.n_iter for r in res.restarts]

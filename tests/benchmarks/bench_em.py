@@ -142,7 +142,7 @@ def iteration_cost(n=1_000_000, K=3):
           f"(n, K): {t_exp * 1e3:.1f} ms; ratio {t_it / t_exp:.2f} (target < 5)")
 
 
-def batched(n: int, count: int, previous, sklearn_count: int, rounds: int = 3):
+def batched(n: int, count: int, previous, sklearn_count: int, rounds: int = 5):
     """fit_many against the previous per-fit loop and scikit-learn, per fit.
 
     The three are timed in turn, ``rounds`` times over (scikit-learn on a

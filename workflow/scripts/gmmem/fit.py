@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from .gaussian import Params, stack
 from .init import initial_params_many, kmeans_plusplus_starts
 from .mixture import Mixture
 from .settings import check as check_settings
+from .streams import restart_streams_many
 
 # Restarts within this relative distance of the best log-likelihood count as
 # having reached it; distinct local maxima differ by far more.
@@ -161,14 +163,37 @@ _POOL_SIZE = np.random.SeedSequence(0).pool_size
 
 def restart_streams(seed, n: int) -> list[np.random.Generator]:
     """n independent generators, children 0..n-1 of SeedSequence(seed)."""
-    ss = _seed_sequence(seed)
-    if ss is seed or ss.pool_size != _POOL_SIZE:
-        # A caller's SeedSequence is neither spawned from (that would change it)
-        # nor used with another pool size: a fresh copy of it is.
-        ss = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key)
+    if isinstance(seed, _Parent):
+        ss = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key)
+    else:
+        ss = _seed_sequence(seed)
+        if ss is seed or ss.pool_size != _POOL_SIZE:
+            # A caller's SeedSequence is neither spawned from (that would change
+            # it) nor used with another pool size: a fresh copy of it is.
+            ss = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key)
     # spawn makes exactly the children SeedSequence(entropy, spawn_key + (i,))
     # of a never-spawned parent, at half the cost of making them one by one.
     return [np.random.Generator(np.random.PCG64(child)) for child in ss.spawn(n)]
+
+
+class _Parent(NamedTuple):
+    """What a SeedSequence's children are made from (hashing it would be wasted)."""
+
+    entropy: object
+    spawn_key: tuple
+
+
+def _parent(seed):
+    """The SeedSequence(seed) whose children are a fit's restart streams, or as
+    much of it as they need."""
+    if isinstance(seed, (int, np.integer)):
+        return _Parent(int(seed), ())
+    return _seed_sequence(seed)
+
+
+# From this many data sets on, their restart streams are made together
+# (:mod:`gmmem.streams`); below it, one by one costs less. The same streams.
+_BULK_STREAMS = 8
 
 
 def degenerate_mask(w: np.ndarray, cov: np.ndarray, n: int, floor: float) -> np.ndarray:
@@ -255,10 +280,12 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
         shapes.setdefault(prep.z.shape, []).append(i)
     finished = 0
     for members in shapes.values():
-        waiting = [i for i in members if prepared[i].kmeans_streams]
+        waiting = [i for i in members if prepared[i].kmeans_seed is not None]
         if waiting:
-            more = kmeans_plusplus_starts([prepared[i].z for i in waiting], K,
-                                          [prepared[i].kmeans_streams for i in waiting],
+            parents = [prepared[i].kmeans_seed for i in waiting]
+            streams = (restart_streams_many(parents, n_restarts) if len(parents) >= _BULK_STREAMS
+                       else [restart_streams(p, n_restarts) for p in parents])
+            more = kmeans_plusplus_starts([prepared[i].z for i in waiting], K, streams,
                                           covariance, var_floor)
             for i, extra in zip(waiting, more):
                 prepared[i].starts.extend(extra)
@@ -304,7 +331,7 @@ class _Prepared:
     reg_data: object
     n: int
     estimator: str
-    kmeans_streams: list  # streams whose k-means++ starts are still to be added
+    kmeans_seed: object  # the seed of the k-means++ starts still to be added, or None
 
 
 def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimator, name,
@@ -318,8 +345,10 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
                          f"asks for K = {K} on data with d = {d}")
     # A given start alone draws nothing (a generator costs more than a small E-step).
     _check_seed(seed)
-    streams = ([] if start is not None and not random_starts_too
-               else restart_streams(seed, n_restarts))
+    draws = start is None or random_starts_too
+    # k-means++ starts are left to fit_many, which makes every data set's streams
+    # and seeds their restarts in shared array passes; others are drawn here.
+    deferred = draws and init == "kmeans++" and n <= ROWS
     scaler = Standardiser.of(z_raw, name)
     z = scaler.data(z_raw)
     starts = []
@@ -329,14 +358,12 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
             # Project the start onto the requested structure.
             p0 = Params(p0.w, p0.mu, _project_covariance(p0, covariance))
         starts = [p0]
-    # k-means++ starts are left to fit_many, which seeds every data set's
-    # restarts in shared array passes; others are drawn here.
-    deferred = init == "kmeans++" and n <= ROWS
-    if streams and not deferred:
-        starts += initial_params_many(z, K, init, streams, covariance, var_floor)
+    if draws and not deferred:
+        starts += initial_params_many(z, K, init, restart_streams(seed, n_restarts), covariance,
+                                      var_floor)
     return _Prepared(z, scaler, starts, regulariser(z, K, estimator),
                      regulariser(z_raw, K, estimator), n, estimator,
-                     streams if deferred else [])
+                     _parent(seed) if deferred else None)
 
 
 def _records(prep: _Prepared, runs, covariance, degenerate_runs,
