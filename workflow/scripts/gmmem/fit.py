@@ -131,12 +131,10 @@ class Standardiser:
         return Mixture._trusted(p.w / p.w.sum(), self.centre + p.mu * s, cov, covariance)
 
     def to_sorted_mixture(self, p: Params, covariance: str) -> Mixture:
-        """``to_mixture(p, covariance).sorted()``, the same arrays, built once."""
-        s = self.scale
-        means = self.centre + p.mu * s
-        order = np.lexsort(tuple(means[:, j] for j in reversed(range(means.shape[1]))))
-        cov = p.cov[order] * (s[:, None] * s[None, :])
-        return Mixture._trusted((p.w / p.w.sum())[order], means[order], cov, covariance)
+        """``to_mixture(p, covariance).sorted()``, the same arrays, built once
+        (the batch of one of :func:`_sorted_mixtures`)."""
+        return _sorted_mixtures(p.w[None], p.mu[None], p.cov[None], self.centre[None],
+                                self.scale[None], covariance)[0]
 
 
 def _check_seed(seed) -> None:
@@ -447,8 +445,10 @@ def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degener
 
 
 def _sorted_mixtures(w, mu, cov, centre, scale, covariance) -> list[Mixture]:
-    """Standardiser(centre[s], scale[s]).to_sorted_mixture(Params(w[s], mu[s], cov[s]))
-    for every s at once: the same arithmetic per element, the same order."""
+    """Mixtures on the data's scale, components sorted by their means, from S
+    runs' parameters w (S, K), mu (S, K, d), cov (S, K, d, d) on the standardised
+    scale of data sets with centre and scale (S, d); each one's arrays are
+    those the data set alone would give."""
     S, K, d = mu.shape
     means = centre[:, None, :] + mu * scale[:, None, :]
     order = np.lexsort(tuple(means[..., j] for j in reversed(range(d))), axis=-1)
