@@ -412,9 +412,9 @@ def test_restart_streams_made_together_are_numpys_children():
 
 
 def test_fit_many_gives_the_same_fits_with_streams_made_together_or_one_by_one():
-    from gmmem.fit import _BULK_STREAMS
+    from gmmem.streams import BULK
     truth = Mixture.univariate([0.4, 0.6], [0.0, 2.5], [1.0, 1.0])
-    xs = [truth.sample(80, np.random.default_rng(i))[0] for i in range(_BULK_STREAMS + 2)]
+    xs = [truth.sample(80, np.random.default_rng(i))[0] for i in range(BULK + 2)]
     seeds = _seed_forms()[:len(xs) - 1] + [7]
     together = gmmem.fit_many(xs, 2, seeds=seeds, n_restarts=3)
     for x, seed, res in zip(xs, seeds, together):
@@ -422,3 +422,18 @@ def test_fit_many_gives_the_same_fits_with_streams_made_together_or_one_by_one()
         assert alone.loglik == res.loglik
         assert alone.mixture.means.tobytes() == res.mixture.means.tobytes()
         assert [r.n_iter for r in alone.restarts] == [r.n_iter for r in res.restarts]
+
+
+@pytest.mark.parametrize("max_iter", [3, 4, 5, 7, 10, 26])
+def test_squarem_spends_its_budget_but_never_more(max_iter):
+    # A SQUAREM cycle needs 3 EM maps (4 when its extrapolation is rejected): a
+    # run stops unconverged only once fewer than 3 maps are left, and never
+    # exceeds max_iter, whatever the batch around it.
+    x = np.concatenate([np.random.default_rng(5).normal(0, 1, 300),
+                        np.random.default_rng(6).normal(1, 1, 200)])
+    res = fit(x, 2, n_restarts=6, seed=3, max_iter=max_iter)
+    for r in res.restarts:
+        assert r.n_iter <= max_iter
+        if not r.converged:
+            assert r.n_iter > max_iter - 3, (r.n_iter, max_iter)
+    assert not all(r.converged for r in res.restarts)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from .gaussian import Params, stack
 from .init import initial_params_many, kmeans_plusplus_starts
 from .mixture import Mixture
 from .settings import check as check_settings
-from .streams import restart_streams_many
+from .streams import Parent, restart_streams_many
 
 # Restarts within this relative distance of the best log-likelihood count as
 # having reached it; distinct local maxima differ by far more.
@@ -156,42 +155,18 @@ def child_seed(seed, key: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (int(key),))
 
 
-_POOL_SIZE = np.random.SeedSequence(0).pool_size
-
-
 def restart_streams(seed, n: int) -> list[np.random.Generator]:
     """n independent generators, children 0..n-1 of SeedSequence(seed)."""
-    if isinstance(seed, _Parent):
-        ss = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key)
-    else:
-        ss = _seed_sequence(seed)
-        if ss is seed or ss.pool_size != _POOL_SIZE:
-            # A caller's SeedSequence is neither spawned from (that would change
-            # it) nor used with another pool size: a fresh copy of it is.
-            ss = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key)
-    # spawn makes exactly the children SeedSequence(entropy, spawn_key + (i,))
-    # of a never-spawned parent, at half the cost of making them one by one.
-    return [np.random.Generator(np.random.PCG64(child)) for child in ss.spawn(n)]
-
-
-class _Parent(NamedTuple):
-    """What a SeedSequence's children are made from (hashing it would be wasted)."""
-
-    entropy: object
-    spawn_key: tuple
+    return restart_streams_many([_parent(seed)], n)[0]
 
 
 def _parent(seed):
-    """The SeedSequence(seed) whose children are a fit's restart streams, or as
-    much of it as they need."""
+    """SeedSequence(seed), or for an integer seed just what its children are made
+    from (hashing its entropy would be wasted); checks the seed."""
+    _check_seed(seed)
     if isinstance(seed, (int, np.integer)):
-        return _Parent(int(seed), ())
+        return Parent(int(seed), ())
     return _seed_sequence(seed)
-
-
-# From this many data sets on, their restart streams are made together
-# (:mod:`gmmem.streams`); below it, one by one costs less. The same streams.
-_BULK_STREAMS = 8
 
 
 def degenerate_mask(w: np.ndarray, cov: np.ndarray, n: int, floor: float) -> np.ndarray:
@@ -280,9 +255,7 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
     for members in shapes.values():
         waiting = [i for i in members if prepared[i].kmeans_seed is not None]
         if waiting:
-            parents = [prepared[i].kmeans_seed for i in waiting]
-            streams = (restart_streams_many(parents, n_restarts) if len(parents) >= _BULK_STREAMS
-                       else [restart_streams(p, n_restarts) for p in parents])
+            streams = restart_streams_many([prepared[i].kmeans_seed for i in waiting], n_restarts)
             more = kmeans_plusplus_starts([prepared[i].z for i in waiting], K, streams,
                                           covariance, var_floor)
             for i, extra in zip(waiting, more):
@@ -417,7 +390,6 @@ def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degener
     n_best = (pool & (objs >= (top - SAME_MAXIMUM * (1 + np.abs(top)))[:, None])).sum(axis=1)
     reg_best = np.argmax(np.where(regular, objs, -np.inf), axis=1)
     # The chosen runs on the data's scale, components sorted by their means.
-    K, d = w.shape[1], cov.shape[-1]
     chosen = np.arange(S) * R + best
     centre = np.stack([prep.scaler.centre for prep in preps])
     scale = np.stack([prep.scaler.scale for prep in preps])

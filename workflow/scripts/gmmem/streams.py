@@ -15,6 +15,8 @@ output fixed across versions.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.random.bit_generator import ISpawnableSeedSequence
 
@@ -23,6 +25,16 @@ _INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
 _MIX_L, _MIX_R = np.uint32(0xCA01F9DD), np.uint32(0x4973F715)
 _MASK = 0xFFFFFFFF
 _POOL = 4  # numpy's default pool size: the one restart children use
+# From this many parents on, their children are hashed together; below it,
+# numpy making them one by one costs less. The same streams either way.
+BULK = 8
+
+
+class Parent(NamedTuple):
+    """What a SeedSequence's children are made from: its entropy and spawn key."""
+
+    entropy: object
+    spawn_key: tuple
 
 
 def _words(value) -> list[int] | None:
@@ -113,18 +125,26 @@ def _pcg64_states(entropy: np.ndarray) -> np.ndarray:
     return words[:, 0::2] | (words[:, 1::2] << np.uint64(32))
 
 
-def restart_streams_many(parents: list[np.random.SeedSequence], n: int) -> list[list]:
-    """For each SeedSequence, its children 0..n-1 as generators:
-    ``default_rng(SeedSequence(p.entropy, spawn_key=p.spawn_key + (i,)))``,
-    the same streams, made together (see the module's docstring)."""
+def _one_by_one(p, n: int) -> list[np.random.Generator]:
+    """numpy's own children of p: spawned from a fresh copy (a caller's
+    SeedSequence is never spawned from, and children get the default pool)."""
+    ss = np.random.SeedSequence(p.entropy, spawn_key=p.spawn_key)
+    return [np.random.Generator(np.random.PCG64(child)) for child in ss.spawn(n)]
+
+
+def restart_streams_many(parents: list, n: int) -> list[list]:
+    """For each parent (a SeedSequence or a :class:`Parent`), its children
+    0..n-1 as generators: ``default_rng(SeedSequence(p.entropy,
+    spawn_key=p.spawn_key + (i,)))``, the same streams, made together from
+    BULK parents on (see the module's docstring)."""
+    if len(parents) < BULK:
+        return [_one_by_one(p, n) for p in parents]
     out: list[list | None] = [None] * len(parents)
     groups: dict[int, list[tuple[int, list[int]]]] = {}
     for j, p in enumerate(parents):
         run, key = _words(p.entropy), _words(p.spawn_key)
         if run is None or key is None or n >= 2**32:
-            out[j] = [np.random.default_rng(np.random.SeedSequence(p.entropy,
-                                                                   spawn_key=p.spawn_key + (i,)))
-                      for i in range(n)]
+            out[j] = _one_by_one(p, n)
             continue
         # A child always has a spawn key, so its run entropy is padded to the pool.
         prefix = run + [0] * (_POOL - len(run)) + key
