@@ -125,11 +125,17 @@ def test_every_grid_figure_renders(tmp_path, factors):
     plt.close(fig)
 
 
-def test_heatmap_needs_two_factors():
+def test_heatmap_axes():
+    import matplotlib.pyplot as plt
+
+    # one factor: the heat map is the factor against n
     t = grid_table({"weights": TWO["weights"]})
-    labels = gv.level_labels(t, ["weights"])
-    with pytest.raises(ValueError, match="needs two grid factors"):
-        gv.heatmap_figure(t, "bias", ["weights"], labels)
+    fig = gv.heatmap_figure(t, "bias", ["weights"], gv.level_labels(t, ["weights"]))
+    assert fig.axes[0].get_yticklabels()[0].get_text() == "n = 50"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="both 'weights'"):
+        gv.heatmap_figure(t, "bias", ["weights"], gv.level_labels(t, ["weights"]),
+                          y_factor="weights")
     t = grid_table(TWO)
     with pytest.raises(ValueError, match="x_factor 'sds' is not a factor"):
         gv.heatmap_figure(t, "bias", list(TWO), gv.level_labels(t, list(TWO)), x_factor="sds")

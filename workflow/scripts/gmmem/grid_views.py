@@ -27,6 +27,14 @@ FAILURES = (("n_nonconverged", "non-converged"), ("n_degenerate", "degenerate"),
             ("n_spurious", "spurious"), ("n_se_failed", "SE-less"))
 
 
+def generating(table):
+    """The rows of a performance table scored against the generating truth
+    (tables of misspecified truths also hold rows against the pseudo-true one)."""
+    if "target" in table.columns:
+        return table[table["target"] == "generating"].reset_index(drop=True)
+    return table
+
+
 def _num(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
@@ -240,20 +248,26 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
                    level: float = 0.95, title: str = ""):
     """A measure over two factors as a heat map (cells annotated), one panel
     per parameter (rows) and per method × n × combination of the other
-    factors (columns). Bias and coverage use a diverging scale centred on
+    factors (columns); ``n`` may be one of the two (the default second axis of
+    a one-factor grid). Bias and coverage use a diverging scale centred on
     their target (0, the nominal level); others a sequential one."""
     plt = _plt()
-    if len(factors) < 2:
-        raise ValueError(f"a heat map needs two grid factors, this grid has {factors}")
+    axes_of = list(factors) + ["n"]
     x_factor = x_factor or factors[0]
-    y_factor = y_factor or factors[1]
+    y_factor = y_factor or (factors[1] if len(factors) > 1 else "n")
     for name, f in (("x_factor", x_factor), ("y_factor", y_factor)):
-        if f not in factors:
-            raise ValueError(f"{name} {f!r} is not a factor of this grid (factors: {factors})")
+        if f not in axes_of:
+            raise ValueError(f"{name} {f!r} is not a factor of this grid (factors: "
+                             f"{', '.join(axes_of)})")
+    if x_factor == y_factor:
+        raise ValueError(f"x_factor and y_factor are both {x_factor!r}: a heat map needs two")
+    ns = sorted(table["n"].unique())
+    labels = {**labels, "n": {int(n): f"n = {int(n)}" for n in ns}}
     rest = [f for f in factors if f not in (x_factor, y_factor)]
-    d = table[table["measure"] == measure]
+    d = table[table["measure"] == measure].assign(level_n=lambda t: t["n"])
     params = _parameters(table, measure)
-    facet_cols = ["method", "n"] + [f"level_{f}" for f in rest]
+    facet_cols = ["method"] + ([] if "n" in (x_factor, y_factor) else ["n"])
+    facet_cols += [f"level_{f}" for f in rest]
     method_rank = {m: i for i, m in enumerate(dict.fromkeys(d["method"]))}
     facets = sorted((tuple(r) for r in d[facet_cols].drop_duplicates().itertuples(index=False)),
                     key=lambda r: (method_rank[r[0]], *r[1:]))
@@ -299,8 +313,8 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
             if r < nrow - 1:
                 ax.tick_params(labelbottom=False)
             if r == 0:
-                head = [str(facet[0]), f"n = {int(facet[1])}"]
-                head += [labels[f][int(v)] for f, v in zip(rest, facet[2:])]
+                head = [str(facet[0])] + [labels["n" if col == "n" else col[6:]][int(v)]
+                                           for col, v in zip(facet_cols[1:], facet[1:])]
                 ax.set_title("\n".join(head), fontsize=7)
             if c == 0:
                 ax.set_ylabel(f"{p}\n{y_factor}", fontsize=7)
