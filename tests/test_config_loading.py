@@ -162,6 +162,10 @@ def test_a_refusal_is_one_line_naming_the_command_line(tmp_path):
                                        check=False), work)
     assert line == ("Invalid config: config.yaml and --config: chunk_size: expected a value "
                     ">= 1, got 0"), line
+    (work / "config.yaml").unlink()
+    line = _one_line_refusal(snakemake(work, "--cores", "1", check=False), work)
+    assert line == ("Invalid config: config.yaml: not found in the working directory (write "
+                    "one, or pass --configfile FILE)"), line
     (work / "config.yaml").write_text("seed: 1\nseed: 2\nsample_sizes: [50]\n")
     line = _one_line_refusal(snakemake(work, "--cores", "1", check=False), work)
     assert line == ("Invalid config: config.yaml, line 2: duplicate key 'seed', first at line 1; "

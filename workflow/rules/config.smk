@@ -43,6 +43,9 @@ COMMAND_LINE = config_check.command_line_entries(workflow.config_settings.config
                                                  workflow.config_settings.config_args)
 CONFIG_SOURCE = ", ".join(CONFIG_FILES) + (" and --config" if COMMAND_LINE else "")
 
+if not workflow.overwrite_configfiles and not Path("config.yaml").exists():
+    _refuse("config.yaml: not found in the working directory (write one, or pass "
+            "--configfile FILE)")
 try:
     _merged = {}
     for _path in CONFIG_FILES:

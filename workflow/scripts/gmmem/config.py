@@ -1,8 +1,9 @@
 """Reading and checking a study config: one clear message per mistake, before any job.
 
-The workflow's config.smk calls :func:`load_yaml` on config.yaml (so that a
-syntax error names the file, line and column) and :func:`check_config` on the
-merged config. Every error is a ``ValueError`` whose message is one line:
+The workflow's config.smk reads every config file with :func:`load_yaml` (a
+safe loader: a syntax error names the file, line and column; duplicate keys,
+alias bombs and YTE templates are refused) and calls :func:`check_config` on
+the merged config. Every error is a ``ValueError`` whose message is one line:
 where (file and key path), what was expected, what was found, and for an
 unknown key the nearest valid one.
 """
