@@ -61,6 +61,15 @@ def test_merge_keys_may_override_what_they_merge(tmp_path):
     assert data["fit"] == {"n_restarts": 1, "tol": 1.0e-8}
 
 
+def test_json_configs_load_and_refuse_duplicates_too(tmp_path):
+    # Tab indentation is JSON but not YAML 1.1: Snakemake reads such files, so do we.
+    data = _load(tmp_path, '{\n\t"seed": 3,\n\t"fit": {"tol": 1e-8}\n}\n', "c.json")
+    assert data == {"seed": 3, "fit": {"tol": 1e-8}}
+    with pytest.raises(ValueError, match=r"^c.json: duplicate key 'seed'; JSON would"):
+        _load(tmp_path, '{\n\t"seed": 3,\n\t"seed": 4\n}\n', "c.json")
+    assert "duplicate key 'seed', first at line 1" in _refusal(tmp_path, '{"seed": 3, "seed": 4}')
+
+
 # --- aliases (item 15) ------------------------------------------------------------
 
 def _anchor_bomb(levels=9, width=10) -> str:

@@ -126,11 +126,13 @@ def load_yaml(path, source: str | None = None) -> dict:
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source
-        problem = " ".join(filter(None, [getattr(e, "context", None),
-                                         getattr(e, "problem", None)])) or str(e)
-        raise ValueError(f"{where}: YAML syntax error: {problem}") from None
+        data = _json_or_none(text, source)  # JSON that YAML 1.1 refuses (tab indentation)
+        if data is None:
+            mark = getattr(e, "problem_mark", None)
+            where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source
+            problem = " ".join(filter(None, [getattr(e, "context", None),
+                                             getattr(e, "problem", None)])) or str(e)
+            raise ValueError(f"{where}: YAML syntax error: {problem}") from None
     except RecursionError:
         raise ValueError(f"{source}: nested too deeply to be a study config") from None
     finally:
@@ -142,6 +144,25 @@ def load_yaml(path, source: str | None = None) -> dict:
                          f"got a {type(data).__name__}")
     check_no_templates(data, source)
     return data
+
+
+def _json_or_none(text: str, source: str):
+    """The value of a JSON text (duplicate keys refused, as in YAML), or None if it is not JSON."""
+    import json
+
+    def pairs(items):
+        out = {}
+        for k, v in items:
+            if k in out:
+                raise ValueError(f"{source}: duplicate key {k!r}; JSON would silently keep only "
+                                 "the last one (remove or rename one of them)")
+            out[k] = v
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError:
+        return None
 
 
 def check_no_templates(data: dict, source: str) -> None:
