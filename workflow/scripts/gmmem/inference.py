@@ -24,7 +24,9 @@ from .estimators import ESTIMATORS, regulariser
 from .mixture import Mixture
 
 SE_METHODS = ("louis", "opg")
-# Information matrices whose condition number exceeds this are treated as singular.
+# Information matrices whose condition number, on the equilibrated (unit-free)
+# scale, exceeds this are treated as singular; likewise covariances on the
+# correlation scale.
 _MAX_CONDITION = 1e12
 
 
@@ -287,12 +289,28 @@ def _natural_ses(m: Mixture, cov: np.ndarray):
 
 
 def _invert(info: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """The inverse of a symmetric information matrix, or (None, why not).
+
+    The condition cut-off is applied to the equilibrated matrix
+    D^-1/2 I D^-1/2 (D = diag I: a correlation-like matrix with unit
+    diagonal), whose condition number does not change when the data's units
+    (one per coordinate) do: a mean's information scales as 1/unit², a
+    log-variance's not at all, so the raw matrix's condition number at data
+    × 10⁶ is 10¹² times its value in ordinary units for the same fit.
+    """
     if not np.all(np.isfinite(info)):
         return None, "non-finite information"
     sym = 0.5 * (info + info.T)
-    vals = np.linalg.eigvalsh(sym)
+    diag = np.diag(sym)
+    if not np.all(diag > 0):
+        return None, "singular or ill-conditioned information"
+    root = np.sqrt(diag)
+    eq = sym / root[:, None] / root[None, :]
+    vals = np.linalg.eigvalsh(eq)
     if vals.min() <= 0 or vals.max() / vals.min() > _MAX_CONDITION:
         return None, "singular or ill-conditioned information"
+    # The raw matrix's LU inverse is as accurate (the scaling is diagonal) and
+    # keeps every published SE byte-identical.
     return np.linalg.inv(sym), ""
 
 
@@ -307,8 +325,12 @@ def _degenerate_reason(m: Mixture, n: int) -> str:
         k = int(small[0])
         return (f"degenerate fit: component {k + 1} has n·π = {size[k]:.6g} < d + 1 = {d + 1} "
                 "observations' worth of weight")
-    eig = np.linalg.eigvalsh(m.covariances)
-    cond = eig.max(axis=1) / eig.min(axis=1)
+    # On the correlation scale, so that a coordinate's units (metres or
+    # micrometres) do not make a covariance "singular".
+    sd = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
+    with np.errstate(all="ignore"):
+        eig = np.linalg.eigvalsh(m.covariances / sd[:, :, None] / sd[:, None, :])
+        cond = eig.max(axis=1) / eig.min(axis=1)
     bad = np.flatnonzero(~(cond < _MAX_CONDITION))
     if bad.size:
         k = int(bad[0])
