@@ -51,3 +51,55 @@ def test_ses_of_columns_in_very_different_units():
     assert other.ok, other.reason
     np.testing.assert_allclose(other.means, c * base.means, rtol=1e-6)
     np.testing.assert_allclose(other.sds, c * base.sds, rtol=1e-6)
+
+
+# --- one BLAS thread inside the engine (issue 19, item 23) ---------------------
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_fits_run_with_one_blas_thread_and_restore_the_callers():
+    from threadpoolctl import threadpool_limits
+
+    from gmmem import fit_many
+    from gmmem.bootstrap import bootstrap
+
+    import scipy.linalg  # noqa: F401  (the bootstrap loads scipy, which has its own BLAS)
+    import scipy.optimize  # noqa: F401
+
+    x, _ = TRUTH_1D.sample(300, np.random.default_rng(7))
+    with threadpool_limits(2, "blas"):
+        before = _blas_threads()
+        if not before or max(before) < 2:
+            pytest.skip("no BLAS library that runs more than one thread here")
+        seen = []
+        res = fit_many([x, x[::-1]], 2, seeds=[1, 2],
+                       progress=lambda done, total: seen.append(_blas_threads()))[0]
+        assert seen and all(t == [1] * len(before) for t in seen)
+        assert _blas_threads() == before
+        # Inside standard_errors and the bootstrap too (via the estimator's score).
+        import gmmem.inference as inference
+
+        original = inference.observed_information
+        inner = []
+
+        def spy(*args, **kwargs):
+            inner.append(_blas_threads())
+            return original(*args, **kwargs)
+
+        inference.observed_information = spy
+        try:
+            assert standard_errors(res.mixture, x).ok
+        finally:
+            inference.observed_information = original
+        assert inner == [[1] * len(before)]
+        assert _blas_threads() == before
+        bootstrap(x, res, 10, seed=3)
+        assert _blas_threads() == before
+        # An exception inside restores the caller's threads too.
+        with pytest.raises(ValueError, match="n_components"):
+            fit_many([x], 0)
+        assert _blas_threads() == before

@@ -19,6 +19,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ._threads import one_blas_thread
 from ._validate import as_data, check_choice
 from .estimators import ESTIMATORS, regulariser
 from .mixture import Mixture
@@ -339,6 +340,7 @@ def _degenerate_reason(m: Mixture, n: int) -> str:
     return ""
 
 
+@one_blas_thread
 def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle") -> StandardErrors:
     """SEs of the weights, means and SDs of a fitted mixture from its information.
 
@@ -447,6 +449,7 @@ class CramerRao:
     sds: np.ndarray
 
 
+@one_blas_thread
 def cramer_rao(m: Mixture, n: int) -> CramerRao:
     """The Cramér–Rao lower bound SDs, from I⁻¹/n mapped by the delta method."""
     if not isinstance(n, (int, np.integer)) or n < 1:
