@@ -103,3 +103,71 @@ def test_fits_run_with_one_blas_thread_and_restore_the_callers():
         with pytest.raises(ValueError, match="n_components"):
             fit_many([x], 0)
         assert _blas_threads() == before
+
+
+# --- performance measures over the same replicates (issue 21, item 5) ----------
+
+def test_relerr_modse_and_be_coverage_use_the_replicates_with_ses():
+    from gmmem import performance
+
+    rng = np.random.default_rng(8)
+    S = 40
+    est = rng.normal(0.0, 1.0, S)
+    est[:10] += 8.0  # ten wild fits...
+    se = np.abs(rng.normal(1.0, 0.1, S))
+    se[:10] = np.nan  # ...whose SEs failed (as degenerate fits' do)
+    lo, hi = est - 1.96 * se, est + 1.96 * se
+    t = performance(est[:, None], [0.0], se[:, None], np.stack([lo, hi], -1)[:, None, :])
+    t = t.set_index("measure")
+    ok = np.isfinite(se)
+    emp_ok = est[ok].std(ddof=1)
+    modse = np.sqrt(np.mean(se[ok] ** 2))
+    var_v = np.var(se[ok] ** 2, ddof=1)
+    Sv = ok.sum()
+    assert t.loc["empse", "estimate"] == pytest.approx(est.std(ddof=1))  # every fit
+    assert t.loc["empse", "n_sim"] == S
+    assert t.loc["relerr_modse", "estimate"] == pytest.approx(100 * (modse / emp_ok - 1))
+    assert t.loc["relerr_modse", "mcse"] == pytest.approx(
+        100 * modse / emp_ok * np.sqrt(var_v / (4 * Sv * modse**4) + 1 / (2 * (Sv - 1))))
+    assert t.loc["relerr_modse", "n_sim"] == Sv
+    centre = est[ok].mean()
+    be = np.mean((lo[ok] <= centre) & (centre <= hi[ok]))
+    assert t.loc["be_coverage", "estimate"] == pytest.approx(be)
+    assert t.loc["be_coverage", "mcse"] == pytest.approx(np.sqrt(be * (1 - be) / Sv))
+    assert t.loc["be_coverage", "n_sim"] == Sv
+    # With the wild fits' θ̄ the interval would miss far more often: the test can fail.
+    wrong = np.mean((lo[ok] <= est.mean()) & (est.mean() <= hi[ok]))
+    assert abs(wrong - be) > 0.1
+
+
+def test_standard_errors_memory_is_blocked():
+    import tracemalloc
+
+    from gmmem.inference import n_free
+
+    n = 1_000_000
+    x, _ = TRUTH_1D.sample(n, np.random.default_rng(9))
+    standard_errors(TRUTH_1D, x[:1000])  # imports and caches outside the measurement
+    tracemalloc.start()
+    try:
+        se = standard_errors(TRUTH_1D, x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert se.ok
+    whole = n * TRUTH_1D.n_components * n_free(TRUTH_1D) * 8  # one (n, K, P) array: 80 MB
+    assert peak < 0.3 * whole, (peak, whole)  # measured 19 MB (152 MB before the blocks)
+    # And the blocks add up to the whole: the same SEs as one pass over the sample.
+    from gmmem.inference import _BLOCK_ROWS
+
+    small = x[: 3 * _BLOCK_ROWS + 17]
+    import gmmem.inference as inference
+
+    one = standard_errors(TRUTH_1D, small)
+    saved = inference._BLOCK_ROWS
+    inference._BLOCK_ROWS = 10 * small.size
+    try:
+        whole_pass = standard_errors(TRUTH_1D, small)
+    finally:
+        inference._BLOCK_ROWS = saved
+    np.testing.assert_allclose(one.cov, whole_pass.cov, rtol=1e-10)

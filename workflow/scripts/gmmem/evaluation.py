@@ -74,7 +74,12 @@ def performance(estimates, truth, ses=None, cis=None, extra_cis=None) -> "pd.Dat
     truth: (P,) true values; ses: (S, P) model SEs; cis: (S, P, 2) interval
     bounds. Replicates with a missing (NaN) SE or interval are left out of
     the measures that need one; ``n_sim`` says how many replicates each
-    measure used. ``width`` is the mean interval width (MCSE: SD/√S).
+    measure used. Each measure that compares two quantities takes both over
+    the same replicates: ``relerr_modse`` compares ModSE with the EmpSE of
+    the replicates with an SE (the ones ModSE averages over), and
+    ``be_coverage`` counts intervals covering the mean estimate θ̄ of the
+    replicates with an interval; ``bias`` and ``empse`` themselves use every
+    replicate with an estimate. ``width`` is the mean interval width (MCSE: SD/√S).
     extra_cis: {tag: (S, P, 2)} other interval kinds (e.g. bootstrap "pct",
     "bca"), each giving coverage_{tag} and width_{tag}. Returns columns
     parameter, measure, estimate, mcse, n_sim.
@@ -106,8 +111,9 @@ def performance(estimates, truth, ses=None, cis=None, extra_cis=None) -> "pd.Dat
     return pd.DataFrame(rows, columns=["parameter", "measure", "estimate", "mcse", "n_sim"])
 
 
-def _measures(name, x, theta, v_se, bounds):
-    x = x[np.isfinite(x)]
+def _measures(name, x_all, theta, v_se, bounds):
+    fin = np.isfinite(x_all)
+    x = x_all[fin]
     S = x.size
     out = []
 
@@ -129,23 +135,31 @@ def _measures(name, x, theta, v_se, bounds):
     rmse = np.sqrt(mse)
     add("rmse", rmse, mse_mcse / (2 * rmse) if rmse > 0 else np.nan, S)
     if v_se is not None:
-        V = v_se[np.isfinite(v_se)] ** 2
+        with_se = fin & np.isfinite(v_se)
+        V = v_se[with_se] ** 2
         Sv = V.size
         if Sv >= 2:
+            # Morris, White & Crowther (2019) Table 6: ModSE = √(mean σ̂²), MCSE
+            # √(Var σ̂² / (4 n_sim ModSE²)); the relative error's MCSE
+            # 100 (ModSE/EmpSE) √(Var σ̂² / (4 n_sim ModSE⁴) + 1/(2(n_sim − 1))),
+            # with EmpSE and n_sim those of the same replicates.
             modse = np.sqrt(V.mean())
             var_v = V.var(ddof=1)
             add("modse", modse, np.sqrt(var_v / (4 * Sv * modse**2)), Sv)
-            ratio = modse / s
+            s_v = s if Sv == S else x_all[with_se].std(ddof=1)
+            ratio = modse / s_v
             add("relerr_modse", 100 * (ratio - 1),
-                100 * ratio * np.sqrt(var_v / (4 * Sv * modse**4) + 1 / (2 * (S - 1))), Sv)
+                100 * ratio * np.sqrt(var_v / (4 * Sv * modse**4) + 1 / (2 * (Sv - 1))), Sv)
         else:
             add("modse", np.nan, np.nan, Sv)
             add("relerr_modse", np.nan, np.nan, Sv)
     if bounds is not None:
-        ok = np.all(np.isfinite(bounds), axis=1)
+        ok = fin & np.all(np.isfinite(bounds), axis=1)
         lo, hi = bounds[ok, 0], bounds[ok, 1]
         Sc = int(ok.sum())
-        for measure, target in (("coverage", theta), ("be_coverage", mean)):
+        # Bias-eliminated coverage: θ̄ of the replicates whose intervals are counted.
+        mean_c = mean if Sc == S else (x_all[ok].mean() if Sc else np.nan)
+        for measure, target in (("coverage", theta), ("be_coverage", mean_c)):
             c = np.mean((lo <= target) & (target <= hi)) if Sc else np.nan
             add(measure, c, mcse_coverage(c, Sc) if Sc else np.nan, Sc)
         width = hi - lo
