@@ -171,3 +171,46 @@ def test_standard_errors_memory_is_blocked():
     finally:
         inference._BLOCK_ROWS = saved
     np.testing.assert_allclose(one.cov, whole_pass.cov, rtol=1e-10)
+
+
+# --- the Cramér–Rao bound's off-diagonal entries (issue 21, item 5) ------------
+
+def test_crlb_covariances_and_off_diagonals_match_monte_carlo():
+    from gmmem import align_components, fit_many
+    from gmmem.inference import _full_to_free
+
+    truth = Mixture([0.4, 0.6], [[0.0, 0.0], [4.0, 2.0]],
+                    [[[1.0, 0.4], [0.4, 1.0]], [[0.6, -0.2], [-0.2, 0.8]]])
+    n, S = 2000, 300
+    rng = np.random.default_rng(10)
+    xs = [truth.sample(n, rng)[0] for _ in range(S)]
+    fits = fit_many(xs, 2, start=truth)
+    free, covs = [], []
+    for res in fits:
+        m = res.mixture
+        p = align_components(m, truth)
+        m = Mixture(m.weights[p], m.means[p], m.covariances[p])
+        free.append(_full_to_free(m))
+        covs.append(m.covariances)
+    free, covs = np.array(free), np.array(covs)
+    cr = cramer_rao(truth, n)
+    # SDs of the covariance entries, diagonal and off-diagonal: the SD of an SD
+    # estimate from S draws is about 1/√(2S) = 4 %.
+    np.testing.assert_allclose(covs.std(axis=0, ddof=1), cr.covariances, rtol=0.15)
+    assert np.all(np.isfinite(cr.covariances))
+    # The whole covariance of the free parameters, as correlations (SE ≈ 1/√S ≈ 0.06).
+    mc = np.cov(free.T)
+    corr = lambda c: c / np.sqrt(np.outer(np.diag(c), np.diag(c)))
+    np.testing.assert_allclose(np.sqrt(np.diag(mc)), np.sqrt(np.diag(cr.cov)), rtol=0.15)
+    np.testing.assert_allclose(corr(mc), corr(cr.cov), atol=0.2)
+    big = np.abs(corr(cr.cov) - np.eye(len(mc))) > 0.3
+    assert big.any()  # the bound has off-diagonal structure to check
+    assert np.all(np.sign(corr(mc)[big]) == np.sign(corr(cr.cov)[big]))
+
+
+def test_crlb_of_diagonal_covariances_has_no_off_diagonal_entries():
+    truth = Mixture([0.5, 0.5], [[0.0, 0.0], [3.0, 3.0]], [np.diag([1.0, 2.0]), np.eye(2)], "diag")
+    cr = cramer_rao(truth, 500)
+    assert np.all(np.isnan(cr.covariances[:, 0, 1]))
+    np.testing.assert_allclose(np.diagonal(cr.covariances, axis1=1, axis2=2),
+                               2 * cr.sds * np.sqrt(np.diagonal(truth.covariances, axis1=1, axis2=2)))

@@ -490,11 +490,18 @@ def fisher_information(m: Mixture, n_nodes: int = 60) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class CramerRao:
-    """Cramér–Rao SDs for n observations: weights (K,), means (K, d), sds (K, d)."""
+    """Cramér–Rao bound for n observations: SDs of the weights (K,), means
+    (K, d), sds (K, d) and covariance entries ``covariances`` (K, d, d: the
+    diagonal is the variances', the off-diagonal the covariances'; NaN where
+    the structure fixes an entry, e.g. off-diagonals of "diag"); ``cov`` is
+    the bound I⁻¹/n on the covariance (P, P) of the free parameters, in the
+    order of the module docstring, off-diagonal entries included."""
 
     weights: np.ndarray
     means: np.ndarray
     sds: np.ndarray
+    covariances: np.ndarray
+    cov: np.ndarray
 
 
 @one_blas_thread
@@ -505,5 +512,22 @@ def cramer_rao(m: Mixture, n: int) -> CramerRao:
     cov, reason = _invert(fisher_information(m))
     if cov is None:
         raise ValueError(f"the Fisher information of this mixture is {reason}")
-    se_w, se_mu, se_sd, _, _ = _natural_ses(m, cov / n)
-    return CramerRao(se_w, se_mu, se_sd)
+    cov = cov / n
+    se_w, se_mu, se_sd, _, se_lam = _natural_ses(m, cov)
+    return CramerRao(se_w, se_mu, se_sd, _covariance_ses(m, cov, se_lam), cov)
+
+
+def _covariance_ses(m: Mixture, cov: np.ndarray, se_lam: np.ndarray) -> np.ndarray:
+    """SDs (K, d, d) of the covariance entries: σ²_kj = exp(λ_kj) on the
+    diagonal (delta method, σ² · SD(λ)); the free off-diagonal σ_kjl directly."""
+    K, d = m.n_components, m.dim
+    var = np.diagonal(m.covariances, axis1=1, axis2=2)
+    out = np.full((K, d, d), np.nan)
+    out[:, np.arange(d), np.arange(d)] = var * se_lam
+    if _is_full(m):
+        ju, lu = np.triu_indices(d, 1)
+        base = (K - 1) + 2 * K * d
+        sd_off = np.sqrt(np.maximum(np.diag(cov)[base:], 0)).reshape(K, ju.size)
+        out[:, ju, lu] = sd_off
+        out[:, lu, ju] = sd_off
+    return out

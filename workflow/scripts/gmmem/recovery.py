@@ -191,7 +191,8 @@ def align_fits(fits, truth: Mixture):
 
 
 def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
-    """Cramér–Rao SDs per (n, label); empty for structures without an information."""
+    """Cramér–Rao SDs per (n, label), off-diagonal covariances (cov_i_j) included;
+    empty for structures without an information."""
     import pandas as pd
 
     from .inference import cramer_rao
@@ -208,6 +209,12 @@ def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
                 sfx = "" if truth.dim == 1 else f"_{j + 1}"
                 out.append((n, _param_label("mean" + sfx, k + 1), cr.means[k, j]))
                 out.append((n, _param_label("sd" + sfx, k + 1), cr.sds[k, j]))
+            # Off-diagonal covariances (full covariances, d >= 2): cov_i_j columns.
+            for i in range(truth.dim):
+                for j in range(i + 1, truth.dim):
+                    if np.isfinite(cr.covariances[k, i, j]):
+                        out.append((n, _param_label(f"cov_{i + 1}_{j + 1}", k + 1),
+                                    cr.covariances[k, i, j]))
     return pd.DataFrame(out, columns=["n", "label", "crlb_sd"])
 
 
