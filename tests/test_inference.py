@@ -214,3 +214,101 @@ def test_crlb_of_diagonal_covariances_has_no_off_diagonal_entries():
     assert np.all(np.isnan(cr.covariances[:, 0, 1]))
     np.testing.assert_allclose(np.diagonal(cr.covariances, axis1=1, axis2=2),
                                2 * cr.sds * np.sqrt(np.diagonal(truth.covariances, axis1=1, axis2=2)))
+
+
+# --- sandwich (Huber–White) SEs (issue 21; White 1982) --------------------------
+
+def _univariate_from_free(theta, K):
+    eta = np.append(theta[:K - 1], 0.0)
+    w = np.exp(eta - eta.max())
+    mu = theta[K - 1:2 * K - 1]
+    sd = np.exp(0.5 * theta[2 * K - 1:3 * K - 1])
+    return Mixture.univariate(w / w.sum(), mu, sd)
+
+
+def _free_1d(m):
+    w = m.weights
+    return np.concatenate([np.log(w[:-1] / w[-1]), m.means[:, 0],
+                           np.log(m.covariances[:, 0, 0])])
+
+
+def _numerical_sandwich(theta, from_free, x, log_prior=lambda mm: 0.0, h=1e-5):
+    """A⁻¹BA⁻¹ from finite differences alone: per-point scores by central
+    differences of the per-point log density, A by central differences of the
+    summed scores (plus the log prior's), B = Σ s_i s_iᵀ."""
+    P = theta.size
+
+    def point_scores(t):
+        cols = []
+        for j in range(P):
+            e = np.zeros(P)
+            e[j] = h
+            cols.append((from_free(t + e).logpdf(x) - from_free(t - e).logpdf(x)) / (2 * h))
+        return np.stack(cols, axis=1)  # (n, P)
+
+    def total_score(t):
+        prior = np.array([(log_prior(from_free(t + h * e)) - log_prior(from_free(t - h * e)))
+                          / (2 * h) for e in np.eye(P)])
+        return point_scores(t).sum(axis=0) + prior
+
+    s = point_scores(theta)
+    A = -np.stack([(total_score(theta + h * e) - total_score(theta - h * e)) / (2 * h)
+                   for e in np.eye(P)], axis=1)
+    A = 0.5 * (A + A.T)
+    inv = np.linalg.inv(A)
+    return inv @ (s.T @ s) @ inv
+
+
+@pytest.mark.parametrize("estimator", ["mle", "map", "pmle"])
+def test_sandwich_matches_finite_differences_univariate(estimator):
+    from gmmem.estimators import log_penalty, regulariser
+    from gmmem.inference import sandwich_covariance
+
+    # t(5) components: the model is wrong, so B differs from A and the sandwich matters.
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.standard_t(5, 150), 5 + 1.5 * rng.standard_t(5, 250)])
+    m = fit(x, 2, seed=0, estimator=estimator).mixture
+    reg = regulariser(x[:, None], 2, estimator)
+    prior = lambda mm: log_penalty(mm.means, mm.covariances, reg, "full")
+    V = sandwich_covariance(m, x, estimator)
+    V_fd = _numerical_sandwich(_free_1d(m), lambda t: _univariate_from_free(t, 2), x, prior)
+    np.testing.assert_allclose(V, V_fd, rtol=1e-4, atol=1e-7 * np.abs(V).max())
+    se = standard_errors(m, x, method="sandwich", estimator=estimator)
+    assert se.ok
+    np.testing.assert_allclose(se.means[:, 0], np.sqrt(np.diag(V_fd)[1:3]), rtol=1e-4)
+    model = standard_errors(m, x, estimator=estimator)
+    assert not np.allclose(se.sds, model.sds, rtol=0.05)  # heavy tails: not the model SE
+
+
+def test_sandwich_matches_finite_differences_full_covariances():
+    from gmmem.inference import _full_from_free, _full_to_free, sandwich_covariance
+
+    x, _ = TRUTH_2D.sample(300, np.random.default_rng(12))
+    x = x + 0.3 * np.random.default_rng(13).standard_t(4, x.shape)  # not Gaussian components
+    m = fit(x, 2, seed=0).mixture
+    V = sandwich_covariance(m, x)
+    V_fd = _numerical_sandwich(_full_to_free(m), lambda t: _full_from_free(t, 2, 2), x)
+    np.testing.assert_allclose(V, V_fd, rtol=1e-4, atol=1e-6 * np.abs(V).max())
+
+
+@pytest.mark.parametrize("truth", [TRUTH_1D, TRUTH_2D], ids=["1d", "2d"])
+def test_sandwich_is_the_model_se_when_the_model_holds(truth):
+    x, _ = truth.sample(20_000, np.random.default_rng(14))
+    m = fit(x, 2, seed=0).mixture
+    model, sand = standard_errors(m, x), standard_errors(m, x, method="sandwich")
+    assert model.ok and sand.ok
+    for a, b in ((sand.weights, model.weights), (sand.means, model.means), (sand.sds, model.sds)):
+        np.testing.assert_allclose(a, b, rtol=0.05)
+
+
+def test_sandwich_of_a_degenerate_fit_is_flagged_not_raised():
+    from gmmem.inference import sandwich_covariance
+
+    m = Mixture.univariate([0.5, 0.5], [0.0, 0.0], [1.0, 1.0])  # unidentifiable
+    x = np.random.default_rng(0).normal(size=300)
+    se = standard_errors(m, x, method="sandwich")
+    assert not se.ok and "singular" in se.reason and np.all(np.isnan(se.means))
+    with pytest.raises(ValueError, match="no sandwich covariance: singular"):
+        sandwich_covariance(m, x)
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        sandwich_covariance(m, x, estimator="bayes")

@@ -24,7 +24,10 @@ from ._validate import as_data, check_choice
 from .estimators import ESTIMATORS, regulariser
 from .mixture import Mixture
 
-SE_METHODS = ("louis", "opg")
+# How the information is estimated (observed_information) ...
+INFORMATION_METHODS = ("louis", "opg")
+# ... and how SEs are (standard_errors): one of those, inverted, or the sandwich.
+SE_METHODS = ("louis", "opg", "sandwich")
 # Information matrices whose condition number, on the equilibrated (unit-free)
 # scale, exceeds this are treated as singular; likewise covariances on the
 # correlation scale.
@@ -301,7 +304,7 @@ def observed_information(m: Mixture, x, method: str = "louis", estimator: str = 
     With ``estimator`` "map" or "pmle" it is the information of the
     penalised objective ℓ(θ) + log p(θ): −∂²log p/∂θ∂θᵀ is added.
     """
-    check_choice("method", method, SE_METHODS)
+    check_choice("method", method, INFORMATION_METHODS)
     check_choice("estimator", estimator, ESTIMATORS)
     z = as_data(x, dim=m.dim)
     reg = regulariser(z, m.n_components, estimator)
@@ -363,6 +366,39 @@ def _invert(info: np.ndarray) -> tuple[np.ndarray | None, str]:
     return np.linalg.inv(sym), ""
 
 
+def sandwich_covariance(m: Mixture, x, estimator: str = "mle") -> np.ndarray:
+    """The sandwich (Huber–White) covariance (P, P) of the free parameters,
+    V = A⁻¹ B A⁻¹ (White 1982, Econometrica 50:1–25, Theorem 3.2; Huber 1967).
+
+    A is the observed information of the objective the fit maximised (Louis's
+    negative Hessian of ℓ(θ), plus −∂²log p/∂θ∂θᵀ for "map" and "pmle"); B =
+    Σ_i s_i s_iᵀ the outer products of the per-observation log-likelihood
+    scores. V is the estimator's large-sample covariance whether or not the
+    data come from a Gaussian mixture (then it estimates the spread about the
+    pseudo-true parameters); when the model holds B ≈ A and V ≈ A⁻¹.
+    Raises ValueError if A is singular or ill-conditioned.
+    """
+    check_choice("estimator", estimator, ESTIMATORS)
+    z = as_data(x, dim=m.dim)
+    cov, reason = _sandwich(m, z, estimator)
+    if cov is None:
+        raise ValueError(f"no sandwich covariance: {reason}")
+    return cov
+
+
+def _sandwich(m: Mixture, z: np.ndarray, estimator: str):
+    """(V, '') or (None, why not); see :func:`sandwich_covariance`."""
+    A = observed_information(m, z, "louis", estimator)
+    inv_a, reason = _invert(A)
+    if inv_a is None:
+        return None, reason
+    B = _score_sums(m, z, louis=False)[0]
+    if not np.all(np.isfinite(B)):
+        return None, "non-finite scores"
+    V = inv_a @ B @ inv_a
+    return 0.5 * (V + V.T), ""
+
+
 def _degenerate_reason(m: Mixture, n: int) -> str:
     """Why a fit has no information to invert ('' if none): a component with
     fewer than d + 1 observations' worth of weight, or a covariance that is
@@ -397,6 +433,11 @@ def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle"
     ℓ(θ) + log p(θ)), so the SEs describe the posterior mode or penalised
     estimate as the usual large-sample approximation does.
 
+    ``method``: "louis" (the observed information inverted, the model SE),
+    "opg" (the outer product of the scores inverted), or "sandwich" (the
+    Huber–White covariance A⁻¹BA⁻¹ of :func:`sandwich_covariance`, robust
+    to a misspecified component family; White 1982).
+
     Never raises for a fitted mixture: a degenerate fit (a component with
     fewer than d + 1 observations' worth of weight, or a singular
     covariance), an information matrix that is singular, ill-conditioned or
@@ -417,7 +458,8 @@ def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle"
     else:
         try:
             with np.errstate(all="ignore"):
-                cov, reason = _invert(observed_information(m, z, method, estimator))
+                cov, reason = (_sandwich(m, z, estimator) if method == "sandwich" else
+                               _invert(observed_information(m, z, method, estimator)))
         except (ValueError, np.linalg.LinAlgError) as e:
             # The finite-difference Jacobian (full covariances) perturbs the
             # parameters; near a singular covariance that leaves the cone.
