@@ -312,3 +312,67 @@ def test_sandwich_of_a_degenerate_fit_is_flagged_not_raised():
         sandwich_covariance(m, x)
     with pytest.raises(ValueError, match="estimator must be one of"):
         sandwich_covariance(m, x, estimator="bayes")
+
+
+def test_a_study_with_sandwich_intervals_measures_them():
+    import pandas as pd
+
+    from gmmem.recovery import evaluate_study, fit_replicate
+    from gmmem.study import FIT_DEFAULTS, seed_for
+
+    settings = dict(FIT_DEFAULTS, n_components=2, n_restarts=2, intervals=("wald", "sandwich"))
+    plain = dict(FIT_DEFAULTS, n_components=2, n_restarts=2)
+    rows = []
+    for r in range(8):
+        x, _ = TRUTH_1D.sample(200, np.random.default_rng(seed_for(3, "sw", "simulate", 200, r)))
+        for name, s in (("sw", settings), ("plain", plain)):
+            tab, _ = fit_replicate(x, s, seed_for(3, "sw", "fit", 200, r))
+            rows.append(tab.assign(n=200, replicate=r, method=name))
+            if name == "sw":
+                se = standard_errors(fit(x, 2, n_restarts=2,
+                                         seed=seed_for(3, "sw", "fit", 200, r)).mixture, x,
+                                     method="sandwich")
+                # The fit of fit_replicate is fit()'s: its sandwich SEs, row for row.
+                np.testing.assert_allclose(tab["se_sw_mean"], se.means[:, 0], rtol=1e-12)
+                np.testing.assert_allclose(tab["se_sw_sd"], se.sds[:, 0], rtol=1e-12)
+                assert np.all(tab["lo_sw_mean"] < tab["mean"]) and np.all(tab["mean"] < tab["hi_sw_mean"])
+                assert not tab["se_sw_failed"].any()
+    fits = pd.concat(rows, ignore_index=True)
+    out = evaluate_study(fits, TRUTH_1D, {"sw": settings, "plain": plain})
+    perf = out["performance"]
+    mine = set(perf.loc[perf["method"] == "sw", "measure"])
+    assert {"coverage_sw", "width_sw", "modse_sw", "relerr_modse_sw"} <= mine
+    assert not {"coverage_sw", "modse_sw"} & set(perf.loc[perf["method"] == "plain", "measure"])
+    get = lambda m, p: perf[(perf.method == "sw") & (perf.measure == m) & (perf.parameter == p)].iloc[0]
+    aligned = out["aligned"]
+    cell = aligned[(aligned.method == "sw") & (aligned.label == "mean[1]")]
+    assert get("modse_sw", "mean[1]")["estimate"] == pytest.approx(np.sqrt(np.mean(cell["se_sw"] ** 2)))
+    covered = np.mean((cell["lo_sw"] <= cell["truth"]) & (cell["truth"] <= cell["hi_sw"]))
+    assert get("coverage_sw", "mean[1]")["estimate"] == pytest.approx(covered)
+
+
+@pytest.mark.workflow
+def test_sandwich_intervals_reach_the_workflows_performance_table(tmp_path):
+    import pandas as pd
+    from workflow_helpers import make_workdir, snakemake
+
+    config = {
+        "seed": 3, "sample_sizes": [80], "replicates": 4, "chunk_size": 4,
+        "fit": {"n_restarts": 2},
+        "methods": {"robust": {"intervals": ["wald", "sandwich"]}, "model": {}},
+        "scenarios": {
+            "heavy": {"weights": [0.4, 0.6], "means": [0.0, 5.0], "sds": [1.0, 1.5],
+                      "family": [{"t": {"df": 5}}, "normal"]}},
+    }
+    work = make_workdir(tmp_path, config)
+    snakemake(work, "--cores", "1")
+    res = work / "results" / "heavy"
+    fits = pd.read_csv(res / "fits/robust/n80/chunk0.fits.csv")
+    assert {"se_sw_mean", "lo_sw_mean", "hi_sw_mean", "se_sw_failed"} <= set(fits.columns)
+    assert fits["se_sw_mean"].notna().all()
+    assert "se_sw_mean" not in pd.read_csv(res / "fits/model/n80/chunk0.fits.csv").columns
+    perf = pd.read_csv(res / "performance.csv")
+    robust = perf[perf["method"] == "robust"]
+    assert {"coverage_sw", "width_sw", "modse_sw", "relerr_modse_sw"} <= set(robust["measure"])
+    assert robust.loc[robust["measure"] == "modse_sw", "estimate"].notna().all()
+    assert not {"coverage_sw", "modse_sw"} & set(perf.loc[perf["method"] == "model", "measure"])

@@ -11,7 +11,8 @@ import numpy as np
 from .fit import SAME_MAXIMUM
 from .inference import confidence_intervals, standard_errors
 from .mixture import Mixture
-from .tables import BOOTSTRAP_PREFIXES, bootstrap_columns, component_columns, component_table
+from .tables import (BOOTSTRAP_PREFIXES, SANDWICH_PREFIXES, bootstrap_columns, component_columns,
+                     component_table, sandwich_columns)
 
 
 def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *,
@@ -80,6 +81,10 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
         se = standard_errors(res.mixture, x, estimator=res.estimator)
         ci = confidence_intervals(res.mixture, se, level)
         cols = component_columns(res.mixture, se, ci)
+        if "sandwich" in settings.get("intervals", ()):
+            sw = standard_errors(res.mixture, x, method="sandwich", estimator=res.estimator)
+            cols |= sandwich_columns(sw, confidence_intervals(res.mixture, sw, level),
+                                     res.mixture.dim)
         if "bootstrap" in settings.get("intervals", ()):
             from .bootstrap import BOOT_KEY, bootstrap
 
@@ -182,7 +187,7 @@ def align_fits(fits, truth: Mixture):
             "estimate": pick(c).ravel(), "se": pick(f"se_{c}").ravel(),
             "lo": pick(f"lo_{c}").ravel(), "hi": pick(f"hi_{c}").ravel(),
             "truth": np.tile(true_rows[c].to_numpy(), R)}
-            | {pre: pick(f"{pre}_{c}").ravel() for pre in BOOTSTRAP_PREFIXES
+            | {pre: pick(f"{pre}_{c}").ravel() for pre in BOOTSTRAP_PREFIXES + SANDWICH_PREFIXES
                if f"{pre}_{c}" in fits.columns}))
     aligned = pd.concat(parts, ignore_index=True).sort_values(
         ["n", "replicate", "component"], kind="stable", ignore_index=True)
@@ -232,8 +237,10 @@ def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...
     parts = {}
     for name, settings in methods.items():
         own = fits[fits["method"] == name].drop(columns="method")
-        # Another method's bootstrap columns are empty here: not this method's intervals.
-        boot = [c for c in own.columns if c.startswith(BOOTSTRAP_PREFIXES) or c == "n_boot_ok"]
+        # Another method's bootstrap or sandwich columns are empty here: not this
+        # method's intervals.
+        boot = [c for c in own.columns if c.startswith(BOOTSTRAP_PREFIXES + SANDWICH_PREFIXES)
+                or c in ("n_boot_ok", "se_sw_failed")]
         own = own.drop(columns=[c for c in boot if own[c].isna().all()])
         tables = evaluate_fits(own, truth, select_k, settings["covariance"],
                                crlb=not misspecified)
@@ -334,8 +341,9 @@ def _measures(aligned):
         cis = np.stack([wide("lo").to_numpy(), wide("hi").to_numpy()], axis=-1)
         extra = {tag: np.stack([wide(f"lo_{tag}").to_numpy(), wide(f"hi_{tag}").to_numpy()],
                                axis=-1)
-                 for tag in ("pct", "bca") if f"lo_{tag}" in cell}
-        perf = performance(est, theta, wide("se").to_numpy(), cis, extra)
+                 for tag in ("pct", "bca", "sw") if f"lo_{tag}" in cell}
+        extra_ses = {"sw": wide("se_sw").to_numpy()} if "se_sw" in cell else None
+        perf = performance(est, theta, wide("se").to_numpy(), cis, extra, extra_ses)
         perf.insert(0, "n", n)
         perf_parts.append(perf)
         rec = pd.DataFrame({"n": n, "parameter": labels, "truth": theta,
