@@ -376,3 +376,22 @@ def test_sandwich_intervals_reach_the_workflows_performance_table(tmp_path):
     assert {"coverage_sw", "width_sw", "modse_sw", "relerr_modse_sw"} <= set(robust["measure"])
     assert robust.loc[robust["measure"] == "modse_sw", "estimate"].notna().all()
     assert not {"coverage_sw", "modse_sw"} & set(perf.loc[perf["method"] == "model", "measure"])
+
+
+@pytest.mark.parametrize("truth", [TRUTH_1D, TRUTH_2D], ids=["1d", "2d"])
+def test_several_methods_at_once_equal_each_alone(truth):
+    from gmmem.inference import standard_errors_by_methods
+
+    x, _ = truth.sample(300, np.random.default_rng(15))
+    m = fit(x, 2, seed=0, estimator="map").mixture
+    methods = ("sandwich", "louis", "opg")
+    together = standard_errors_by_methods(m, x, methods, "map")
+    for method, se in zip(methods, together):
+        alone = standard_errors(m, x, method=method, estimator="map")
+        assert se.ok and alone.ok
+        np.testing.assert_array_equal(se.cov, alone.cov)
+    bad = Mixture.univariate([0.5, 0.5], [0.0, 0.0], [1.0, 1.0])
+    flagged = standard_errors_by_methods(bad, np.random.default_rng(0).normal(size=200))
+    assert [s.ok for s in flagged] == [False, False] and all("singular" in s.reason for s in flagged)
+    with pytest.raises(ValueError, match="method must be one of"):
+        standard_errors_by_methods(m, x, ("louis", "huber"))

@@ -380,16 +380,17 @@ def sandwich_covariance(m: Mixture, x, estimator: str = "mle") -> np.ndarray:
     """
     check_choice("estimator", estimator, ESTIMATORS)
     z = as_data(x, dim=m.dim)
-    cov, reason = _sandwich(m, z, estimator)
+    with np.errstate(all="ignore"):
+        cov, reason = _sandwich(m, z, _invert(observed_information(m, z, "louis", estimator)))
     if cov is None:
         raise ValueError(f"no sandwich covariance: {reason}")
     return cov
 
 
-def _sandwich(m: Mixture, z: np.ndarray, estimator: str):
-    """(V, '') or (None, why not); see :func:`sandwich_covariance`."""
-    A = observed_information(m, z, "louis", estimator)
-    inv_a, reason = _invert(A)
+def _sandwich(m: Mixture, z: np.ndarray, inverted):
+    """(V, '') or (None, why not) from ``inverted`` = _invert(A); see
+    :func:`sandwich_covariance`."""
+    inv_a, reason = inverted
     if inv_a is None:
         return None, reason
     B = _score_sums(m, z, louis=False)[0]
@@ -445,12 +446,25 @@ def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle"
     ``ok=False`` with the reason, so one bad replicate never stops a study.
     """
     check_choice("method", method, SE_METHODS)
+    return standard_errors_by_methods(m, x, (method,), estimator)[0]
+
+
+@one_blas_thread
+def standard_errors_by_methods(m: Mixture, x, methods=("louis", "sandwich"),
+                               estimator: str = "mle") -> list[StandardErrors]:
+    """:func:`standard_errors` for several methods at once, one per method in
+    order, the observed information computed once for "louis" and "sandwich"
+    (for full covariances it is a finite-difference Jacobian that costs more
+    than the fit)."""
+    methods = tuple(methods)
+    for method in methods:
+        check_choice("method", method, SE_METHODS)
     check_choice("estimator", estimator, ESTIMATORS)
     z = as_data(x, dim=m.dim)
     K, d = m.n_components, m.dim
     P = n_free(m)
     reason = _degenerate_reason(m, z.shape[0])
-    cov = None
+    covs = {}
     if reason:
         pass
     elif m.covariance == "tied" and d > 1:
@@ -458,8 +472,16 @@ def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle"
     else:
         try:
             with np.errstate(all="ignore"):
-                cov, reason = (_sandwich(m, z, estimator) if method == "sandwich" else
-                               _invert(observed_information(m, z, method, estimator)))
+                louis = None
+                if {"louis", "sandwich"} & set(methods):
+                    louis = _invert(observed_information(m, z, "louis", estimator))
+                for method in methods:
+                    if method == "louis":
+                        covs[method] = louis
+                    elif method == "opg":
+                        covs[method] = _invert(observed_information(m, z, "opg", estimator))
+                    else:
+                        covs[method] = _sandwich(m, z, louis)
         except (ValueError, np.linalg.LinAlgError) as e:
             # The finite-difference Jacobian (full covariances) perturbs the
             # parameters; near a singular covariance that leaves the cone.
@@ -467,12 +489,19 @@ def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle"
             corr = np.abs(m.covariances / (sd[:, :, None] * sd[:, None, :]) - np.eye(d)).max()
             reason = (f"information not computable: a component's covariance is nearly singular "
                       f"(|correlation| up to {corr:.8f}; {e})")
-    if cov is None:
-        nan = np.full((K, d), np.nan)
-        return StandardErrors(np.full(K, np.nan), nan, nan.copy(), np.full((P, P), np.nan),
-                              np.full(K, np.nan), nan.copy(), False, reason)
-    se_w, se_mu, se_sd, se_logit, se_lam = _natural_ses(m, cov)
-    return StandardErrors(se_w, se_mu, se_sd, cov, se_logit, se_lam, True, "")
+            covs = {}
+    out = []
+    for method in methods:
+        cov, why = covs.get(method, (None, reason))
+        if cov is None:
+            nan = np.full((K, d), np.nan)
+            out.append(StandardErrors(np.full(K, np.nan), nan, nan.copy(),
+                                      np.full((P, P), np.nan), np.full(K, np.nan), nan.copy(),
+                                      False, why))
+            continue
+        se_w, se_mu, se_sd, se_logit, se_lam = _natural_ses(m, cov)
+        out.append(StandardErrors(se_w, se_mu, se_sd, cov, se_logit, se_lam, True, ""))
+    return out
 
 
 @dataclass(frozen=True, eq=False)

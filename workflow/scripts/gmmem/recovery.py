@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .fit import SAME_MAXIMUM
-from .inference import confidence_intervals, standard_errors
+from .inference import confidence_intervals, standard_errors_by_methods
 from .mixture import Mixture
 from .tables import (BOOTSTRAP_PREFIXES, SANDWICH_PREFIXES, bootstrap_columns, component_columns,
                      component_table, sandwich_columns)
@@ -78,11 +78,13 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
             others[k] = fit_many(xs, k, seeds=[child_seed(r, k) for r in roots], **kwargs)
     all_rows, all_traces = [], []
     for i, (x, res) in enumerate(zip(xs, results)):
-        se = standard_errors(res.mixture, x, estimator=res.estimator)
+        sandwich = "sandwich" in settings.get("intervals", ())
+        se, *sw = standard_errors_by_methods(res.mixture, x, ("louis", "sandwich")[:1 + sandwich],
+                                             res.estimator)
         ci = confidence_intervals(res.mixture, se, level)
         cols = component_columns(res.mixture, se, ci)
-        if "sandwich" in settings.get("intervals", ()):
-            sw = standard_errors(res.mixture, x, method="sandwich", estimator=res.estimator)
+        if sandwich:
+            sw = sw[0]
             cols |= sandwich_columns(sw, confidence_intervals(res.mixture, sw, level),
                                      res.mixture.dim)
         if "bootstrap" in settings.get("intervals", ()):
