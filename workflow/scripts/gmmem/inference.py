@@ -8,7 +8,11 @@ covariances with d > 1 are not covered: their SEs are NaN and flagged).
 
 For univariate, diagonal and tied mixtures the observed information is
 Louis's analytic formula; for full covariances it is the central-difference
-Jacobian of the analytic total score (the same matrix, to ~1e-8).
+Jacobian of the analytic total score (the same matrix, to ~1e-8). The
+sandwich (Huber–White) covariance A⁻¹BA⁻¹ (White 1982) uses it as A.
+Scores are made in row blocks (memory O(block·K·P + P²)), and whether an
+information is invertible is judged on its equilibrated, unit-free form, so
+SEs and the Cramér–Rao bound scale exactly with the data's units.
 """
 
 from __future__ import annotations
