@@ -140,7 +140,7 @@ DATA_CASES = {
 UNIT_CASES = {
     "method_intervals": ({**BASE, "methods": {"m": {"intervals": ["wald", "boot"]}}},
                          "config.yaml: methods.m.intervals[1]: expected one of 'wald', "
-                         "'bootstrap', got 'boot'"),
+                         "'sandwich', 'bootstrap', got 'boot'"),
     "method_n_boot": ({**BASE, "methods": {"m": {"n_boot": 5}}},
                       "config.yaml: methods.m.n_boot: expected a value >= 10, got 5"),
     "results_folder": ({**BASE, "results": "my results"},

@@ -188,7 +188,7 @@ def _gmmem(*args, stdin=None, shell=None):
     (["fit", "x.csv", "-c", "a", "-k", "2", "--accel", "fast"],
      "argument --accel: expected one of squarem, none, got 'fast'"),
     (["fit", "x.csv", "-c", "a", "-k", "2", "--intervals", "wald,boot"],
-     "argument --intervals: expected a comma-separated list of wald, bootstrap, got 'wald,boot'"),
+     "argument --intervals: expected a comma-separated list of wald, sandwich, bootstrap, got 'wald,boot'"),
     (["fit", "x.csv", "-c", "a", "-k", "2", "--n-boot", "5"],
      "argument --n-boot: expected an integer >= 10, got '5'"),
 ])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._threads import one_blas_thread
 from ._validate import (ROWS, as_data, check_choice, check_positive_int,
                         column_scale, row_chunks, scale_problem)
 from .engine import run_batch
@@ -205,6 +206,7 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
                     prefer=prefer, _name="x")[0]
 
 
+@one_blas_thread
 def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
              init: str = "kmeans++", start: Mixture | None = None, covariance: str = "full",
              tol: float = 1e-10, max_iter: int = 10_000, accel: str | None = "squarem",

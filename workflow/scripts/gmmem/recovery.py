@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from .fit import SAME_MAXIMUM
-from .inference import confidence_intervals, standard_errors
+from .inference import confidence_intervals, standard_errors_by_methods
 from .mixture import Mixture
-from .tables import BOOTSTRAP_PREFIXES, bootstrap_columns, component_columns, component_table
+from .tables import (BOOTSTRAP_PREFIXES, SANDWICH_PREFIXES, bootstrap_columns, component_columns,
+                     component_table, sandwich_columns)
 
 
 def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *,
@@ -77,9 +78,15 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
             others[k] = fit_many(xs, k, seeds=[child_seed(r, k) for r in roots], **kwargs)
     all_rows, all_traces = [], []
     for i, (x, res) in enumerate(zip(xs, results)):
-        se = standard_errors(res.mixture, x, estimator=res.estimator)
+        sandwich = "sandwich" in settings.get("intervals", ())
+        se, *sw = standard_errors_by_methods(res.mixture, x, ("louis", "sandwich")[:1 + sandwich],
+                                             res.estimator)
         ci = confidence_intervals(res.mixture, se, level)
         cols = component_columns(res.mixture, se, ci)
+        if sandwich:
+            sw = sw[0]
+            cols |= sandwich_columns(sw, confidence_intervals(res.mixture, sw, level),
+                                     res.mixture.dim)
         if "bootstrap" in settings.get("intervals", ()):
             from .bootstrap import BOOT_KEY, bootstrap
 
@@ -182,7 +189,7 @@ def align_fits(fits, truth: Mixture):
             "estimate": pick(c).ravel(), "se": pick(f"se_{c}").ravel(),
             "lo": pick(f"lo_{c}").ravel(), "hi": pick(f"hi_{c}").ravel(),
             "truth": np.tile(true_rows[c].to_numpy(), R)}
-            | {pre: pick(f"{pre}_{c}").ravel() for pre in BOOTSTRAP_PREFIXES
+            | {pre: pick(f"{pre}_{c}").ravel() for pre in BOOTSTRAP_PREFIXES + SANDWICH_PREFIXES
                if f"{pre}_{c}" in fits.columns}))
     aligned = pd.concat(parts, ignore_index=True).sort_values(
         ["n", "replicate", "component"], kind="stable", ignore_index=True)
@@ -191,7 +198,8 @@ def align_fits(fits, truth: Mixture):
 
 
 def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
-    """Cramér–Rao SDs per (n, label); empty for structures without an information."""
+    """Cramér–Rao SDs per (n, label), off-diagonal covariances (cov_i_j) included;
+    empty for structures without an information."""
     import pandas as pd
 
     from .inference import cramer_rao
@@ -208,6 +216,12 @@ def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
                 sfx = "" if truth.dim == 1 else f"_{j + 1}"
                 out.append((n, _param_label("mean" + sfx, k + 1), cr.means[k, j]))
                 out.append((n, _param_label("sd" + sfx, k + 1), cr.sds[k, j]))
+            # Off-diagonal covariances (full covariances, d >= 2): cov_i_j columns.
+            for i in range(truth.dim):
+                for j in range(i + 1, truth.dim):
+                    if np.isfinite(cr.covariances[k, i, j]):
+                        out.append((n, _param_label(f"cov_{i + 1}_{j + 1}", k + 1),
+                                    cr.covariances[k, i, j]))
     return pd.DataFrame(out, columns=["n", "label", "crlb_sd"])
 
 
@@ -225,8 +239,10 @@ def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...
     parts = {}
     for name, settings in methods.items():
         own = fits[fits["method"] == name].drop(columns="method")
-        # Another method's bootstrap columns are empty here: not this method's intervals.
-        boot = [c for c in own.columns if c.startswith(BOOTSTRAP_PREFIXES) or c == "n_boot_ok"]
+        # Another method's bootstrap or sandwich columns are empty here: not this
+        # method's intervals.
+        boot = [c for c in own.columns if c.startswith(BOOTSTRAP_PREFIXES + SANDWICH_PREFIXES)
+                or c in ("n_boot_ok", "se_sw_failed")]
         own = own.drop(columns=[c for c in boot if own[c].isna().all()])
         tables = evaluate_fits(own, truth, select_k, settings["covariance"],
                                crlb=not misspecified)
@@ -327,8 +343,9 @@ def _measures(aligned):
         cis = np.stack([wide("lo").to_numpy(), wide("hi").to_numpy()], axis=-1)
         extra = {tag: np.stack([wide(f"lo_{tag}").to_numpy(), wide(f"hi_{tag}").to_numpy()],
                                axis=-1)
-                 for tag in ("pct", "bca") if f"lo_{tag}" in cell}
-        perf = performance(est, theta, wide("se").to_numpy(), cis, extra)
+                 for tag in ("pct", "bca", "sw") if f"lo_{tag}" in cell}
+        extra_ses = {"sw": wide("se_sw").to_numpy()} if "se_sw" in cell else None
+        perf = performance(est, theta, wide("se").to_numpy(), cis, extra, extra_ses)
         perf.insert(0, "n", n)
         perf_parts.append(perf)
         rec = pd.DataFrame({"n": n, "parameter": labels, "truth": theta,

@@ -101,9 +101,10 @@ SETTINGS: tuple[Setting, ...] = (
             "or the highest that is not a spurious maximum", choices=("loglik", "regular"),
             flag="--prefer"),
     Setting("intervals", "choices", ("wald",), "interval kinds: wald (observed information, "
-            "always computed); bootstrap adds bootstrap SEs and percentile and BCa intervals "
-            "from n_boot refits of every fit", choices=("wald", "bootstrap"), flag="--intervals",
-            scope="study"),
+            "always computed); sandwich adds Huber-White (White 1982) SEs and Wald intervals "
+            "on them, robust to a misspecified component family; bootstrap adds bootstrap SEs "
+            "and percentile and BCa intervals from n_boot refits of every fit",
+            choices=("wald", "sandwich", "bootstrap"), flag="--intervals", scope="study"),
     Setting("n_boot", "int", 200, "bootstrap resamples per fit", low=10, high=100_000,
             flag="--n-boot", scope="study"),
     Setting("bootstrap", "choice", "parametric", "parametric: resamples drawn from the fitted "
