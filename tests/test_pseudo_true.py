@@ -211,3 +211,82 @@ def test_bad_arguments_are_refused():
         pt.truth_quadrature(HEIGHTS, T5, step=0)
     with pytest.raises(ValueError, match="df must be > 2"):
         pt.truth_quadrature(HEIGHTS, (("t", 2.0), ("t", 5.0)))
+
+
+# --- the study: both targets, and the split among maxima ----------------------
+
+@pytest.fixture(scope="module")
+def t5_fits():
+    import pandas as pd
+
+    from gmmem.recovery import fit_replicate
+    from gmmem.study import FIT_DEFAULTS, seed_for
+
+    settings = dict(FIT_DEFAULTS, n_components=2, n_restarts=2)
+    rows = []
+    for n in (150, 300):
+        for r in range(12):
+            x, _ = sample_scenario(HEIGHTS, n, np.random.default_rng(seed_for(3, "t5", "simulate", n, r)), T5)
+            tab, _ = fit_replicate(x, settings, seed_for(3, "t5", "fit", n, r))
+            rows.append(tab.assign(n=n, replicate=r, method="m"))
+    return pd.concat(rows, ignore_index=True), settings
+
+
+def test_performance_has_both_targets_and_the_generating_one_unchanged(t5_fits, heights_t5):
+    from gmmem.recovery import evaluate_study
+
+    fits, settings = t5_fits
+    target = heights_t5[0][0].mixture
+    plain = evaluate_study(fits, HEIGHTS, {"m": settings}, (), True)["performance"]
+    both = evaluate_study(fits, HEIGHTS, {"m": settings}, (), True, pseudo_true=target)
+    perf = both["performance"]
+    assert list(perf.columns[:2]) == ["method", "target"]
+    assert set(plain["target"]) == {"generating"}
+    gen = perf[perf["target"] == "generating"].reset_index(drop=True)
+    assert gen.equals(plain)
+    # Against the pseudo-true value: bias is the mean estimate minus it, per parameter.
+    pt_rows = perf[(perf["target"] == "pseudo_true") & (perf["measure"] == "bias")]
+    assert len(pt_rows) == len(gen[gen["measure"] == "bias"])
+    aligned = both["aligned"]
+    values = dict(zip(pt.maximum_rows("quadrature", heights_t5[:1])["parameter"],
+                      pt.maximum_rows("quadrature", heights_t5[:1])["value"]))
+    for _, row in pt_rows.iterrows():
+        # The fits align to both targets the same way here (well-separated labels).
+        est = aligned[(aligned["n"] == row["n"]) & (aligned["label"] == row["parameter"])]["estimate"]
+        assert row["estimate"] == pytest.approx(est.mean() - values[row["parameter"]], abs=1e-12)
+
+
+def test_fits_split_among_maxima_by_nearest_maximum():
+    import pandas as pd
+
+    from gmmem.recovery import maxima_split
+
+    a = Mixture.univariate([0.23, 0.77], [163.5, 175.8], [2.7, 5.0])
+    b = Mixture.univariate([0.72, 0.28], [171.4, 177.0], [7.5, 2.6])
+    rows = []
+    picks = [a, a, b, a, b, a, a]  # 5 near a, 2 near b; labels swapped in some
+    for r, m in enumerate(picks):
+        order = [1, 0] if r % 2 else [0, 1]
+        for k, j in enumerate(order):
+            for name, v in (("weight", m.weights[j]), ("mean", m.means[j, 0] + 0.01 * r),
+                            ("sd", m.sds[j])):
+                rows.append({"method": "m", "n": 100, "replicate": r, "component": k + 1,
+                             "parameter": name, "estimate": v})
+    split = maxima_split(pd.DataFrame(rows), [a, b])
+    assert list(split["share"]) == pytest.approx([5 / 7, 2 / 7])
+    assert split["mcse"].iloc[0] == pytest.approx(np.sqrt(5 / 7 * 2 / 7 / 7))
+    assert list(split["n_fits"]) == [7, 7]
+
+
+def test_consumers_read_the_generating_target_only(t5_fits, heights_t5):
+    from gmmem import plotting, summary
+    from gmmem.recovery import evaluate_study
+
+    fits, settings = t5_fits
+    out = evaluate_study(fits, HEIGHTS, {"m": settings}, (), True,
+                         pseudo_true=heights_t5[0][0].mixture)
+    perf = out["performance"]
+    gen = perf[perf["target"] == "generating"]
+    assert summary.summary_table(perf, out["recovery"]).equals(
+        summary.summary_table(gen, out["recovery"]))
+    assert plotting._measure(perf, "rmse").equals(plotting._measure(gen, "rmse"))

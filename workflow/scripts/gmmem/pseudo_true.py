@@ -475,3 +475,12 @@ def mixtures_from_rows(table) -> list[Mixture]:
             index="component", columns="name", values="value").reset_index()
         out.append(mixture_from_table(wide))
     return out
+
+
+def pseudo_true_seed(root: int, scenario: str) -> np.random.SeedSequence:
+    """The seed of a scenario's pseudo-true computation: a spawn key of another
+    length than :func:`gmmem.study.seed_for`'s, so it shares no stream with them."""
+    from .study import stable_hash
+
+    return np.random.SeedSequence(root, spawn_key=(stable_hash(scenario),
+                                                   stable_hash("pseudo_true")))
