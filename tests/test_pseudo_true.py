@@ -290,3 +290,33 @@ def test_consumers_read_the_generating_target_only(t5_fits, heights_t5):
     assert summary.summary_table(perf, out["recovery"]).equals(
         summary.summary_table(gen, out["recovery"]))
     assert plotting._measure(perf, "rmse").equals(plotting._measure(gen, "rmse"))
+
+
+@pytest.mark.workflow
+def test_workflow_writes_pseudo_true_tables_for_misspecified_scenarios_only(tmp_path):
+    import pandas as pd
+
+    from workflow_helpers import make_workdir, snakemake
+
+    config = {"seed": 3, "sample_sizes": [80], "replicates": 4, "chunk_size": 4,
+              "fit": {"n_restarts": 2},
+              "scenarios": {
+                  "gauss": {"weights": [0.5, 0.5], "means": [0.0, 4.0], "sds": [1.0, 1.0]},
+                  "skew": {"weights": [0.5, 0.5], "means": [0.0, 4.0], "sds": [1.0, 1.0],
+                           "family": [{"skewnormal": {"alpha": 3}}, {"t": {"df": 5}}],
+                           "contamination": {"fraction": 0.02}}}}
+    work = make_workdir(tmp_path, config)
+    snakemake(work, "--cores", "1")
+    res = work / "results"
+    assert not (res / "gauss" / "pseudo_true.csv").exists()
+    assert set(pd.read_csv(res / "gauss" / "performance.csv")["target"]) == {"generating"}
+    table = pd.read_csv(res / "skew" / "pseudo_true.csv")
+    assert table["maximum"].min() == 1 and (table["grad_max"] < pt.STATIONARY).all()
+    perf = pd.read_csv(res / "skew" / "performance.csv")
+    assert set(perf["target"]) == {"generating", "pseudo_true"}
+    gen, pst = (perf[perf["target"] == t].drop(columns="target").reset_index(drop=True)
+                for t in ("generating", "pseudo_true"))
+    assert (gen["parameter"] + gen["measure"]).equals(pst["parameter"] + pst["measure"])
+    split = pd.read_csv(res / "skew" / "maxima_split.csv")
+    assert np.allclose(split.groupby(["method", "n"])["share"].sum(), 1.0)
+    assert (res / "logs" / "skew" / "pseudo_true.log").stat().st_size > 0
