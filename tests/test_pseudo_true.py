@@ -93,7 +93,7 @@ def test_a_gaussian_truth_is_its_own_pseudo_true_value():
     assert np.allclose(best.sds, HEIGHTS.sds, atol=1e-8)
 
 
-@pytest.mark.parametrize("family", [("t", 5.0), ("skewnormal", 3.0)])
+@pytest.mark.parametrize("family", [("t", 5.0), ("t", 2.5), ("skewnormal", 3.0)])
 def test_one_component_pseudo_true_value_matches_the_moments(family):
     # For K = 1 the KL projection onto the Gaussians matches mean and variance,
     # and every family here has the written ones.
@@ -230,6 +230,8 @@ def test_bad_arguments_are_refused():
         pt.truth_quadrature(HEIGHTS, (("t", 5.0),))
     with pytest.raises(ValueError, match="step must be > 0"):
         pt.truth_quadrature(HEIGHTS, T5, step=0)
+    with pytest.raises(ValueError, match="reach >= 1"):
+        pt.truth_quadrature(HEIGHTS, T5, reach=0.5)
     with pytest.raises(ValueError, match="df must be > 2"):
         pt.truth_quadrature(HEIGHTS, (("t", 2.0), ("t", 5.0)))
 
