@@ -199,14 +199,16 @@ def test_sandwich_equals_model_ses_when_the_model_holds():
     assert np.allclose(ours, ref, rtol=0.1)
 
 
-def test_two_dimensional_truth_uses_one_large_sample():
+@pytest.mark.parametrize("covariance, per_component", [("full", 6), ("diag", 5)])
+def test_two_dimensional_truth_uses_one_large_sample(covariance, per_component):
     truth = Mixture([0.5, 0.5], [[0, 0], [4, 0]], [np.eye(2), np.eye(2)])
     method, maxima = pt.scenario_maxima(truth, (("t", 6.0), ("t", 6.0)), None,
                                         seed=np.random.SeedSequence(9), sample_n=20_000,
-                                        n_starts=2)
+                                        n_starts=2, covariance=covariance)
     assert method == "sample"
     best, se = maxima[0]
-    assert se.shape == (12,) and np.all(se > 0)
+    assert best.mixture.covariance == covariance
+    assert se.shape == (2 * per_component,) and np.all(se > 0)
     assert np.allclose(best.mixture.means, truth.means, atol=8 * se.max())
     table = pt.maximum_rows(method, maxima)
     back = pt.mixtures_from_rows(table)[0]

@@ -19,6 +19,8 @@ rule pseudo_true:
         scenario=lambda w: w.scenario,
         truth=truth_spec,
         seed=SEED,
+        # d >= 2: the projection onto the first method's covariance structure.
+        covariance=lambda w: next(iter(scenario_of(w).methods.values()))["covariance"],
     threads: 1
     resources:
         # d >= 2 fits one sample of 2·10^6 points from several starts.

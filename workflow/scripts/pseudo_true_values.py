@@ -18,7 +18,8 @@ with logged(snakemake) as log:
                          "sd_factor": float(contamination.get("sd_factor", 10))}
     start = time.process_time()
     method, maxima = pseudo_true.scenario_maxima(
-        truth, families, contamination, seed=pseudo_true.pseudo_true_seed(p.seed, p.scenario))
+        truth, families, contamination, seed=pseudo_true.pseudo_true_seed(p.seed, p.scenario),
+        covariance=p.covariance)
     table = pseudo_true.maximum_rows(method, maxima)
     save_csv(table, snakemake.output[0])
     for rank, (mx, prec) in enumerate(maxima, start=1):

@@ -328,7 +328,8 @@ def quadrature_precision(truth: Mixture, families, contamination, at: Mixture, *
 # --- d >= 2 (and a check in 1-D): one large sample ------------------------
 
 def sample_maxima(x: np.ndarray, K: int, seed: np.random.SeedSequence, *, n_starts: int = 10,
-                  block: int = 200_000) -> list[tuple[Maximum, np.ndarray]]:
+                  block: int = 200_000, covariance: str = "full"
+                  ) -> list[tuple[Maximum, np.ndarray]]:
     """The distinct maxima of the log-likelihood of one large sample x (n,) or
     (n, d), from ``n_starts`` single-start fits (k-means++ from streams spawned
     from seed), best first: (Maximum with objective = loglik/n, sandwich SEs of
@@ -337,7 +338,7 @@ def sample_maxima(x: np.ndarray, K: int, seed: np.random.SeedSequence, *, n_star
     from .fit import SAME_MAXIMUM, fit
 
     n = x.shape[0]
-    fits = [fit(x, K, n_restarts=1, seed=s) for s in seed.spawn(n_starts)]
+    fits = [fit(x, K, n_restarts=1, seed=s, covariance=covariance) for s in seed.spawn(n_starts)]
     fits = sorted(fits, key=lambda f: -f.loglik)
     kept: list[list] = []
     for f in fits:
@@ -351,7 +352,10 @@ def sample_maxima(x: np.ndarray, K: int, seed: np.random.SeedSequence, *, n_star
             kept.append([f, 1])
     out = []
     for f, count in kept:
-        se = sandwich_ses(f.mixture, x, block=block)
+        try:
+            se = sandwich_ses(f.mixture, x, block=block)
+        except (ValueError, np.linalg.LinAlgError):  # e.g. tied d > 1: no information
+            se = np.full(_natural_vector(f.mixture).size, np.nan)
         out.append((Maximum(f.mixture, f.loglik / n, np.nan, np.nan, count), se))
     return out
 
@@ -364,6 +368,9 @@ def sandwich_ses(m: Mixture, x: np.ndarray, *, block: int = 200_000) -> np.ndarr
     bounded at large n)."""
     from .inference import observed_information
 
+    if m.covariance == "tied" and m.dim > 1:
+        raise ValueError("sandwich SEs for tied covariances with d > 1 are not implemented "
+                         "(gmmem.inference has no information for them)")
     z = np.asarray(x, dtype=float)
     n = z.shape[0]
     A = sum(observed_information(m, z[a:a + block]) for a in range(0, n, block))
@@ -416,14 +423,16 @@ def _natural_vector(m: Mixture) -> np.ndarray:
 
 def scenario_maxima(truth: Mixture, families=None, contamination: dict | None = None, *,
                     seed: np.random.SeedSequence, n_kmeans: int = 20, n_random: int = 20,
-                    sample_n: int = 2_000_000, n_starts: int = 10):
+                    sample_n: int = 2_000_000, n_starts: int = 10, covariance: str = "full"):
     """Every distinct local maximum of E_g log f over K-component Gaussian
     mixtures for a scenario's truth, best first (the first is the pseudo-true
     value), with each parameter's precision (P,) in the order of
     :func:`maximum_rows`. d = 1: quadrature, starts from a sample of 20 000
     (k-means++ and random partitions, plus the generating parameters);
     precision = the change under halving the step and a 100× reach. d ≥ 2:
-    a sample of ``sample_n`` from ``seed``; precision = sandwich SE.
+    a sample of ``sample_n`` from ``seed``, fitted with the ``covariance``
+    structure (the projection onto diagonal or tied covariances differs from
+    the full one's); precision = sandwich SE.
     Returns (method, [(Maximum, precision)])."""
     from .simulation import sample_scenario
 
@@ -447,7 +456,7 @@ def scenario_maxima(truth: Mixture, families=None, contamination: dict | None = 
     sample_seed, fit_seed = seed.spawn(2)
     x, _ = sample_scenario(truth, int(sample_n), np.random.default_rng(sample_seed), families,
                            contamination)
-    return "sample", sample_maxima(x, K, fit_seed, n_starts=n_starts)
+    return "sample", sample_maxima(x, K, fit_seed, n_starts=n_starts, covariance=covariance)
 
 
 def maximum_rows(method: str, maxima) -> "pd.DataFrame":
@@ -468,6 +477,9 @@ def maximum_rows(method: str, maxima) -> "pd.DataFrame":
         names = parameter_columns(mx.mixture.dim, mx.mixture.covariance)
         values = [(f"{c}[{k + 1}]", cols[c][k]) for k in range(mx.mixture.n_components)
                   for c in names]
+        if len(prec) != len(values):
+            raise ValueError(f"maximum {rank}: {len(prec)} precisions for {len(values)} "
+                             "parameters")
         for (label, value), p in zip(values, prec):
             rows.append({"maximum": rank, "parameter": label, "value": float(value),
                          "precision": float(p), "method": method,
