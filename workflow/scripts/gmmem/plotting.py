@@ -125,6 +125,8 @@ def _single(draw, title: str, xlabel: str, ylabel: str, legend: bool = True):
 
 
 def _measure(perf, measure):
+    if "target" in perf:  # pseudotrue: figures show the generating target only
+        perf = perf[perf["target"] == "generating"]
     return perf[perf["measure"] == measure]
 
 
@@ -339,6 +341,8 @@ def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: st
     """A performance measure (± 2 MCSE) against the levels of one grid factor,
     one panel per parameter, one line per (n, method); the other factors'
     levels are averaged over when the grid has more than one."""
+    if "target" in table:  # pseudotrue: against the generating values only
+        table = table[table["target"] == "generating"]
     d = table[table["measure"] == measure]
     params = list(dict.fromkeys(d["parameter"]))
     levels = sorted(d[f"level_{factor}"].unique())

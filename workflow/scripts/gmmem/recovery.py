@@ -226,12 +226,14 @@ def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
 
 
 def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...] = (),
-                   misspecified: bool = False) -> dict:
+                   misspecified: bool = False, pseudo_true: Mixture | None = None) -> dict:
     """:func:`evaluate_fits` for every method of a scenario (fits has a
     ``method`` column; methods maps name -> fit settings), each table gaining a
     ``method`` column first, plus ``comparison``: every pair of methods on
     their paired replicates (:func:`gmmem.evaluation.compare_methods`).
-    Misspecified truths get no CRLB rows (the bound is the Gaussian model's)."""
+    Misspecified truths get no CRLB rows (the bound is the Gaussian model's);
+    with ``pseudo_true`` (:mod:`gmmem.pseudo_true`) their performance table
+    also holds every measure against it (``target`` = "pseudo_true")."""
     import pandas as pd
 
     from .evaluation import compare_methods
@@ -245,7 +247,7 @@ def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...
                 or c in ("n_boot_ok", "se_sw_failed")]
         own = own.drop(columns=[c for c in boot if own[c].isna().all()])
         tables = evaluate_fits(own, truth, select_k, settings["covariance"],
-                               crlb=not misspecified)
+                               crlb=not misspecified, pseudo_true=pseudo_true)
         for key, table in tables.items():
             parts.setdefault(key, []).append(table.assign(method=name)[
                 ["method"] + list(table.columns)])
@@ -255,7 +257,8 @@ def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...
 
 
 def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
-                  covariance: str = "full", crlb: bool = True) -> dict:
+                  covariance: str = "full", crlb: bool = True,
+                  pseudo_true: Mixture | None = None) -> dict:
     """Every summary table of one scenario from its fit rows.
 
     Returns a dict of DataFrames: ``aligned`` (per replicate), ``recovery``
@@ -265,7 +268,11 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
     degenerate, SE failures, label disagreements, oracle misses) and
     ``model_choice`` (per n, criterion and candidate K: share chosen, MCSE).
     The CRLB is that of the fitted ``covariance`` structure when the truth
-    has it (else of the unrestricted model).
+    has it (else of the unrestricted model). ``performance`` has a ``target``
+    column: "generating" rows score the fits against ``truth``; with
+    ``pseudo_true`` (the maximiser of E log f for a misspecified truth) the
+    same measures follow against it, the fits aligned to it as to the truth,
+    as "pseudo_true" rows.
     """
     import pandas as pd
 
@@ -308,6 +315,15 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
     performance_t = performance_t.merge(conv[["n", "n_nonconverged", "n_degenerate"]], on="n")
     performance_t = performance_t.sort_values(["n", "parameter", "measure"], kind="stable",
                                               ignore_index=True)
+    performance_t.insert(0, "target", "generating")
+    if pseudo_true is not None:
+        against, _ = align_fits(fits, pseudo_true)
+        pt_rows, _ = _measures(against)
+        pt_rows = pt_rows.merge(conv[["n", "n_nonconverged", "n_degenerate"]], on="n")
+        pt_rows = pt_rows.sort_values(["n", "parameter", "measure"], kind="stable",
+                                      ignore_index=True)
+        pt_rows.insert(0, "target", "pseudo_true")
+        performance_t = pd.concat([performance_t, pt_rows], ignore_index=True)
 
     choice = []
     if select_k and "k_bic" in per_rep:
@@ -356,3 +372,58 @@ def _measures(aligned):
     columns = ["n", "parameter", "measure", "estimate", "mcse", "n_sim"]
     table = pd.concat(perf_parts, ignore_index=True) if perf_parts else pd.DataFrame(columns=columns)
     return table, rec_parts
+
+
+def maxima_split(aligned, maxima: list[Mixture]) -> "pd.DataFrame":
+    """How a study's fits split among the local maxima of the population
+    objective E_g log f (:mod:`gmmem.pseudo_true`, best first).
+
+    aligned: the rows of :func:`align_fits` (with ``method``, or one method),
+    from which each replicate's fitted weights, means and SDs are read. A fit
+    belongs to the maximum it is nearest to in standardised parameter
+    distance: over the optimal matching of components, the alignment cost of
+    :func:`gmmem.evaluation.alignment_cost` (means in the maximum's
+    Mahalanobis metric, squared log-variance differences) plus the squared
+    log-weight differences. Returns per (method, n, maximum) the share of
+    replicates nearest to it with its MCSE √(p(1 − p)/S), S and the
+    maximum's objective gap below the best (nats per observation).
+    """
+    import itertools
+
+    import pandas as pd
+
+    from .evaluation import batch_alignment_cost, mcse_coverage
+
+    d = maxima[0].dim
+    K = maxima[0].n_components
+    al = aligned if "method" in aligned else aligned.assign(method="default")
+    mean_cols = ["mean"] if d == 1 else [f"mean_{j + 1}" for j in range(d)]
+    sd_cols = ["sd"] if d == 1 else [f"sd_{j + 1}" for j in range(d)]
+    perms = np.array(list(itertools.permutations(range(K))))  # (P, K)
+    rows = []
+    for (method, n), cell in al.groupby(["method", "n"], sort=False):
+        wide = cell.pivot_table(index="replicate", columns=["parameter", "component"],
+                                values="estimate", aggfunc="first", dropna=False)
+        reps = wide.index.to_numpy()
+        get = lambda c: wide[c][list(range(1, K + 1))].to_numpy(dtype=float)  # (R, K)
+        means = np.stack([get(c) for c in mean_cols], axis=-1)
+        log_vars = 2.0 * np.log(np.stack([get(c) for c in sd_cols], axis=-1))
+        log_w = np.log(get("weight"))
+        dist = []
+        for m in maxima:
+            cost = batch_alignment_cost(means, log_vars, m)  # (R, J, K)
+            cost = cost + (log_w[:, :, None] - np.log(m.weights)[None, None, :]) ** 2
+            # Total cost of each matching (estimate perm[k] to maximum's k), the smallest.
+            total = cost[:, perms, np.arange(K)[None, :]].sum(axis=2)  # (R, P)
+            dist.append(total.min(axis=1))
+        dist = np.stack(dist, axis=1)  # (R, M)
+        ok = np.all(np.isfinite(dist), axis=1)
+        nearest = dist[ok].argmin(axis=1)
+        S = int(ok.sum())
+        for i in range(len(maxima)):
+            share = float(np.mean(nearest == i)) if S else np.nan
+            rows.append({"method": method, "n": int(n), "maximum": i + 1, "share": share,
+                         "mcse": mcse_coverage(share, S) if S else np.nan, "n_fits": S,
+                         "n_replicates": len(reps)})
+    return pd.DataFrame(rows, columns=["method", "n", "maximum", "share", "mcse", "n_fits",
+                                       "n_replicates"])

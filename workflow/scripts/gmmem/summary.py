@@ -58,6 +58,8 @@ def summary_table(performance, recovery) -> "pd.DataFrame":
 
     from .tables import param_key
 
+    if "target" in performance:  # pseudotrue: the table is against the generating values
+        performance = performance[performance["target"] == "generating"]
     perf = performance if "method" in performance else performance.assign(method="default")
     rec = recovery if "method" in recovery else recovery.assign(method="default")
     truth = rec.set_index(["method", "n", "parameter"])["truth"]
