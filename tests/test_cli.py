@@ -1,6 +1,7 @@
 """The gmmem command line and model choice."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -313,3 +314,96 @@ def test_fit_settings_reach_the_fit(tmp_path, capsys):
         runs[rule] = json.loads(capsys.readouterr().out)["n_iter"]
         assert runs[rule] == fit(x, 2, n_restarts=1, seed=0, stopping=rule, tol=1e-6).n_iter
     assert len(set(runs.values())) == 3  # the three rules stop at different points here
+
+
+@pytest.mark.parametrize("plot, message", [
+    ("adir", "--plot 'adir' is a directory; give a file name such as 'adir/fit.png'"),
+    ("", "--plot needs a file name such as fit.png, got ''"),
+    ("fit", "--plot 'fit' has no file extension; give one of .png, .pdf, .svg"),
+    ("fit.xyz", "--plot 'fit.xyz' has the extension .xyz, which matplotlib cannot write"),
+    ("nodir/fit.png", "--plot 'nodir/fit.png': the directory 'nodir' does not exist"),
+])
+def test_bad_plot_paths_are_refused_before_the_fit(heights_csv, tmp_path, monkeypatch, capsys,
+                                                   plot, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["fit", str(heights_csv), "-c", "height", "-k", "2", "--plot", plot]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # refused before the fit
+    err = captured.err.strip()
+    assert err == f"gmmem: error: {message}" or (err.startswith(f"gmmem: error: {message}")
+                                                  and "\n" not in err), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_a_column_given_twice_is_refused(heights_csv, capsys):
+    assert main(["fit", str(heights_csv), "-c", "height", "-c", "height", "-k", "2"]) == 2
+    assert "--column 'height' is given twice" in capsys.readouterr().err
+
+
+def test_duplicated_header_is_refused_by_the_cli(tmp_path, capsys):
+    path = tmp_path / "vv.csv"
+    path.write_text("v,v\n" + "".join(f"{i % 7},{i % 5}\n" for i in range(30)))
+    assert main(["fit", str(path), "-c", "v", "-k", "2"]) == 2
+    err = capsys.readouterr().err
+    assert f"({path}): column 'v' appears 2 times in the header" in err
+
+
+@pytest.mark.parametrize("args", [["fit", "{csv}", "-c", "height", "-k", "2", "--restarts", "1"],
+                                  ["fit", "--help"], ["--version"]])
+def test_output_onto_a_full_disk_is_one_line_and_fails(heights_csv, args):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    cmd = " ".join(a.replace("{csv}", str(heights_csv)) for a in args)
+    proc = _gmmem(shell=f"{sys.executable} -m gmmem {cmd} > /dev/full")
+    assert proc.returncode == 1
+    assert proc.stderr == "gmmem: cannot write the output: No space left on device\n", proc.stderr
+
+
+def test_standard_input_in_latin1_or_utf16_names_the_problem_and_line(tmp_path):
+    raw = "height\n1.5\n2.5\n3.5\nh\xf6he\n".encode("latin-1")
+    proc = subprocess.run([sys.executable, "-m", "gmmem", "fit", "-", "-c", "height", "-k", "2"],
+                          input=raw, capture_output=True)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.count("\n") == 1, err
+    assert "<stdin>" in err and "line 5, byte 2 (0xf6) is not UTF-8 text" in err
+    proc = subprocess.run([sys.executable, "-m", "gmmem", "fit", "-", "-c", "height", "-k", "2"],
+                          input="height\n1\n2\n".encode("utf-16"), capture_output=True)
+    assert "is UTF-16 encoded" in proc.stderr.decode()
+
+
+def test_dev_stdin_and_a_named_pipe_are_read_as_streams(heights_csv, tmp_path):
+    piped = _gmmem(shell=f"cat {heights_csv} | {sys.executable} -m gmmem fit /dev/stdin -c height "
+                         "-k 2 --restarts 2 --json")
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["n"] == 2000
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    named = _gmmem(shell=f"(cat {heights_csv} > {fifo} &); {sys.executable} -m gmmem fit {fifo} "
+                         "-c height -k 2 --restarts 2 --json")
+    assert named.returncode == 0, named.stderr
+    assert json.loads(named.stdout)["loglik"] == json.loads(piped.stdout)["loglik"]
+    for path, what in [(tmp_path, "is a directory"), ("/dev/zero", "is a character device")]:
+        proc = _gmmem("fit", str(path), "-c", "height", "-k", "2")
+        assert proc.returncode == 2 and what in proc.stderr and "file not found" not in proc.stderr
+
+
+def test_table_prints_significant_digits_whatever_the_units(tmp_path, capsys):
+    # At data x 1e-6 fixed decimals printed 'mean[1] -0.00000': every entry
+    # must carry 7 significant digits of the estimate (checked against --json).
+    heights = np.array(paper_data())
+    for scale in (1e-6, 1.0, 1e6):
+        path = tmp_path / f"h{scale:g}.csv"
+        path.write_text("height\n" + "".join(f"{float(h * scale)!r}\n" for h in heights))
+        args = ["fit", str(path), "-c", "height", "-k", "2", "--restarts", "2"]
+        assert main(args) == 0
+        rows = {line.split()[0]: float(line.split()[1])
+                for line in capsys.readouterr().out.splitlines()
+                if line.startswith(("weight[", "mean[", "sd["))}
+        assert main(args + ["--json"]) == 0
+        comps = json.loads(capsys.readouterr().out)["components"]
+        assert len(rows) == 6
+        for k, comp in enumerate(comps, start=1):
+            for par in ("weight", "mean", "sd"):
+                assert rows[f"{par}[{k}]"] == pytest.approx(comp[par], rel=1e-6), (scale, par)

@@ -25,6 +25,11 @@ EXIT_ERROR = 2
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: 'gmmem fit: error: …; see gmmem fit --help'."""
 
+    def _print_message(self, message, file=None):
+        # argparse drops write errors; let main() report them (help > /dev/full).
+        if message:
+            (file or sys.stderr).write(message)
+
     def error(self, message):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
 
@@ -165,6 +170,12 @@ def _long_table(estimates, level: float) -> list[tuple[str, float, float, float,
     return rows
 
 
+def _num(value) -> str:
+    """A table entry with 7 significant digits (R's default), whatever the
+    data's units: 163.8033, 0.0001638033, 1.638033e+08."""
+    return f"{float(value):.7g}"
+
+
 def _report(args, result, data, selection=None) -> str:
     res: FitResult = result.result
     lines = []
@@ -192,18 +203,18 @@ def _report(args, result, data, selection=None) -> str:
                      f"{'boot SE':>10}   {'percentile ' + pct:<24} {'BCa ' + pct}")
     est_table = result.estimates
     for name, est, se, lo, hi in _long_table(est_table, args.level):
-        line = f"{name:<12} {est:>12.5f} {se:>10.5f}   " + f"[{lo:.5f}, {hi:.5f}]".ljust(24)
+        line = f"{name:<12} {_num(est):>12} {_num(se):>10}   " + f"[{_num(lo)}, {_num(hi)}]".ljust(24)
         if boot is not None:
             c, k = name.split("[")
             row = est_table[est_table["component"] == int(k.rstrip("]"))].iloc[0]
-            line += (f" {row[f'se_boot_{c}']:>10.5f}   "
-                     + f"[{row[f'lo_pct_{c}']:.5f}, {row[f'hi_pct_{c}']:.5f}]".ljust(24)
-                     + f" [{row[f'lo_bca_{c}']:.5f}, {row[f'hi_bca_{c}']:.5f}]")
+            line += (f" {_num(row[f'se_boot_{c}']):>10}   "
+                     + f"[{_num(row[f'lo_pct_{c}'])}, {_num(row[f'hi_pct_{c}'])}]".ljust(24)
+                     + f" [{_num(row[f'lo_bca_{c}'])}, {_num(row[f'hi_bca_{c}'])}]")
         lines.append(line.rstrip())
     extra = [c for c in result.estimates.columns if c.startswith("cov_")]
     for _, r in result.estimates.iterrows():
         for c in extra:
-            lines.append(f"{c}[{int(r['component'])}]".ljust(12) + f" {r[c]:>12.5f}")
+            lines.append(f"{c}[{int(r['component'])}]".ljust(12) + f" {_num(r[c]):>12}")
     lines.append("")
     lines.append(f"log-likelihood {res.loglik:.6f}   BIC {res.bic:.4f}   AIC {res.aic:.4f}")
     status = "converged" if res.converged else "NOT converged (max-iter reached)"
@@ -252,19 +263,103 @@ def _json(result, data, selection=None) -> str:
     return json.dumps(out, indent=2)
 
 
+EXIT_WRITE = 1  # the output could not be written (a full disk, a closed terminal)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail
+    (and complain) a second time after a write error on it."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _write_failed(e: OSError) -> int:
+    _silence_stdout()
+    if isinstance(e, BrokenPipeError):
+        # The reader (e.g. `| head`) has gone: stop quietly.
+        return 0
+    try:
+        print(f"gmmem: cannot write the output: {e.strerror or e}", file=sys.stderr)
+    except OSError:
+        pass  # stderr is full or closed too: the exit status is all that is left
+    return EXIT_WRITE
+
+
+def _plot_path(value):
+    """--plot's file, checked before any work: a name with an image extension
+    matplotlib writes, in an existing directory, that is not a directory."""
+    if value is None:
+        return None
+    from pathlib import Path
+
+    if not value.strip():
+        raise ValueError(f"--plot needs a file name such as fit.png, got {value!r}")
+    path = Path(value)
+    if path.is_dir():
+        raise ValueError(f"--plot {value!r} is a directory; give a file name such as "
+                         f"{str(path / 'fit.png')!r}")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    kinds = FigureCanvasBase.get_supported_filetypes()
+    ext = path.suffix.lower().lstrip(".")
+    if ext not in kinds:
+        shown = ", ".join(f".{k}" for k in ("png", "pdf", "svg") if k in kinds)
+        said = "has no file extension" if not ext else f"has the extension .{ext}, which " \
+                                                          f"matplotlib cannot write"
+        raise ValueError(f"--plot {value!r} {said}; give one of {shown} (e.g. "
+                         f"{str(path.with_suffix('.png'))!r})")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(f"--plot {value!r}: the directory {str(parent)!r} does not exist")
+    return path
+
+
+def _save_figure(fig, path) -> None:
+    """Write fig to path through a temporary file beside it, so that a failed
+    write leaves no half-written figure."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, format=path.suffix.lower().lstrip("."))
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit:
+        try:  # --help or --version into a full disk or a closed pipe: say so, once
+            sys.stdout.flush()
+        except OSError as e:
+            return _write_failed(e)
+        raise
+    except OSError as e:
+        return _write_failed(e)
     from .analysis import analyse
     from .datasets import load_columns
     from .study import mixture_from_spec
 
     try:
+        twice = [c for i, c in enumerate(args.column) if c in args.column[:i]]
+        if twice:
+            raise ValueError(f"--column {twice[0]!r} is given twice; each column is fitted once")
+        plot = _plot_path(args.plot)
         ks = [args.k] if args.command == "fit" else args.k
         stdin = args.file == "-"
+        # Standard input as bytes: its encoding is checked (and its lines
+        # named) as a file's is, not decoded by the locale's codec.
         data = load_columns("<stdin>" if stdin else args.file, args.column,
                             name="<stdin>" if stdin else args.file.rsplit("/", 1)[-1],
                             drop_missing=args.drop_missing, n_components=max(ks), sep=args.sep,
-                            decimal=args.decimal, text=sys.stdin.read() if stdin else None)
+                            decimal=args.decimal, streams=True,
+                            text=sys.stdin.buffer.read() if stdin else None)
         start = None
         if args.command == "fit" and args.start:
             import yaml
@@ -281,13 +376,13 @@ def main(argv=None) -> int:
         result = analyse(data.x, ks, start=start, seed=args.seed, level=args.level,
                          select=args.command == "select",
                          criterion=getattr(args, "criterion", "bic"), **_fit_kwargs(args))
-        if args.plot:
+        if plot is not None:
             from . import plotting
 
             fig = plotting.fit_figure(data.x, result.result.mixture,
                                       f"{args.file}: K = {result.result.mixture.n_components}",
                                       ", ".join(args.column))
-            fig.savefig(args.plot, dpi=110)
+            _save_figure(fig, plot)
     except (ValueError, OSError) as e:
         print(f"gmmem: error: {_flag_names(str(e))}", file=sys.stderr)
         return EXIT_ERROR
@@ -295,10 +390,8 @@ def main(argv=None) -> int:
                                                                            result.selection)
     try:
         print(text, flush=True)
-    except BrokenPipeError:
-        # The reader (e.g. `| head`) has gone: stop quietly, and keep Python from
-        # complaining again when it flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as e:
+        return _write_failed(e)
     return 0
 
 
