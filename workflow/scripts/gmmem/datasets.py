@@ -29,7 +29,7 @@ _MISSING_SPELLINGS = sorted({"".join(c) for word in _MISSING if word
                             | {""})
 _EXCERPT = 40  # characters of a file's content an error message may quote
 _HEAD = 50  # data lines looked at to detect the separator and recognise a table
-_CHUNK = 1 << 24  # bytes per pass of the array checks (bounds their temporaries)
+_CHUNK = 1 << 22  # bytes per pass of the array checks (bounds their temporaries)
 _TEXT_ROWS = 1 << 20  # rows per chunk when a file is re-read as text
 
 
@@ -119,30 +119,41 @@ def _check_layout(lines: list[str], sep: str, decimal: str, where: str) -> None:
         raise ValueError(_layout_message(where, i + 2, w, len(header), sep, decimal, lines[i + 1]))
 
 
-class _Lines:
-    """Where each line of a byte buffer starts and ends (the newline excluded)."""
+def _positions(buf: np.ndarray, byte: int) -> np.ndarray:
+    """Where ``byte`` occurs in buf (in chunks, to bound the temporaries)."""
+    found = [np.flatnonzero(buf[a:a + _CHUNK] == byte) + a for a in range(0, buf.size, _CHUNK)]
+    return np.concatenate(found) if found else np.empty(0, np.int64)
 
-    def __init__(self, buf: np.ndarray):
-        ends = [np.flatnonzero(buf[a:a + _CHUNK] == 10) + a for a in range(0, buf.size, _CHUNK)]
-        ends = np.concatenate(ends) if ends else np.empty(0, np.int64)
+
+class _Lines:
+    """Where each line of a byte buffer ends (the newline excluded) and
+    starts, and where its separators are."""
+
+    def __init__(self, buf: np.ndarray, sep: int):
+        ends = _positions(buf, 10)
         if buf.size and (ends.size == 0 or ends[-1] != buf.size - 1):
             ends = np.append(ends, buf.size)  # a last line without a newline
-        self.buf, self.ends = buf, ends
+        self.buf, self.ends, self.sep = buf, ends, sep
         self.starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
+        self.sep_at = _positions(buf, sep)
 
     def __len__(self):
         return self.ends.size
 
-    def separators(self, byte: int) -> np.ndarray:
-        """How many times ``byte`` occurs on each line."""
-        counts = np.zeros(len(self), np.int64)
-        for a in range(0, self.buf.size, _CHUNK):
-            pos = np.flatnonzero(self.buf[a:a + _CHUNK] == byte) + a
-            if pos.size:
-                line = np.searchsorted(self.ends, pos)
-                lo = line[0]
-                counts[lo:line[-1] + 1] += np.bincount(line - lo)
-        return counts
+    def all_have(self, n: int) -> bool:
+        """Whether every line holds exactly n separators: then the i-th group
+        of n separator positions lies between line i's start and end."""
+        if self.sep_at.size != n * len(self):
+            return False
+        if n == 0:
+            return True
+        at = self.sep_at.reshape(len(self), n)
+        return bool(np.all(at[:, 0] >= self.starts) and np.all(at[:, -1] < self.ends))
+
+    @property
+    def separators(self) -> np.ndarray:
+        """How many separators each line holds."""
+        return np.bincount(np.searchsorted(self.ends, self.sep_at), minlength=len(self))
 
     def last_visible(self, idx: np.ndarray) -> np.ndarray:
         """For lines ``idx``: the position of the last byte above ' ' (not
@@ -165,13 +176,11 @@ class _Lines:
 def _check_layout_bytes(lines: _Lines, header: list[str], sep: str, decimal: str,
                         where: str) -> None:
     """_check_layout in array form, for files without quote characters."""
-    n_fields = lines.separators(ord(sep))[1:] + 1
-    rows = np.arange(1, len(lines))
-    if rows.size == 0:
-        return
     h = len(header)
-    if np.all(n_fields == h) and not (h > 1 and header[-1].strip() == ""):
+    if len(lines) < 2 or (lines.all_have(h - 1) and not (h > 1 and header[-1].strip() == "")):
         return  # every line has the header's fields (a blank one-column line is a missing cell)
+    n_fields = lines.separators[1:] + 1
+    rows = np.arange(1, len(lines))
     # Blank lines (whitespace only) are skipped, as _check_layout does; a
     # line with a separator is never blank.
     maybe_blank = rows[n_fields == 1]
@@ -335,7 +344,9 @@ def load_columns(path, columns, *, name: str = "data", drop_missing: bool = Fals
     if b'"' in raw:  # quoted fields may hold separators: count fields with quoting rules
         _check_layout(raw.decode("utf-8-sig").splitlines(), sep, decimal, where)
     else:
-        _check_layout_bytes(_Lines(np.frombuffer(raw, np.uint8)), header, sep, decimal, where)
+        lines = _Lines(np.frombuffer(raw, np.uint8), ord(sep.encode()))
+        _check_layout_bytes(lines, header, sep, decimal, where)
+        del lines
     names = [c.strip() for c in header]
     missing = [c for c in columns if c not in names]
     if missing:
@@ -362,25 +373,34 @@ def load_columns(path, columns, *, name: str = "data", drop_missing: bool = Fals
 
 
 def _read_csv(raw: bytes, idx, sep, decimal, **kwargs):
+    """pandas' C parser on the columns at positions idx; the result's columns
+    are in file order (see _order). The header row is pandas' to skip (as
+    header=0: skiprows is several times slower) but its names are not used:
+    the header was read above and may repeat a name."""
     import io
 
     import pandas as pd
 
-    # header=None, skiprows=1: the header was read above (and may repeat a
-    # name); a blank line is a row of empty cells, not nothing; index_col=False:
+    # A blank line is a row of empty cells, not nothing; index_col=False:
     # never let pandas turn a first field into the row index.
-    return pd.read_csv(io.BytesIO(raw), sep=sep, decimal=decimal, header=None, skiprows=1,
-                       usecols=idx, keep_default_na=False, skip_blank_lines=False,
-                       index_col=False, engine="c", **kwargs)
+    return pd.read_csv(io.BytesIO(raw), sep=sep, decimal=decimal, header=0, usecols=idx,
+                       keep_default_na=False, skip_blank_lines=False, index_col=False,
+                       engine="c", **kwargs)
+
+
+def _order(idx) -> list[int]:
+    """Where each of the columns idx is among pandas' result columns (file order)."""
+    return [sorted(idx).index(i) for i in idx]
 
 
 def _parse_numbers(raw: bytes, idx, sep, decimal) -> np.ndarray:
     """The columns idx as floats by pandas' C parser, missing spellings as NaN;
     ValueError if any cell is something else (then _parse_text says which)."""
-    table = _read_csv(raw, idx, sep, decimal, dtype={i: np.float64 for i in idx},
-                      na_values=_MISSING_SPELLINGS)
-    return np.column_stack([table[i].to_numpy(np.float64) for i in idx]) if len(table) else \
-        np.empty((0, len(idx)))
+    table = _read_csv(raw, idx, sep, decimal, dtype=np.float64, na_values=_MISSING_SPELLINGS)
+    values = np.empty((len(table), len(idx)), order="F")  # columns contiguous for the checks
+    for j, k in enumerate(_order(idx)):
+        values[:, j] = table.iloc[:, k].to_numpy(np.float64)
+    return values
 
 
 def _parse_text(raw: bytes, idx, columns, sep, decimal, where) -> np.ndarray:
@@ -392,8 +412,8 @@ def _parse_text(raw: bytes, idx, columns, sep, decimal, where) -> np.ndarray:
     row0 = 0
     for chunk in _read_csv(raw, idx, sep, decimal, dtype=str, chunksize=_TEXT_ROWS):
         block = np.empty((len(chunk), len(idx)))
-        for j, (i, col) in enumerate(zip(idx, columns)):
-            raw_cells = chunk[i].fillna("")
+        for j, (k, col) in enumerate(zip(_order(idx), columns)):
+            raw_cells = chunk.iloc[:, k].fillna("")
             cells = raw_cells.str.strip()
             if decimal == ",":
                 cells = cells.str.replace(",", ".", regex=False)
@@ -420,7 +440,7 @@ def _parse_text(raw: bytes, idx, columns, sep, decimal, where) -> np.ndarray:
             rows = np.concatenate(bad[col])
             raise ValueError(f"{where}: column {col!r} has {rows.size} non-numeric cell(s), at "
                              f"line(s) {_rows(rows)} (first: {excerpt(first[col])})")
-    return np.concatenate(out) if out else np.empty((0, len(idx)))
+    return np.asfortranarray(np.concatenate(out)) if out else np.empty((0, len(idx)), order="F")
 
 
 def _checked(values: np.ndarray, columns, where, drop_missing, n_components) -> LoadedData:
@@ -432,11 +452,15 @@ def _checked(values: np.ndarray, columns, where, drop_missing, n_components) -> 
         if inf.any():
             raise ValueError(f"{where}: column {col!r} has infinite values at line(s) "
                              f"{_rows(np.flatnonzero(inf))}")
-    nan = np.isnan(values)
-    blank = nan.any(axis=1)
+    blank = np.zeros(n_rows, bool)
+    first_blank_col = None
+    for j, col in enumerate(columns):
+        nan = np.isnan(values[:, j])
+        if first_blank_col is None and nan.any():
+            first_blank_col = col
+        blank |= nan
     dropped = tuple(int(i) for i in np.flatnonzero(blank))
     if dropped:
-        first_blank_col = columns[int(np.flatnonzero(nan.any(axis=0))[0])]
         msg = (f"{where}: column {first_blank_col!r} has {len(dropped)} empty or NaN cell(s) at "
                f"line(s) {_rows(dropped)}")
         if not drop_missing:
