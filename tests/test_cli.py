@@ -407,3 +407,141 @@ def test_table_prints_significant_digits_whatever_the_units(tmp_path, capsys):
         for k, comp in enumerate(comps, start=1):
             for par in ("weight", "mean", "sd"):
                 assert rows[f"{par}[{k}]"] == pytest.approx(comp[par], rel=1e-6), (scale, par)
+
+
+def _tree(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_out_saves_everything_and_refit_repeats_the_printed_fit(heights_csv, tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "run"
+    args = ["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "3", "--seed", "7",
+            "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["estimates.csv", "assignments.csv", "criteria.csv", "fit.png", "report.txt",
+         "record.json"])
+    assert (out / "report.txt").read_text() == printed
+    record = json.loads((out / "record.json").read_text())
+    assert record["data"]["columns"] == ["height"] and record["seed"] == 7
+    assert record["settings"]["n_restarts"] == 3 and record["versions"]["numpy"] == np.__version__
+    asg = pd.read_csv(out / "assignments.csv")
+    assert list(asg.columns) == ["line", "tau_1", "tau_2", "component"] and len(asg) == 2000
+    assert asg["line"].iloc[0] == 2 and np.allclose(asg[["tau_1", "tau_2"]].sum(axis=1), 1)
+    # The refit from the record prints the same table, and its JSON the saved estimates.
+    assert main(["refit", str(out / "record.json")]) == 0
+    assert capsys.readouterr().out == printed
+    assert main(["refit", str(out / "record.json"), "--json"]) == 0
+    refit = json.loads(capsys.readouterr().out)
+    est = pd.read_csv(out / "estimates.csv")
+    assert [c["mean"] for c in refit["components"]] == list(est["mean"])
+    assert refit["loglik"] == record["result"]["loglik"]
+    # A second --out into the same folder replaces it whole.
+    assert main(args) == 0
+    capsys.readouterr()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run")]
+
+
+def test_select_out_has_the_bic_table_and_both_figures(heights_csv, tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "sel"
+    png = tmp_path / "sel.png"
+    assert main(["select", str(heights_csv), "-c", "height", "-k", "1-3", "--restarts", "2",
+                 "--out", str(out), "--plot", str(png)]) == 0
+    printed = capsys.readouterr().out
+    crit = pd.read_csv(out / "criteria.csv")
+    assert list(crit["k"]) == [1, 2, 3] and crit["chosen"].sum() == 1
+    for name in ("fit.png", "bic.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert main(["refit", str(out / "record.json")]) == 0
+    assert capsys.readouterr().out == printed
+
+
+def test_refit_refuses_changed_data_and_non_records(heights_csv, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "1",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    heights_csv.write_text(heights_csv.read_text().replace("\n1", "\n2", 1))
+    assert main(["refit", str(out / "record.json")]) == 2
+    err = capsys.readouterr().err
+    assert "differ from those the record was made from: SHA-256" in err and err.count("\n") == 1
+    (tmp_path / "x.json").write_text("{}")
+    assert main(["refit", str(tmp_path / "x.json")]) == 2
+    assert "not a record.json written by gmmem --out" in capsys.readouterr().err
+
+
+def test_out_is_refused_before_work_and_nothing_is_half_written(heights_csv, tmp_path, capsys,
+                                                                monkeypatch):
+    import gmmem.fit_records as fr
+
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    base = ["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "1"]
+    for out, message in [(tmp_path / "afile", "exists and is not a folder"),
+                         (tmp_path / "mine", "is a folder that holds other files ('notes.txt')"),
+                         (tmp_path / "no" / "run", "does not exist")]:
+        assert main(base + ["--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and message in captured.err and captured.err.count("\n") == 1
+    before = _tree(tmp_path)
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fr, "record_of", broken)
+    assert main(base + ["--out", str(tmp_path / "run")]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert _tree(tmp_path) == before  # neither run/ nor a temporary folder is left
+
+
+def test_fit_with_a_range_of_k_points_to_select():
+    proc = _gmmem("fit", "x.csv", "-c", "a", "-k", "1-6")
+    assert proc.returncode == 2
+    assert "to choose K, use `gmmem select -k 1-6`" in proc.stderr and "\n" not in \
+        proc.stderr.strip()
+
+
+def test_notes_on_few_starts_at_the_best_and_close_criteria():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from gmmem.cli import _more_restarts, _notes
+
+    assert _more_restarts(1, 10) == 50 and _more_restarts(2, 10) == 30
+    assert _more_restarts(2, 4) == 10 and _more_restarts(1, 2) == 10
+
+    def fit_of(k, n_best, starts=10):
+        return SimpleNamespace(mixture=SimpleNamespace(n_components=k), n_best=n_best,
+                               restarts=(None,) * starts)
+
+    lone = SimpleNamespace(result=fit_of(3, 1), selection=None)
+    (note,) = _notes(None, lone)
+    assert note.startswith("only 1 of 10 starts reached the best maximum") and \
+        "--restarts 50" in note
+    assert _notes(None, SimpleNamespace(result=fit_of(3, 4), selection=None)) == []
+    assert _notes(None, SimpleNamespace(result=fit_of(3, 1, starts=1), selection=None)) == []
+    table = pd.DataFrame({"k": [1, 2, 3, 4], "bic": [150.0, 100.0, 101.5, 130.0],
+                          "aic": [140.0, 90.0, 85.0, 99.0], "chosen": [False, True, False, False]})
+    fits = {1: fit_of(1, 10), 2: fit_of(2, 10), 3: fit_of(3, 10), 4: fit_of(4, 1)}
+    sel = SimpleNamespace(table=table, criterion="bic", fits=fits, k=2)
+    notes = _notes(None, SimpleNamespace(result=fits[2], selection=sel))
+    assert notes == ["BIC of K = 3 is within 2 of K = 2's (difference 1.50): the data barely "
+                     "distinguish them (Kass & Raftery 1995: a BIC difference of 0-2, about 2 log "
+                     "Bayes factor, is 'not worth more than a bare mention')"]  # K = 4 is far off
+
+
+def test_selection_table_shows_differences_and_starts_at_best(heights_csv, capsys):
+    assert main(["select", str(heights_csv), "-c", "height", "-k", "1-3", "--restarts", "2"]) == 0
+    out = capsys.readouterr().out
+    header = [line for line in out.splitlines() if line.lstrip().startswith("K ")][0]
+    assert "ΔBIC" in header and "at best" in header
+    chosen = [line for line in out.splitlines() if "<- chosen by BIC" in line][0]
+    assert chosen.split()[5] == "0.00" and chosen.split()[6].endswith("/2")

@@ -134,8 +134,11 @@ class _Lines:
         if buf.size and (ends.size == 0 or ends[-1] != buf.size - 1):
             ends = np.append(ends, buf.size)  # a last line without a newline
         self.buf, self.ends, self.sep = buf, ends, sep
-        self.starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
         self.sep_at = _positions(buf, sep)
+
+    @property
+    def starts(self) -> np.ndarray:
+        return np.concatenate([[0], self.ends[:-1] + 1]).astype(np.int64)
 
     def __len__(self):
         return self.ends.size
@@ -148,7 +151,7 @@ class _Lines:
         if n == 0:
             return True
         at = self.sep_at.reshape(len(self), n)
-        return bool(np.all(at[:, 0] >= self.starts) and np.all(at[:, -1] < self.ends))
+        return bool(np.all(at[1:, 0] > self.ends[:-1]) and np.all(at[:, -1] < self.ends))
 
     @property
     def separators(self) -> np.ndarray:
@@ -343,7 +346,7 @@ def load_columns(path, columns, *, name: str = "data", drop_missing: bool = Fals
                          f"({SEPARATORS[sep]}-separated); is this the data file?")
     if b'"' in raw:  # quoted fields may hold separators: count fields with quoting rules
         _check_layout(raw.decode("utf-8-sig").splitlines(), sep, decimal, where)
-    else:
+    elif len(header) > 1 or sep.encode() in raw:  # (one column and no separator: nothing to count)
         lines = _Lines(np.frombuffer(raw, np.uint8), ord(sep.encode()))
         _check_layout_bytes(lines, header, sep, decimal, where)
         del lines
