@@ -116,17 +116,36 @@ def test_utf8_with_a_byte_order_mark_and_non_ascii_header(tmp_path):
 
 
 def test_the_array_checks_agree_with_the_line_by_line_ones(tmp_path):
-    # A quote character sends a file through the line-by-line (csv module)
-    # layout check; without one, the byte-array check: both give one message.
+    # The byte-array layout check (quotes or not) says what the line-by-line
+    # csv-module check says.
+    from gmmem.datasets import _check_layout
+
     rows = "".join(f"{i}.5,{i % 3}\n" for i in range(30))
     for body, message in [(rows.replace("7.5,1\n", "7.5,1,9\n"),
                            "line 9 has 3 fields but the header has 2"),
                           (rows.replace("4.5,1\n", "4.5\n"),
                            "line 6 has 1 fields but the header has 2"),
                           (rows.replace("\n", ",\n"), "every row ends with a trailing comma")]:
-        plain = _refused(_write(tmp_path, "a,b\n" + body), ["a"], message)
-        quoted = _refused(_write(tmp_path, '"a",b\n' + body), ["a"], message)
-        assert plain == quoted
+        for header in ("a,b\n", '"a","b"\n'):
+            text = header + body
+            arrays = _refused(_write(tmp_path, text), ["a"], message)
+            with pytest.raises(ValueError) as e:
+                _check_layout(text.splitlines(), ",", ".", "dataset 'd' (" +
+                              str(tmp_path / "d.csv") + ")")
+            assert str(e.value) == arrays
+
+
+def test_r_write_csv_quoting_and_separators_inside_quotes(tmp_path):
+    # R's write.csv quotes names and text: "","x","label" with row names "1".
+    lines = ['"","x","label"'] + [f'"{i}",{i * 1.5},"a, b; {i}"' for i in range(1, 21)]
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    np.testing.assert_array_equal(load_columns(path, ["x"]).x, np.arange(1, 21) * 1.5)
+    bad = lines[:5] + ['"5",7.5,"a, b",9'] + lines[6:]
+    path = _write(tmp_path, "\n".join(bad) + "\n")
+    _refused(path, ["x"], "line 6 has 4 fields but the header has 3")
+    # A quoted field across two lines: counted line by line, as before.
+    path = _write(tmp_path, 'x,note\n1,"two\nlines"\n2,b\n3,c\n')
+    _refused(path, ["x"], "line 3 has 1 fields but the header has 2")
 
 
 def test_blank_lines_whitespace_and_spellings_of_missing(tmp_path):

@@ -129,12 +129,21 @@ class _Lines:
     """Where each line of a byte buffer ends (the newline excluded) and
     starts, and where its separators are."""
 
-    def __init__(self, buf: np.ndarray, sep: int):
+    def __init__(self, buf: np.ndarray, sep: int, quotes: bool = False):
         ends = _positions(buf, 10)
         if buf.size and (ends.size == 0 or ends[-1] != buf.size - 1):
             ends = np.append(ends, buf.size)  # a last line without a newline
         self.buf, self.ends, self.sep = buf, ends, sep
         self.sep_at = _positions(buf, sep)
+        # With quote characters, a separator between an odd number of quotes
+        # since the file's start is inside a quoted field ("" escapes count
+        # twice): not a separator. A newline inside quotes makes lines and
+        # rows differ: ``multiline`` (then the caller reads line by line).
+        self.multiline = False
+        if quotes:
+            q = _positions(buf, ord('"'))
+            self.multiline = bool(np.any(np.searchsorted(q, ends) % 2 == 1))
+            self.sep_at = self.sep_at[np.searchsorted(q, self.sep_at) % 2 == 0]
 
     @property
     def starts(self) -> np.ndarray:
@@ -344,12 +353,15 @@ def load_columns(path, columns, *, name: str = "data", drop_missing: bool = Fals
         raise ValueError(f"{where}: not a table of numbers: none of its first "
                          f"{len(head) - 1} data line(s) has a numeric field "
                          f"({SEPARATORS[sep]}-separated); is this the data file?")
-    if b'"' in raw:  # quoted fields may hold separators: count fields with quoting rules
-        _check_layout(raw.decode("utf-8-sig").splitlines(), sep, decimal, where)
-    elif len(header) > 1 or sep.encode() in raw:  # (one column and no separator: nothing to count)
-        lines = _Lines(np.frombuffer(raw, np.uint8), ord(sep.encode()))
-        _check_layout_bytes(lines, header, sep, decimal, where)
-        del lines
+    quoted = b'"' in raw
+    if len(header) > 1 or sep.encode() in raw:  # (one column and no separator: nothing to count)
+        lines = _Lines(np.frombuffer(raw, np.uint8), ord(sep.encode()), quoted)
+        if lines.multiline:  # a quoted field spans lines: count fields line by line
+            del lines
+            _check_layout(raw.decode("utf-8-sig").splitlines(), sep, decimal, where)
+        else:
+            _check_layout_bytes(lines, header, sep, decimal, where)
+            del lines
     names = [c.strip() for c in header]
     missing = [c for c in columns if c not in names]
     if missing:
