@@ -545,3 +545,18 @@ def test_selection_table_shows_differences_and_starts_at_best(heights_csv, capsy
     assert "ΔBIC" in header and "at best" in header
     chosen = [line for line in out.splitlines() if "<- chosen by BIC" in line][0]
     assert chosen.split()[5] == "0.00" and chosen.split()[6].endswith("/2")
+
+
+def test_two_dimensional_out_has_the_uncertainty_figure_and_select_plot(tmp_path, capsys):
+    truth = Mixture([0.5, 0.5], [[0, 0], [4, 4]], [[[1, 0.5], [0.5, 1]], [[1, 0], [0, 2]]])
+    x, _ = truth.sample(300, np.random.default_rng(1))
+    path = tmp_path / "xy.csv"
+    path.write_text("a,b\n" + "".join(f"{u},{v}\n" for u, v in x))
+    out, png = tmp_path / "o", tmp_path / "sel.svg"
+    assert main(["select", str(path), "-c", "a", "-c", "b", "-k", "1-3", "--restarts", "2",
+                 "--out", str(out), "--plot", str(png)]) == 0
+    capsys.readouterr()
+    for name in ("fit.png", "bic.png", "uncertainty.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG", name
+    assert png.read_text().lstrip().startswith("<?xml")  # the format of the extension
+    assert "uncertainty.png" in json.loads((out / "record.json").read_text())["files"]

@@ -522,6 +522,10 @@ def _figures(args, result, data) -> dict:
                                             f"by {crit.upper()}", label)
     else:
         out["plot"] = out["fit"]
+    if res.mixture.dim >= 2:
+        out["uncertainty"] = figs.uncertainty_figure(
+            data.x, res.mixture, f"{args.file}: classification uncertainty, K = "
+                                 f"{res.mixture.n_components}", label)
     return out
 
 

@@ -138,3 +138,42 @@ def selection_figure(x, m: Mixture, table, criterion: str = "bic", title: str = 
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def _ellipses(ax, m: Mixture) -> None:
+    t = np.linspace(0, 2 * np.pi, 200)
+    circle = np.stack([np.cos(t), np.sin(t)])
+    for k in range(m.n_components):
+        vals, vecs = np.linalg.eigh(m.covariances[k][:2, :2])
+        e = m.means[k, :2, None] + vecs @ (np.sqrt(np.maximum(vals, 0))[:, None] * circle)
+        ax.plot(e[0], e[1], color="black", lw=1.0)
+        ax.plot(*m.means[k, :2], "k+", ms=9, mew=1.3)
+
+
+def uncertainty_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
+    """Classification uncertainty 1 - max_k τ_ik of each point (d >= 2, first
+    two columns), drawn as mclust's coordProj(what = "uncertainty") does:
+    points up to the 75 % quantile of the uncertainty small and light grey,
+    to the 95 % quantile medium grey, above it large and black; 1-SD ellipses."""
+    from .fit import responsibilities
+
+    plt = _plt()
+    x = np.asarray(x, dtype=float).reshape(len(x), -1)
+    u = 1 - responsibilities(m, x).max(axis=1)
+    q75, q95 = np.quantile(u, [0.75, 0.95])
+    fig, ax = plt.subplots(figsize=(8.6, 4.8))
+    groups = [(u <= q75, "0.75", 4, f"uncertainty ≤ {_g(q75)} (75 % quantile)"),
+              ((u > q75) & (u <= q95), "0.5", 12, f"up to {_g(q95)} (95 % quantile)"),
+              (u > q95, "black", 28, f"above {_g(q95)}, at most {_g(u.max())}")]
+    for mask, colour, size, label in groups:
+        ax.scatter(x[mask, 0], x[mask, 1], s=size, color=colour, lw=0, label=label)
+    _ellipses(ax, m)
+    names = [s.strip() for s in xlabel.split(",")]
+    ax.set_xlabel(names[0] if len(names) > 1 else f"{xlabel} 1")
+    ax.set_ylabel(names[1] if len(names) > 1 else f"{xlabel} 2")
+    ax.plot([], [], "k-", lw=1.0, label="1-SD ellipse, + mean")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
+              title="1 − max responsibility", title_fontsize=8)
+    fig.tight_layout()
+    return fig

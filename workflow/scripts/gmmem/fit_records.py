@@ -23,8 +23,8 @@ import numpy as np
 RECORD = "record.json"
 FORMAT = "gmmem fit record 1"
 # Everything --out writes; a folder holding anything else is not replaced.
-FILES = ("estimates.csv", "assignments.csv", "criteria.csv", "fit.png", "bic.png", "report.txt",
-         RECORD)
+FILES = ("estimates.csv", "assignments.csv", "criteria.csv", "fit.png", "bic.png",
+         "uncertainty.png", "report.txt", RECORD)
 
 
 def out_folder(value):
@@ -115,7 +115,8 @@ def record_of(args, result, data, source, argv, notes) -> dict:
                    "converged": bool(res.converged), "n_best": int(res.n_best),
                    "n_starts": len(res.restarts), "spurious": bool(res.spurious)},
         "notes": list(notes),
-        "files": [f for f in FILES if f != "bic.png" or args.command == "select"],
+        "files": [f for f in FILES if (f != "bic.png" or args.command == "select")
+                  and (f != "uncertainty.png" or res.mixture.dim >= 2)],
     }
 
 
@@ -133,8 +134,9 @@ def write_out(out: Path, args, result, data, source, report: str, figures: dict,
         assignments.to_csv(tmp / "assignments.csv", index=False)
         result.criteria.to_csv(tmp / "criteria.csv", index=False)
         figures["fit"].savefig(tmp / "fit.png", dpi=110)
-        if "bic" in figures:
-            figures["bic"].savefig(tmp / "bic.png", dpi=110)
+        for name in ("bic", "uncertainty"):
+            if name in figures:
+                figures[name].savefig(tmp / f"{name}.png", dpi=110)
         (tmp / "report.txt").write_text(report + "\n")
         record = record_of(args, result, data, source, argv, notes)
         (tmp / RECORD).write_text(json.dumps(record, indent=2) + "\n")
