@@ -412,6 +412,8 @@ def _parse_numbers(raw: bytes, idx, sep, decimal) -> np.ndarray:
     """The columns idx as floats by pandas' C parser, missing spellings as NaN;
     ValueError if any cell is something else (then _parse_text says which)."""
     table = _read_csv(raw, idx, sep, decimal, dtype=np.float64, na_values=_MISSING_SPELLINGS)
+    if len(idx) == 1:
+        return table.iloc[:, 0].to_numpy(np.float64, copy=True).reshape(-1, 1)  # writeable
     values = np.empty((len(table), len(idx)), order="F")  # columns contiguous for the checks
     for j, k in enumerate(_order(idx)):
         values[:, j] = table.iloc[:, k].to_numpy(np.float64)
