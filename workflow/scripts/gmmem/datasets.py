@@ -490,15 +490,22 @@ def _checked(values: np.ndarray, columns, where, drop_missing, n_components) -> 
         if values.shape[0] and np.all(values[:, j] == values[0, j]):
             raise ValueError(f"{where}: column {col!r} is constant (every value is "
                              f"{values[0, j]:g}); a mixture cannot be fitted to it")
-    problem = scale_problem(values)
+    # Column by column: each a contiguous (n, 1) block (as fast as scale_problem
+    # on the whole array is slow on a strided one); the first bad column is reported.
+    problem = next(((j,) + p[1:] for j in range(values.shape[1])
+                    if (p := scale_problem(values[:, j:j + 1])) is not None), None)
     if problem is not None:
         j, row, message = problem
         kept = np.delete(np.arange(n_rows), list(dropped))
         if "magnitude" in message:
             message = message.replace(" (", f" at line {kept[row] + 2} (", 1)
         raise ValueError(f"{where}: column {columns[j]!r} {message}")
-    x = values[:, 0] if len(columns) == 1 else values
-    return LoadedData(np.ascontiguousarray(x), dropped)
+    if len(columns) == 1:
+        return LoadedData(np.ascontiguousarray(values[:, 0]), dropped)
+    x = np.empty(values.shape)  # row-major, as the fits read it
+    for j in range(values.shape[1]):
+        x[:, j] = values[:, j]
+    return LoadedData(x, dropped)
 
 
 def _to_float(s):
