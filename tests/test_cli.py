@@ -560,3 +560,17 @@ def test_two_dimensional_out_has_the_uncertainty_figure_and_select_plot(tmp_path
         assert (out / name).read_bytes()[:4] == b"\x89PNG", name
     assert png.read_text().lstrip().startswith("<?xml")  # the format of the extension
     assert "uncertainty.png" in json.loads((out / "record.json").read_text())["files"]
+
+
+def test_a_record_with_arguments_this_gmmem_refuses_is_one_line(heights_csv, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "1",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    record = json.loads((out / "record.json").read_text())
+    record["argv"] += ["--restarts", "0"]
+    (out / "record.json").write_text(json.dumps(record))
+    assert main(["refit", str(out / "record.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "its arguments are not valid for this gmmem (argument " \
+        "--restarts: expected an integer >= 1, got '0'" in err, err

@@ -185,10 +185,16 @@ def replay(args, parser):
     data = record["data"]
     if data["file"] != "-" and not Path(data["file"]).exists() and data.get("absolute"):
         argv[1] = data["absolute"]
+    import contextlib
+    import io
+
+    said = io.StringIO()
     try:
-        replayed = parser.parse_args(argv)
+        with contextlib.redirect_stderr(said):
+            replayed = parser.parse_args(argv)
     except SystemExit:
-        raise ValueError(f"record {args.record!r}: its arguments are not valid for this gmmem: "
-                         f"{' '.join(argv)}") from None
+        why = said.getvalue().strip().split(": error: ", 1)[-1]
+        raise ValueError(f"record {args.record!r}: its arguments are not valid for this gmmem "
+                         f"({why})") from None
     replayed.plot, replayed.json, replayed.out = args.plot, args.json, args.out
     return replayed, record
