@@ -109,13 +109,15 @@ def test_every_grid_figure_renders(tmp_path, factors):
     t = grid_table(factors)
     names = list(factors)
     labels = gv.level_labels(t, names)
-    figs = {f"nlp_{m}": gv.nested_loop_figure(t, m, names, labels) for m in ("bias", "coverage")}
-    figs["nlp_order"] = gv.nested_loop_figure(t, "rmse", names, labels, order=["n"])
-    figs["heat"] = gv.heatmap_figure(t, "coverage", names, labels)
-    figs["heat_xy"] = gv.heatmap_figure(t, "bias", names, labels, x_factor=names[1],
-                                        y_factor=names[0])
-    figs["lolly"] = gv.lolly_figure(t, "bias", names, labels)
-    for name, fig in figs.items():
+    draw = {f"nlp_{m}": (lambda m=m: gv.nested_loop_figure(t, m, names, labels))
+            for m in ("bias", "coverage")}
+    draw["nlp_order"] = lambda: gv.nested_loop_figure(t, "rmse", names, labels, order=["n"])
+    draw["heat"] = lambda: gv.heatmap_figure(t, "coverage", names, labels)
+    draw["heat_xy"] = lambda: gv.heatmap_figure(t, "bias", names, labels, x_factor=names[1],
+                                                y_factor=names[0])
+    draw["lolly"] = lambda: gv.lolly_figure(t, "bias", names, labels)
+    for name, make in draw.items():
+        fig = make()
         fig.savefig(tmp_path / f"{name}.png", dpi=60)
         plt.close(fig)
         assert (tmp_path / f"{name}.png").stat().st_size > 5000
