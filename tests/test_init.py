@@ -266,3 +266,20 @@ def test_emem_reaches_what_mixtools_finds(tmp_path, name, x, seed):
         if peer.spurious or peer.degenerate:
             continue
         assert ours.regular_objective >= peer.objective - SAME * (1 + abs(peer.objective))
+
+
+def test_emem_above_the_row_limit_draws_the_same_starts(monkeypatch):
+    # Beyond ROWS points the k-means++ starts are drawn one stream at a time in
+    # O(n) memory instead of in shared passes: the same starts, so the same fit.
+    import importlib
+
+    fit_module = importlib.import_module("gmmem.fit")  # (gmmem.fit is also the function)
+    init_module = importlib.import_module("gmmem.init")
+
+    x = _overlap(8)
+    shared = fit(x, 2, seed=5, n_restarts=3)
+    monkeypatch.setattr(fit_module, "ROWS", 64)
+    monkeypatch.setattr(init_module, "ROWS", 64)
+    alone = fit(x, 2, seed=5, n_restarts=3)
+    assert [r.objective for r in alone.restarts] == [r.objective for r in shared.restarts]
+    assert alone.mixture.means.tobytes() == shared.mixture.means.tobytes()
