@@ -255,6 +255,8 @@ def spread_starts(z: np.ndarray, K: int, rngs, covariance: str, floor: float) ->
     chol = np.sqrt(ccov) if d == 1 else np.linalg.cholesky(ccov)
     mu = cmu + sd[..., None] * np.einsum("rkij,rkj->rki", chol, eps)
     cov = floor_covariances(ccov * (sd * sd)[..., None, None], floor)
+    if covariance == "diag":  # (a floored matrix is rebuilt from its eigenvectors)
+        cov = cov * np.eye(d)
     w = lam / lam.sum(axis=1, keepdims=True)
     return [Params(w[r], mu[r], cov[r]) for r in range(R)]
 
