@@ -9,11 +9,10 @@ import numpy as np
 
 from ._validate import (ROWS, as_data, check_choice, check_positive_int,
                         column_scale, row_chunks, scale_problem)
-from .engine import run_batch
+from .engine import EMRun, run_batch
 from .estimators import (finite_or_identity, log_penalty, regulariser, spurious_mask,
                          spurious_reason)
 from .gaussian import Params, stack
-from .engine import EMRun
 from .init import (SHORT_ITER, best_short_runs, emem_short_starts, initial_params_many,
                    kmeans_plusplus_starts)
 from .mixture import Mixture
@@ -193,8 +192,8 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "emem",
     SeedSequence(seed); "emem" (the default) runs those n_restarts k-means++
     starts and, beside them, the best n_restarts of 8·n_restarts short EM runs
     (:func:`gmmem.init.emem_short_starts`), so its best maximum is never below
-    "kmeans++"'s with the same seed. ``covariance``: "full", "diag" or "tied" (one shared
-    matrix, mclust's E/EEE). ``tol`` is per observation for the ``stopping``
+    "kmeans++"'s with the same seed. ``covariance``: "full", "diag" or "tied"
+    (one shared matrix, mclust's E/EEE). ``tol`` is per observation for the ``stopping``
     rule ("aitken", "relative", "absolute"); ``max_iter`` caps EM-map
     evaluations per start. ``var_floor`` is the smallest variance (eigenvalue)
     allowed, as a fraction of the data's variance in each column.
@@ -272,7 +271,7 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
         report = None if progress is None else (
             lambda done, _, before=finished: progress(before + done, len(xs)))
         runs = _run_starts(z, [prepared[i] for i in members], K, n_restarts, covariance,
-                           var_floor, estimator, settings, report)
+                           var_floor, settings, report)
         finished += len(members)  # data sets of the shape groups already run
         # Every run's flags at once (per run they cost more than its E-steps at small n).
         w = np.stack([run.params.w for run in runs])
@@ -297,7 +296,7 @@ def _batch_reg(preps: list, counts: list[int]):
                             a=np.array([r.a for r in regs]))
 
 
-def _run_starts(z, preps: list, K: int, n_restarts: int, covariance, var_floor, estimator,
+def _run_starts(z, preps: list, K: int, n_restarts: int, covariance, var_floor,
                 settings: dict, report) -> list[EMRun]:
     """Every data set's runs (z (S, d, n), preps of one shape), in the order of
     its starts. Under init="emem" each data set first gets its short runs
@@ -308,13 +307,14 @@ def _run_starts(z, preps: list, K: int, n_restarts: int, covariance, var_floor, 
     S = len(preps)
     short = [None] * S
     max_iter = settings["max_iter"]
+    short_iter = min(SHORT_ITER, max_iter)
     if preps[0].emem_seed is not None:  # every data set of a fit_many or none
         pools = emem_short_starts([prep.z for prep in preps], K,
                                   [prep.emem_seed for prep in preps], n_restarts,
                                   covariance, var_floor)
         per = len(pools[0])
-        short_iter = min(SHORT_ITER, max_iter)
-        sruns = run_batch(z, np.repeat(np.arange(S), per), stack([p for pool in pools for p in pool]),
+        sruns = run_batch(z, np.repeat(np.arange(S), per),
+                          stack([p for pool in pools for p in pool]),
                           reg=_batch_reg(preps, [per] * S),
                           **{**settings, "max_iter": short_iter, "accel": None})
         chosen = best_short_runs(sruns, per, n_restarts)
@@ -337,7 +337,7 @@ def _run_starts(z, preps: list, K: int, n_restarts: int, covariance, var_floor, 
         cont = run_batch(z, np.repeat(np.arange(S), counts),
                          stack([short[s][j].params for s in range(S) for j in more[s]]),
                          reg=_batch_reg(preps, counts),
-                         **{**settings, "max_iter": max_iter - min(SHORT_ITER, max_iter)})
+                         **{**settings, "max_iter": max_iter - short_iter})
         at = 0
         for s in range(S):
             for j in more[s]:
