@@ -70,7 +70,7 @@ CASES = {
     "grid_bad_point": (_with(("scenarios", "a", "grid"), {"sds": [[1, 1], [1, -1]]}),
                        "scenario 'a-sds2': sds must be positive"),
     "schema_init": (_with(("fit",), {"init": "kmeans"}),
-                    "config.yaml: fit.init: expected one of 'kmeans++', 'random', got 'kmeans'"),
+                    "config.yaml: fit.init: expected one of 'emem', 'kmeans++', 'random', got 'kmeans'"),
     "schema_tol": (_with(("fit",), {"tol": -1}), "fit.tol: expected a value > 0, got -1"),
     "schema_estimator": (_with(("scenarios", "a", "fit"), {"estimator": "ridge"}),
                          "scenarios.a.fit.estimator: expected one of 'mle', 'map', 'pmle', "

@@ -310,9 +310,10 @@ def test_fit_settings_reach_the_fit(tmp_path, capsys):
     runs = {}
     for rule in ("aitken", "relative", "absolute"):
         assert main(["fit", str(path), "-c", "x", "-k", "2", "--restarts", "1", "--stopping", rule,
-                     "--tol", "1e-6", "--seed", "0", "--json"]) == 0
+                     "--tol", "1e-6", "--seed", "0", "--init", "kmeans++", "--json"]) == 0
         runs[rule] = json.loads(capsys.readouterr().out)["n_iter"]
-        assert runs[rule] == fit(x, 2, n_restarts=1, seed=0, stopping=rule, tol=1e-6).n_iter
+        assert runs[rule] == fit(x, 2, n_restarts=1, seed=0, stopping=rule, tol=1e-6,
+                                 init="kmeans++").n_iter
     assert len(set(runs.values())) == 3  # the three rules stop at different points here
 
 

@@ -78,8 +78,10 @@ SETTINGS: tuple[Setting, ...] = (
             "(config only: the CLI's -k)", low=1, nullable=True),
     Setting("n_restarts", "int", 10, "random starts; the best maximum is reported",
             low=1, high=10_000, flag="--restarts"),
-    Setting("init", "choice", "kmeans++", "how random starts are drawn",
-            choices=("kmeans++", "random"), flag="--init"),
+    Setting("init", "choice", "emem", "how starts are drawn: emem runs the n_restarts "
+            "k-means++ starts and the best n_restarts of 8·n_restarts short EM runs from "
+            "k-means++ and spread (mixtools-style) starts (Biernacki et al. 2003); kmeans++ "
+            "or random alone as before", choices=("emem", "kmeans++", "random"), flag="--init"),
     Setting("covariance", "choice", "full", "covariance structure; 'tied' is one shared "
             "covariance", choices=("full", "diag", "tied"), flag="--covariance"),
     Setting("tol", "number", 1e-10, "per-observation tolerance of the stopping rule",
