@@ -540,7 +540,8 @@ def test_notes_on_few_starts_at_the_best_and_close_criteria():
 
 
 def test_selection_table_shows_differences_and_starts_at_best(heights_csv, capsys):
-    assert main(["select", str(heights_csv), "-c", "height", "-k", "1-3", "--restarts", "2"]) == 0
+    assert main(["select", str(heights_csv), "-c", "height", "-k", "1-3", "--restarts", "2",
+                 "--init", "kmeans++"]) == 0
     out = capsys.readouterr().out
     header = [line for line in out.splitlines() if line.lstrip().startswith("K ")][0]
     assert "ΔBIC" in header and "at best" in header
