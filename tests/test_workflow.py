@@ -381,6 +381,11 @@ def test_a_table_that_lost_rows_or_data_of_another_n_stop_the_stage_naming_the_f
     assert f"ERROR {lost}: has 2 rows" in log and "Traceback" not in log
     assert not (work / "results/uni/recovery.csv").exists()
     assert not (work / "results/bi/fits/fast/n60/chunk0.fits.csv").exists()
+    # The advice works: deleted and rerun, they are made again, the same bytes.
+    for path in (lost, wrong_n, "results/heavy/performance.csv"):
+        (work / path).unlink()
+    snakemake(work, "--cores", "2")
+    assert identical_results(tiny_run, work) == []
 
 
 def test_a_table_cut_mid_line_stops_the_stage_saying_it_is_truncated(tiny_run, tmp_path):
