@@ -203,3 +203,48 @@ def test_the_fit_jobs_check_needs_no_pandas():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=checks.__file__.rsplit("/", 2)[0])
     assert out.stdout.strip() == "False"
+
+
+class _Input(list):
+    """Snakemake's input list: positional, with named entries."""
+
+    def __init__(self, named):
+        super().__init__(named.values())
+        self._named = named
+
+    def items(self):
+        return self._named.items()
+
+
+def test_a_grid_jobs_inputs_are_checked_against_the_config(tmp_path):
+    from types import SimpleNamespace
+
+    from _workflow import check_grid_inputs
+
+    spec = {"weights": [0.5, 0.5], "means": [0.0, 3.0], "sds": [1.0, 1.0]}
+    config = {"seed": 1, "sample_sizes": [50, 80], "replicates": 4, "chunk_size": 4,
+              "scenarios": {"g-f1": spec, "g-f2": spec}}
+    points = ["g-f1", "g-f2"]
+    perf = pd.DataFrame([{"scenario": pt, "method": "default", "n": n, "parameter": "mean[1]",
+                          "measure": "bias", "estimate": 0.0} for pt in points for n in (50, 80)])
+    convs = {}
+    for pt in points:
+        convs[pt] = tmp_path / f"{pt}.csv"
+        pd.DataFrame({"method": "default", "n": [50, 80], "n_fits": 4}).to_csv(convs[pt],
+                                                                              index=False)
+    path = tmp_path / "performance.csv"
+
+    def check(table):
+        table.to_csv(path, index=False)
+        job = SimpleNamespace(config=config, input=_Input(
+            {"performance": str(path), "convergence": [str(convs[p]) for p in points]}))
+        check_grid_inputs(job, points)
+
+    check(perf)
+    with pytest.raises(InputError, match=r"\(grid point g-f2\): has no rows of n 80"):
+        check(perf[~((perf["scenario"] == "g-f2") & (perf["n"] == 80))])
+    with pytest.raises(InputError, match="has no rows of grid point g-f1"):
+        check(perf[perf["scenario"] != "g-f1"])
+    pd.DataFrame({"method": "default", "n": [50], "n_fits": 4}).to_csv(convs["g-f2"], index=False)
+    with pytest.raises(InputError, match=r"g-f2\.csv: has no rows of n 80"):
+        check(perf)

@@ -78,13 +78,14 @@ def read_table(path, **kwargs):
                                "and rerun") from None
 
 
-def scenario_from_config(snakemake):
-    """The parsed scenario (gmmem.study.Scenario) of the job's ``scenario``
-    wildcard, from the checked config the job was given: what the stages whose
-    rules hand no expectations check their inputs against."""
+def scenario_from_config(snakemake, name: str | None = None):
+    """The parsed scenario (gmmem.study.Scenario) ``name`` (default: the job's
+    ``scenario`` wildcard), from the checked config the job was given: what the
+    stages whose rules hand no expectations check their inputs against."""
     from gmmem.study import parse_scenarios
 
-    config, name = snakemake.config, snakemake.wildcards.scenario
+    config = snakemake.config
+    name = snakemake.wildcards.scenario if name is None else name
     return parse_scenarios({**config, "scenarios": {name: config["scenarios"][name]}})[name]
 
 
@@ -201,3 +202,28 @@ def check_scenario_inputs(snakemake) -> None:
         elif name == "traces":
             checks.check_trace_table(read_table(path, dtype={"method": str}), path, method=first,
                                      n=largest, replicates=first_block)
+
+
+def check_grid_inputs(snakemake, points) -> None:
+    """Check a grid job's inputs against the config: the grid's performance table
+    (input ``performance``, or the one unnamed input) has rows of every point
+    (``points``, the grid's scenarios) and, per point, of its methods and sample
+    sizes; each convergence table (input ``convergence``, one per point, in
+    order) has rows of its point's methods and sample sizes."""
+    from gmmem import checks
+
+    scenarios = {pt: scenario_from_config(snakemake, pt) for pt in points}
+    named = dict(snakemake.input.items())
+    path = named.get("performance", snakemake.input[0])
+    table = read_table(path, dtype={"method": str, "scenario": str})
+    checks.check_summary_table(table, path, columns=["scenario", "method", "n", "parameter",
+                                                     "measure", "estimate"])
+    checks.check_present(table, path, "scenario", list(points), "grid point")
+    for pt, sc in scenarios.items():
+        checks.check_summary_table(table[table["scenario"] == pt], f"{path} (grid point {pt})",
+                                   methods=list(sc.methods), sample_sizes=list(sc.sample_sizes))
+    for pt, conv in zip(points, named.get("convergence", [])):
+        sc = scenarios[pt]
+        checks.check_summary_table(read_table(conv, dtype={"method": str}), conv,
+                                   methods=list(sc.methods), sample_sizes=list(sc.sample_sizes),
+                                   columns=["n_fits"])
