@@ -78,3 +78,16 @@ def test_installed_versions_are_the_locked_ones():
     lock = _lock()
     for name in ("numpy", "scipy", "pandas", "matplotlib", "snakemake", "pyyaml"):
         assert version(name) == lock[name], name
+
+
+def test_what_the_readme_commands_import_is_a_main_dependency():
+    # `snakemake --report`, a README command run after command 1's install alone
+    # (no [test] extra), imports pygments, which snakemake itself does not
+    # require; .ci/readme-commands runs every such command from that install.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    main = {_norm(Requirement(r).name) for r in project["dependencies"]}
+    assert "pygments" in main
+    assert "pygments" in _conda_pins(REPO / "environment.yml")
+    ci = (REPO / ".ci" / "run").read_text()
+    assert ".ci/readme-commands" in ci
+    assert '-e .\n' in (REPO / ".ci" / "readme-commands").read_text()

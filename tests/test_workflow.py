@@ -343,3 +343,59 @@ def test_a_run_byte_compiles_gmmem_once_for_its_jobs(tmp_path):
     for source in package.glob("*.py"):
         cached = Path(importlib.util.cache_from_source(str(source)))
         assert cached.exists() and cached.stat().st_mtime >= source.stat().st_mtime, source.name
+
+
+def _damaged_copy(tiny_run, where):
+    """A copy of the finished tiny run, with Snakemake's records, to damage."""
+    shutil.copytree(tiny_run, where, symlinks=True)
+    return where
+
+
+def _rerun_fails(work):
+    proc = snakemake(work, "--cores", "2", "--keep-going", check=False)
+    assert proc.returncode != 0, "the run with a damaged input succeeded"
+    return proc.stdout + proc.stderr
+
+
+def test_a_table_that_lost_rows_or_data_of_another_n_stop_the_stage_naming_the_file(
+        tiny_run, tmp_path):
+    work = _damaged_copy(tiny_run, tmp_path / "damaged")
+    # A fits table that lost rows (head -n 3 over it): replicate 5 of block 4..5 is gone.
+    lost = "results/uni/fits/fast/n150/chunk1.fits.csv"
+    lines = (work / lost).read_text().splitlines(keepends=True)
+    (work / lost).write_text("".join(lines[:3]))
+    # Data of n = 150 copied over the n = 60 block: its fit job reruns on it.
+    wrong_n = "results/bi/data/n60/chunk0.npz"
+    shutil.copy(work / "results/bi/data/n150/chunk0.npz", work / wrong_n)
+    # A summary table without one parameter's rows: the plot stage reads it.
+    perf = work / "results/heavy/performance.csv"
+    table = pd.read_csv(perf)
+    table[table["parameter"] != "sd[2]"].to_csv(perf, index=False)
+    out = _rerun_fails(work)
+    assert (f"{lost}: has 2 rows where replicates 4..5 × K = 2 components need 4: rows of "
+            "replicate(s) 5 are missing") in out
+    assert f"{wrong_n}: x has n = 150 where this block is replicates 0..3 of n = 60, d = 2" in out
+    assert "results/heavy/performance.csv: has no rows of parameter sd[2]" in out
+    # The log holds the same one line, no traceback; nothing half-written is left.
+    log = (work / "results/logs/uni/evaluate.log").read_text()
+    assert f"ERROR {lost}: has 2 rows" in log and "Traceback" not in log
+    assert not (work / "results/uni/recovery.csv").exists()
+    assert not (work / "results/bi/fits/fast/n60/chunk0.fits.csv").exists()
+    # The advice works: deleted and rerun, they are made again, the same bytes.
+    for path in (lost, wrong_n, "results/heavy/performance.csv"):
+        (work / path).unlink()
+    snakemake(work, "--cores", "2")
+    assert identical_results(tiny_run, work) == []
+
+
+def test_a_table_cut_mid_line_stops_the_stage_saying_it_is_truncated(tiny_run, tmp_path):
+    work = _damaged_copy(tiny_run, tmp_path / "cut")
+    cut = "results/uni/fits/plain/n60/chunk0.fits.csv"
+    text = (work / cut).read_bytes()
+    (work / cut).write_bytes(text[:len(text) // 2])
+    traces = "results/bi/fits/fast/n150/chunk0.traces.csv"  # read by bi's plot job
+    text = (work / traces).read_bytes()
+    (work / traces).write_bytes(text[:len(text) - 7])
+    out = _rerun_fails(work)
+    for path in (cut, traces):
+        assert f"{path}: is truncated: its last line has no newline (cut mid-line?)" in out

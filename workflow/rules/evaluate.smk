@@ -56,6 +56,28 @@ rule maxima_split:
         "../scripts/maxima_split.py"
 
 
+def fit_blocks(wildcards):
+    """What each fits table of a scenario holds: {path: [method, n, start, stop]}
+    (the files of fit_files("fits")), for the evaluate stage to check them."""
+    sc = scenario_of(wildcards)
+    return {f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.fits.csv": [m, n, a, b]
+            for m in sc.methods for n in sc.sample_sizes
+            for c, (a, b) in enumerate(scenario_chunks(wildcards))}
+
+
+def expected_tables(name):
+    """What a scenario's summary tables must have rows of: its methods and sample sizes."""
+    sc = SCENARIOS[name]
+    return {"methods": list(sc.methods), "sample_sizes": list(sc.sample_sizes)}
+
+
+def timing_blocks(wildcards):
+    """What each fit job's timing file is of: {path: [scenario, method, n, start, stop]}."""
+    return {f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv": [s, m, n, a, b]
+            for s, sc in SCENARIOS.items() for m in sc.methods for n in sc.sample_sizes
+            for c, (a, b) in enumerate(study.chunks(sc.replicates, CHUNK_SIZE))}
+
+
 rule evaluate:
     input:
         fits=fit_files("fits"),
@@ -110,6 +132,9 @@ rule evaluate:
         methods=lambda w: scenario_of(w).methods,
         misspecified=lambda w: scenario_of(w).misspecified,
         level=LEVEL,
+        # what the fits tables must hold, checked before they are used
+        blocks=fit_blocks,
+        oracle_start=lambda w: scenario_of(w).oracle_start,
     threads: 1
     resources:
         mem_mb=1000,
@@ -136,6 +161,7 @@ rule grid_summary:
     params:
         points=grid_points,
         rows=lambda w: [r for r in GRID_ROWS if r[0] == w.grid],
+        expect=lambda w: {pt: expected_tables(pt) for pt in grid_points(w)},
     threads: 1
     resources:
         mem_mb=1000,
@@ -165,6 +191,8 @@ rule run_summary:
         config=lambda w: {k: v for k, v in config.items()},
         settings=lambda w: [(s, m, st) for s, sc in SCENARIOS.items()
                             for m, st in sc.methods.items()],
+        expect=lambda w: {s: expected_tables(s) for s in SCENARIOS},
+        timing=timing_blocks,
     threads: 1
     resources:
         mem_mb=500,

@@ -1,4 +1,6 @@
-"""What every workflow script shares: logging to the rule's log, and byte-stable files.
+"""What every workflow script shares: logging to the rule's log, byte-stable
+files, and reading an earlier stage's files with their damage refused
+(the checks themselves are gmmem.checks).
 
 Not part of gmmem: this is the workflow's I/O edge.
 """
@@ -15,6 +17,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from gmmem.checks import InputError, check_csv_text
 
 # A fixed timestamp keeps .npz archives byte-identical across runs.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -33,12 +37,56 @@ def logged(snakemake):
         try:
             with contextlib.redirect_stderr(handle):
                 yield log
+        except InputError as exc:
+            # A file read is not what the config says: one line, in the log and
+            # as the job's error (Snakemake then names the rule and the log).
+            log.error("%s", exc)
+            handle.flush()
+            print(f"Error in rule {snakemake.rule}: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
         except Exception as exc:
             handle.write(traceback.format_exc())
             handle.flush()
             # One clear line on the console too, naming what failed.
             print(f"Error in rule {snakemake.rule}: {exc}", file=sys.stderr)
             raise
+
+
+def load_npz(path):
+    """np.load of a simulated block, its arrays read now; an archive that cannot
+    be read (truncated, not a zip, pickled objects) is an InputError naming it."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: stored[name] for name in stored.files}
+    except Exception as e:  # BadZipFile, ValueError, OSError, EOFError...
+        raise InputError(path, f"cannot be read as a .npz archive ({type(e).__name__}: "
+                               f"{str(e).splitlines()[0] if str(e) else 'no detail'}); "
+                               "remake it: delete it and rerun") from None
+
+
+def read_table(path, **kwargs):
+    """pd.read_csv of a table an earlier stage wrote, refusing one that is empty,
+    cut mid-line or ragged (gmmem.checks.csv_damage) with an InputError naming it."""
+    import pandas as pd
+
+    text = Path(path).read_bytes()
+    check_csv_text(text, path)
+    try:
+        return pd.read_csv(io.BytesIO(text), **kwargs)
+    except (ValueError, pd.errors.ParserError) as e:
+        raise InputError(path, f"is malformed ({str(e).splitlines()[0]}); remake it: delete it "
+                               "and rerun") from None
+
+
+def scenario_from_config(snakemake, name: str | None = None):
+    """The parsed scenario (gmmem.study.Scenario) ``name`` (default: the job's
+    ``scenario`` wildcard), from the checked config the job was given: what the
+    stages whose rules hand no expectations check their inputs against."""
+    from gmmem.study import parse_scenarios
+
+    config = snakemake.config
+    name = snakemake.wildcards.scenario if name is None else name
+    return parse_scenarios({**config, "scenarios": {name: config["scenarios"][name]}})[name]
 
 
 def save_npz(path, **arrays) -> None:
@@ -106,3 +154,76 @@ def save_figure(fig, path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, metadata={"Software": None})
     plt.close(fig)
+
+
+def check_scenario_inputs(snakemake) -> None:
+    """Check every input of a scenario's plot job that it knows by name against
+    the scenario in the config (gmmem.checks): the summary tables have rows of
+    every method, sample size and parameter (and, for model choice, candidate
+    K); the example data, fit and traces are those of the first method's first
+    block at the largest n. An InputError names the first file that is off."""
+    from gmmem import checks
+    from gmmem.study import chunks
+
+    sc = scenario_from_config(snakemake)
+    methods, sizes = list(sc.methods), list(sc.sample_sizes)
+    K, d = sc.truth.n_components, sc.truth.dim
+    labels = [set(checks.parameter_labels(d, K, s["covariance"])) for s in sc.methods.values()]
+    common = [lab for lab in checks.parameter_labels(d, K) if all(lab in s for s in labels)]
+    first_block = chunks(sc.replicates, int(snakemake.config["chunk_size"]))[0]
+    largest, first = max(sizes), methods[0]
+    inputs = dict(snakemake.input.items())
+    # An unnamed input is known by its file name (model_choice.csv, comparison.csv).
+    inputs |= {Path(path).stem: path for path in snakemake.input if path not in inputs.values()}
+    for name, path in inputs.items():
+        if name in ("recovery", "performance"):
+            checks.check_summary_table(read_table(path, dtype={"method": str}), path,
+                                       methods=methods, sample_sizes=sizes, parameters=common)
+        elif name == "aligned":
+            checks.check_summary_table(read_table(path, dtype={"method": str}), path,
+                                       methods=methods, sample_sizes=sizes, parameters=common,
+                                       parameter_column="label")
+        elif name == "convergence":
+            checks.check_summary_table(read_table(path, dtype={"method": str}), path,
+                                       methods=methods, sample_sizes=sizes, columns=["n_fits"])
+        elif name == "model_choice":
+            table = read_table(path, dtype={"method": str})
+            checks.check_summary_table(table, path, methods=methods, sample_sizes=sizes)
+            checks.check_present(table, path, "k", list(sc.select_k), "candidate K")
+        elif name == "comparison" and len(methods) > 1:
+            table = read_table(path, dtype={"method_a": str, "method_b": str})
+            checks.check_summary_table(table, path, sample_sizes=sizes, parameters=common,
+                                       columns=["method_a", "method_b"])
+        elif name == "example_data":
+            checks.check_data_block(load_npz(path), path, n=largest, d=d, replicates=first_block)
+        elif name == "example_fit":
+            checks.check_fit_table(read_table(path, dtype={"method": str}), path, method=first,
+                                   n=largest, replicates=first_block, n_components=K)
+        elif name == "traces":
+            checks.check_trace_table(read_table(path, dtype={"method": str}), path, method=first,
+                                     n=largest, replicates=first_block)
+
+
+def check_grid_inputs(snakemake, points) -> None:
+    """Check a grid job's inputs against the config: the grid's performance table
+    (input ``performance``, or the one unnamed input) has rows of every point
+    (``points``, the grid's scenarios) and, per point, of its methods and sample
+    sizes; each convergence table (input ``convergence``, one per point, in
+    order) has rows of its point's methods and sample sizes."""
+    from gmmem import checks
+
+    scenarios = {pt: scenario_from_config(snakemake, pt) for pt in points}
+    named = dict(snakemake.input.items())
+    path = named.get("performance", snakemake.input[0])
+    table = read_table(path, dtype={"method": str, "scenario": str})
+    checks.check_summary_table(table, path, columns=["scenario", "method", "n", "parameter",
+                                                     "measure", "estimate"])
+    checks.check_present(table, path, "scenario", list(points), "grid point")
+    for pt, sc in scenarios.items():
+        checks.check_summary_table(table[table["scenario"] == pt], f"{path} (grid point {pt})",
+                                   methods=list(sc.methods), sample_sizes=list(sc.sample_sizes))
+    for pt, conv in zip(points, named.get("convergence", [])):
+        sc = scenarios[pt]
+        checks.check_summary_table(read_table(conv, dtype={"method": str}), conv,
+                                   methods=list(sc.methods), sample_sizes=list(sc.sample_sizes),
+                                   columns=["n_fits"])

@@ -5,16 +5,32 @@ from pathlib import Path
 
 import pandas as pd
 
-from _workflow import logged, save_csv
+from _workflow import logged, read_table, save_csv
 from gmmem import summary
+from gmmem.checks import check_fit_table, fit_table_columns
 from gmmem.recovery import evaluate_study
 from gmmem.study import mixture_from_spec, parse_families
 
 with logged(snakemake) as log:
     p = snakemake.params
     truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
-    fits = pd.concat([pd.read_csv(f, dtype={"method": str}) for f in snakemake.input.fits],
-                     ignore_index=True)
+    # Every fits table is checked against the design before any is used: the
+    # columns the fit code writes for its method, its method and n, and one row
+    # per (replicate of its block, component), so a table that lost rows, was
+    # cut or belongs elsewhere stops the job, named.
+    columns = {m: fit_table_columns(settings, truth, oracle=p.oracle_start,
+                                    select_k=tuple(p.select_k), level=p.level)[0]
+               for m, settings in p.methods.items()}
+    fit_tables = []
+    for path in snakemake.input.fits:
+        method, n, start, stop = p.blocks[path]
+        table = read_table(path, dtype={"method": str})
+        check_fit_table(table, path, method=method, n=n, replicates=(start, stop),
+                        n_components=truth.n_components, columns=columns[method])
+        fit_tables.append(table)
+    fits = pd.concat(fit_tables, ignore_index=True)
+    log.info("scenario %s: %d fits tables checked (%d rows)", p.scenario, len(fit_tables),
+             len(fits))
     # A misspecified truth is also scored against its pseudo-true value
     # (maximum 1 of the rule pseudo_true's table).
     pseudo = None

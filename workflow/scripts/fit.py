@@ -5,7 +5,8 @@ import time
 import numpy as np
 
 # No pandas here: importing it would cost more CPU than fitting a small block.
-from _workflow import concat_columns, logged, save_columns
+from _workflow import concat_columns, load_npz, logged, save_columns
+from gmmem.checks import check_data_block, fit_rows, trace_rows
 from gmmem.recovery import replicate_columns
 from gmmem.study import mixture_from_spec, seed_for
 
@@ -15,9 +16,12 @@ with logged(snakemake) as log:
     p = snakemake.params
     n = int(snakemake.wildcards.n)
     start, stop = p.replicates
-    stored = np.load(snakemake.input[0])
-    data = dict(zip(stored["replicates"].tolist(), stored["x"]))
     truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
+    stored = load_npz(snakemake.input[0])
+    # The data must be this block's replicates at this n and d, or the fits are
+    # of other data under this block's name.
+    check_data_block(stored, snakemake.input[0], n=n, d=truth.dim, replicates=p.replicates)
+    data = dict(zip(stored["replicates"].tolist(), stored["x"]))
     # Every replicate and restart of the block runs in one batched engine call:
     # cut into blocks of 25, the same fits cost 1.5-2.2x the CPU (each call pays
     # for its own slowest restarts' tail). The engine reports progress instead.
@@ -34,9 +38,8 @@ with logged(snakemake) as log:
         level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
         select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in reps],
         traces=TRACED, progress=progress)
-    tables = [{"method": p.method, "n": n, "replicate": r} | table for r, table in zip(reps, rows)]
-    traced = [t | {"replicate": r, "n": n, "method": p.method}
-              for r, t in zip(reps, traces) if t is not None]
+    tables = [fit_rows(p.method, n, r, table) for r, table in zip(reps, rows)]
+    traced = [trace_rows(p.method, n, r, t) for r, t in zip(reps, traces) if t is not None]
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     save_columns(concat_columns(tables), snakemake.output.fits)
     save_columns(concat_columns(traced), snakemake.output.traces)

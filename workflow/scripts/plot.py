@@ -3,11 +3,12 @@
 import numpy as np
 import pandas as pd
 
-from _workflow import logged, save_figure
+from _workflow import check_scenario_inputs, logged, save_figure
 from gmmem import plotting
 from gmmem.tables import mixture_from_table
 
 with logged(snakemake) as log:
+    check_scenario_inputs(snakemake)
     p = snakemake.params
     inp, out = snakemake.input, snakemake.output
     read = lambda path: pd.read_csv(path, dtype={"method": str})

@@ -2,10 +2,11 @@
 
 import pandas as pd
 
-from _workflow import logged, save_figure
+from _workflow import check_scenario_inputs, logged, save_figure
 from gmmem import plotting
 
 with logged(snakemake) as log:
+    check_scenario_inputs(snakemake)
     table = pd.read_csv(snakemake.input[0], dtype={"method_a": str, "method_b": str})
     save_figure(plotting.comparison_figure(
         table, f"{snakemake.params.scenario}: methods compared on the same data"),
