@@ -16,6 +16,7 @@ from .gaussian import Params, stack
 from .init import initial_params_many, kmeans_plusplus_starts
 from .mixture import Mixture
 from .settings import check as check_settings
+from .spurious import NULL_RATIO, SPURIOUS_KEY, SPURIOUS_TESTS, calibrate_many
 from .streams import Parent, restart_streams_many
 
 # Restarts within this relative distance of the best log-likelihood count as
@@ -51,10 +52,16 @@ class FitResult:
     weight or a variance at the floor (it is chosen only when every start was
     degenerate). ``spurious`` says it is a spurious maximum by the rule of
     :func:`gmmem.estimators.spurious_reason`, which ``spurious_reason``
-    spells out. ``regular`` is the best non-spurious, non-degenerate maximum
-    among the restarts (None if every restart was spurious or degenerate),
-    with its objective ``regular_objective``. ``n_best`` is how many starts
-    reached the chosen objective.
+    spells out; with ``spurious_test="bootstrap"`` (the default) a maximum the
+    rule flags is spurious only if its log-likelihood gain over the best
+    regular fit is within what narrow components gain by chance
+    (:mod:`gmmem.spurious`): ``spurious_gain`` is that gain Δℓ and
+    ``spurious_p`` its bootstrap p-value (NaN when no test ran). ``regular``
+    is the best non-spurious, non-degenerate maximum among the restarts (None
+    if every restart was spurious or degenerate), with its objective
+    ``regular_objective``. ``given_up``: how much objective prefer="regular"
+    gave up against the best maximum found (0 when it reports that one).
+    ``n_best`` is how many starts reached the chosen objective.
     """
 
     mixture: Mixture
@@ -72,6 +79,9 @@ class FitResult:
     spurious_reason: str = ""
     regular: Mixture | None = None
     regular_objective: float = np.nan
+    spurious_p: float = np.nan
+    spurious_gain: float = np.nan
+    given_up: float = 0.0
 
     @property
     def restarts_disagree(self) -> bool:
@@ -182,7 +192,7 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
         start: Mixture | None = None, covariance: str = "full", tol: float = 1e-10,
         max_iter: int = 10_000, accel: str | None = "squarem", stopping: str = "aitken",
         var_floor: float = 1e-6, estimator: str = "mle", prefer: str = "loglik",
-        seed=None) -> FitResult:
+        spurious_test: str = "bootstrap", seed=None) -> FitResult:
     """Gaussian mixture by EM, best of several starts.
 
     x: (n,) or (n, d) data. Starts: ``start`` (a Mixture, e.g. the paper's
@@ -197,12 +207,16 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
     Fraley & Raftery's prior) or "pmle" (Chen & Tan's penalised likelihood),
     see :mod:`gmmem.estimators`. ``prefer``: "loglik" returns the start with
     the highest objective; "regular" the highest that is not a spurious
-    maximum, when any start reached one. The batch of one of :func:`fit_many`.
+    maximum, when any start reached one. ``spurious_test``: "bootstrap"
+    calibrates a maximum the cheap rule flags as spurious against the gains
+    narrow components reach by chance (:mod:`gmmem.spurious`; MLE only, the
+    regularised estimators keep the rule), "rule" keeps the rule's verdict.
+    The batch of one of :func:`fit_many`.
     """
     return fit_many([x], n_components, seeds=[seed], n_restarts=n_restarts, init=init,
                     start=start, covariance=covariance, tol=tol, max_iter=max_iter,
                     accel=accel, stopping=stopping, var_floor=var_floor, estimator=estimator,
-                    prefer=prefer, _name="x")[0]
+                    prefer=prefer, spurious_test=spurious_test, _name="x")[0]
 
 
 def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
@@ -210,7 +224,7 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
              tol: float = 1e-10, max_iter: int = 10_000, accel: str | None = "squarem",
              stopping: str = "aitken", var_floor: float = 1e-6, estimator: str = "mle",
              prefer: str = "loglik", random_starts_too: bool = False, progress=None,
-             _name: str = "xs") -> list[FitResult]:
+             spurious_test: str = "bootstrap", _name: str = "xs") -> list[FitResult]:
     """:func:`fit` for many data sets at once: one FitResult per data set, each equal
     (byte for byte) to ``fit(xs[i], n_components, seed=seeds[i], **settings)``.
 
@@ -238,6 +252,7 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
                                   stopping=stopping, tol=tol, max_iter=max_iter,
                                   var_floor=var_floor, estimator=estimator, prefer=prefer))
     tol, max_iter, var_floor = checked["tol"], checked["max_iter"], checked["var_floor"]
+    check_choice("spurious_test", spurious_test, SPURIOUS_TESTS)
     if start is not None and not isinstance(start, Mixture):
         raise ValueError(f"start must be a Mixture, got {type(start).__name__}")
     if start is None or random_starts_too:
@@ -284,8 +299,12 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
         n = z.shape[2]
         degenerate = degenerate_mask(w, cov, n, var_floor)
         spurious = spurious_mask(w, cov, n)
+        tests = {}
+        if spurious_test == "bootstrap" and estimator == "mle" and K > 1 and spurious.any():
+            tests = _calibrate([prepared[i] for i in members], [seeds[i] for i in members],
+                               runs, degenerate, spurious, settings)
         for i, res in zip(members, _best_many([prepared[i] for i in members], runs, w, cov,
-                                              covariance, prefer, degenerate, spurious)):
+                                              covariance, prefer, degenerate, spurious, tests)):
             results[i] = res
     return results
 
@@ -366,8 +385,43 @@ def _records(prep: _Prepared, runs, covariance, degenerate_runs,
     return records
 
 
+def _calibrate(preps: list[_Prepared], seeds, runs, degenerate, spurious,
+               settings) -> dict:
+    """The bootstrap test (:mod:`gmmem.spurious`) of each data set's best narrow
+    maximum, where the rule flags one that beats every regular maximum of its
+    restarts; clears the spurious flags of the runs reaching a maximum the
+    test finds real (in place). Returns {data set position: NarrowTest}."""
+    R = len(preps[0].starts)
+    ll = np.array([run.loglik for run in runs], dtype=float).reshape(len(preps), R)
+    ok = np.isfinite(ll) & ~degenerate.reshape(ll.shape)
+    flagged = spurious.reshape(ll.shape) & ok
+    # The null is a fit without a narrow component, not a slightly wider copy
+    # of the candidate: restarts with any small component narrower than
+    # NULL_RATIO of another's variance do not count as regular here.
+    w = np.stack([run.params.w for run in runs])
+    cov = np.stack([run.params.cov for run in runs])
+    regular = ok & ~flagged & ~spurious_mask(w, cov, preps[0].n, NULL_RATIO).reshape(ll.shape)
+    best_narrow = np.where(flagged, ll, -np.inf).max(axis=1)
+    best_regular = np.where(regular, ll, -np.inf).max(axis=1)
+    todo = np.flatnonzero(flagged.any(axis=1) & (best_narrow > best_regular))
+    if not len(todo):
+        return {}
+    narrow = [runs[s * R + int(np.argmax(np.where(flagged[s], ll[s], -np.inf)))].params
+              for s in todo]
+    nulls = [runs[s * R + int(np.argmax(np.where(regular[s], ll[s], -np.inf)))].params
+             if regular[s].any() else None for s in todo]
+    tests = calibrate_many([preps[s].z for s in todo], narrow, nulls,
+                           [child_seed(seeds[s], SPURIOUS_KEY) for s in todo], **settings)
+    flat = spurious.reshape(ll.shape)
+    for s, test in zip(todo, tests):
+        if not test.spurious:
+            top = best_narrow[s]
+            flat[s] &= ~(flagged[s] & (ll[s] >= top - SAME_MAXIMUM * (1 + abs(top))))
+    return dict(zip(todo.tolist(), tests))
+
+
 def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degenerate,
-               spurious) -> list[FitResult]:
+               spurious, tests=None) -> list[FitResult]:
     """The FitResult of each data set from its starts' runs (R per data set, in
     order), their final weights w (S·R, K) and covariances, and their degenerate
     and spurious flags. The choice among each data set's runs and the mapping of
@@ -389,6 +443,7 @@ def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degener
     top = objs[np.arange(S), best]
     n_best = (pool & (objs >= (top - SAME_MAXIMUM * (1 + np.abs(top)))[:, None])).sum(axis=1)
     reg_best = np.argmax(np.where(regular, objs, -np.inf), axis=1)
+    top_all = np.where(pool, objs, -np.inf).max(axis=1)
     # The chosen runs on the data's scale, components sorted by their means.
     chosen = np.arange(S) * R + best
     centre = np.stack([prep.scaler.centre for prep in preps])
@@ -400,10 +455,14 @@ def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degener
         b, rec, mixture = int(best[s]), records[s], mixtures[s]
         run = runs[s * R + b]
         reason = ""
+        test = (tests or {}).get(s)
         if rec[b].spurious:
             internal = prep.scaler.to_internal(mixture)
             reason = spurious_reason(internal.w, internal.cov, prep.n)
+            if test is not None and reason:
+                reason += "; " + test.describe()
         rb = int(reg_best[s]) if has_regular[s] else None
+        given_up = float(top_all[s] - objs[s, b]) if prefer == "regular" else 0.0
         results.append(FitResult(
             mixture=mixture, loglik=rec[b].loglik, n_iter=run.n_iter,
             converged=run.converged, trace=rec[b].trace, restarts=tuple(rec),
@@ -412,7 +471,10 @@ def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degener
             spurious_reason=reason,
             regular=(None if rb is None else mixture if rb == b
                      else prep.scaler.to_sorted_mixture(runs[s * R + rb].params, covariance)),
-            regular_objective=np.nan if rb is None else float(objs[s, rb])))
+            regular_objective=np.nan if rb is None else float(objs[s, rb]),
+            spurious_p=np.nan if test is None else test.p_value,
+            spurious_gain=np.nan if test is None else test.gain,
+            given_up=max(given_up, 0.0)))
     return results
 
 

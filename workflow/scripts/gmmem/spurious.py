@@ -1,0 +1,295 @@
+"""Is a narrow component spurious, or real? A parametric-bootstrap calibration of
+its likelihood gain, and the advice a spurious fit gets.
+
+The cheap rule of :func:`gmmem.estimators.spurious_reason` (Hathaway's 1985
+eigenvalue-ratio constraint violated by a component on few points; McLachlan &
+Peel 2000, §3.10) cannot tell a spurious narrow component from a real small,
+narrow one: both are few points with a small variance. What separates them is
+how much likelihood the narrow component buys. McLachlan & Peel (2000, §3.10)
+and Seo & Kim (2012, Comput. Stat. Data Anal. 56:2454–2470) both judge a
+candidate root by its likelihood relative to the regular roots: a spurious
+root's advantage is carried by a handful of points and is no larger than
+what a narrow component gains on *any* sample, because the likelihood is
+unbounded near singular covariances. Here that comparison is calibrated by a
+parametric bootstrap (McLachlan 1987's device for the likelihood-ratio
+statistic of a mixture, used on the gain of a narrow component):
+
+1. The observed gain is Δℓ = ℓ(best narrow maximum) − ℓ(best regular
+   maximum), both among the fit's restarts; the regular fit is the null
+   model. If no restart reached a regular maximum, the null is the
+   constrained MLE whose variances are bounded below at SPURIOUS_RATIO of the
+   largest variance of the fit's other components (Hathaway's constraint,
+   enforced by EM's variance floor).
+2. B data sets of the same n are drawn from the null fit. On each, EM runs
+   from the null fit itself (the regular maximum ℓ_b) and from NARROW_STARTS
+   starts that place the narrow component, with its weight, on the tightest
+   groups of m = n·π points (m the observed component's size; in d > 1 the m
+   nearest neighbours of a point, ranked by the m-th neighbour's distance).
+   The chance gain is Δℓ_b = max ℓ(narrow maxima reached) − ℓ_b
+   (−∞ when none is narrow).
+3. p = (1 + #{Δℓ_b ≥ Δℓ}) / (B' + 1) over the B' simulated data sets whose
+   null fit converged to a regular maximum; the narrow component is spurious
+   when p > SPURIOUS_LEVEL: its gain is within what narrow components of its
+   size reach by chance under the regular fit.
+
+Only fits the cheap rule flags are tested (it is the prefilter), so regular
+fits pay nothing; a tested fit costs B·(1 + NARROW_STARTS) EM runs in the
+batched engine (tests/benchmarks/bench_spurious.py prints the ratio to a plain
+fit). The search for chance narrow components starts from the tightest groups
+of points, where they gain most, so the test leans towards calling a narrow
+component spurious.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .estimators import SPURIOUS_RATIO, SPURIOUS_SIZE, spurious_mask
+from .gaussian import Params, stack
+
+SPURIOUS_BOOT = 99  # simulated data sets per tested fit (B)
+SPURIOUS_LEVEL = 0.05  # a narrow component is real when p <= this
+NARROW_STARTS = 4  # narrow starts per simulated data set
+SPURIOUS_KEY = 0x5B0  # child key of a fit's seed for the calibration's streams
+SPURIOUS_TESTS = ("bootstrap", "rule")
+# A null (regular) fit has no small component with a variance below this
+# fraction of another's largest (an SD ratio below 0.45).
+NULL_RATIO = 0.2
+
+
+@dataclass(frozen=True, eq=False)
+class NarrowTest:
+    """The calibration of one narrow maximum: its gain Δℓ over the null (regular)
+    fit, the B' chance gains Δℓ_b (−inf where no narrow maximum was reached),
+    the p-value, the verdict and the null fit's log-likelihood (standardised
+    scale; differences are the same on the data's scale)."""
+
+    gain: float
+    null_gains: np.ndarray
+    p_value: float
+    spurious: bool
+    null_loglik: float
+
+    def describe(self) -> str:
+        """One clause for a spurious_reason."""
+        verb = "is within" if self.spurious else "exceeds"
+        return (f"its log-likelihood gain over the best regular fit, Δℓ = {self.gain:.3g}, {verb} "
+                f"what a narrow component of its size gains by chance on data from that fit "
+                f"(bootstrap p = {self.p_value:.3g}, {len(self.null_gains)} simulated data sets)")
+
+
+def narrow_component(w: np.ndarray, cov: np.ndarray, n: int) -> int:
+    """The component (index) the spurious rule flags in one fit (w (K,), cov
+    (K, d, d)), the smallest by n·π_k first; -1 if none."""
+    d = cov.shape[-1]
+    eig = np.linalg.eigvalsh(cov)
+    low, high = eig[:, 0], eig[:, -1]
+    size = n * w
+    for k in np.argsort(size):
+        if size[k] >= SPURIOUS_SIZE * (d + 1):
+            break
+        if low[k] / np.delete(high, k).max() < SPURIOUS_RATIO:
+            return int(k)
+    return -1
+
+
+def tightest_groups(z: np.ndarray, m: int, count: int) -> list[np.ndarray]:
+    """Up to ``count`` disjoint groups of m points of z (n, d) that are tightest:
+    in 1-D the m consecutive order statistics of smallest variance; in d > 1
+    the m nearest neighbours of a point, smallest m-th neighbour distance
+    first. Returns index arrays (m,)."""
+    n, d = z.shape
+    m = int(min(max(m, d + 2), n))
+    if d == 1:
+        order = np.argsort(z[:, 0], kind="stable")
+        s = z[order, 0]
+        c1 = np.concatenate([[0.0], np.cumsum(s)])
+        c2 = np.concatenate([[0.0], np.cumsum(s * s)])
+        tot, sq = c1[m:] - c1[:-m], c2[m:] - c2[:-m]
+        score = sq / m - (tot / m) ** 2  # window variance, (n - m + 1,)
+        groups, taken = [], np.zeros(n, bool)
+        for i in np.argsort(score, kind="stable"):
+            if len(groups) == count:
+                break
+            if not taken[i:i + m].any():
+                taken[i:i + m] = True
+                groups.append(order[i:i + m])
+        return groups
+    sq = (z * z).sum(axis=1)
+    dist = sq[:, None] + sq[None, :] - 2.0 * z @ z.T
+    near = np.argpartition(dist, m - 1, axis=1)[:, :m]
+    radius = np.take_along_axis(dist, near, axis=1).max(axis=1)
+    groups, taken = [], np.zeros(n, bool)
+    for i in np.argsort(radius, kind="stable"):
+        if len(groups) == count:
+            break
+        if not taken[near[i]].any():
+            taken[near[i]] = True
+            groups.append(near[i])
+    return groups
+
+
+def _narrow_start(template: Params, k: int, z: np.ndarray, idx: np.ndarray,
+                  floor: float) -> Params:
+    """``template`` with component k moved onto the points z[idx]: their mean and
+    covariance (eigenvalues at least ``floor``), weight m/n."""
+    n, d = z.shape
+    pts = z[idx]
+    mu = pts.mean(axis=0)
+    dev = pts - mu
+    cov = dev.T @ dev / len(idx)
+    val, vec = np.linalg.eigh(cov)
+    cov = (vec * np.maximum(val, 2.0 * floor)) @ vec.T
+    w = template.w * (1.0 - len(idx) / n) / (1.0 - template.w[k])
+    w[k] = len(idx) / n
+    mus, covs = template.mu.copy(), template.cov.copy()
+    mus[k], covs[k] = mu, cov
+    return Params(w, mus, covs)
+
+
+def calibrate_many(zs: list[np.ndarray], narrow: list[Params], nulls: list[Params | None],
+                   seeds, *, covariance: str, floor: float, tol: float, max_iter: int,
+                   accel, stopping: str, n_boot: int = SPURIOUS_BOOT,
+                   level: float = SPURIOUS_LEVEL) -> list[NarrowTest]:
+    """The :class:`NarrowTest` of each narrow maximum ``narrow[s]`` of standardised
+    data zs[s] (n, d), against its null (the best regular maximum, or None to
+    use the constrained MLE), by the procedure of the module docstring. All
+    data sets' EM runs share the batched engine. seeds: one SeedSequence per
+    data set (the B draws are its children 0..B-1)."""
+    from .engine import run_batch
+    from .fit import degenerate_mask
+
+    settings = dict(covariance=covariance, tol=tol, max_iter=max_iter, accel=accel,
+                    stopping=stopping)
+    S = len(zs)
+    ks = [narrow_component(p.w, p.cov, z.shape[0]) for p, z in zip(narrow, zs)]
+    # Null fits still missing: the fit without the narrow component, by EM from
+    # the narrow fit's other components, written as K components by splitting
+    # the heaviest in two identical halves (EM keeps them identical, so this is
+    # the (K-1)-component maximum near them, with the same shapes as the rest).
+    missing = [s for s in range(S) if nulls[s] is None]
+    if missing:
+        nulls = list(nulls)
+        for s in missing:
+            z, p = zs[s], narrow[s]
+            runs = run_batch(np.ascontiguousarray(z.T)[None], np.zeros(1, int),
+                             stack([_without(p, ks[s])]), floor=floor, **settings)
+            nulls[s] = runs[0].params
+    # The observed gains.
+    null_ll = np.array([_loglik(z, p) for z, p in zip(zs, nulls)])
+    gains = np.array([_loglik(z, p) for z, p in zip(zs, narrow)]) - null_ll
+    # The simulated data sets, and every EM run on them, in one engine call per shape.
+    from .mixture import Mixture
+
+    data, starts, data_of, owner = [], [], [], []
+    for s in range(S):
+        z, n, d = zs[s], zs[s].shape[0], zs[s].shape[1]
+        null = nulls[s]
+        mix = Mixture._trusted(null.w / null.w.sum(), null.mu, null.cov, covariance)
+        m = int(round(n * narrow[s].w[ks[s]]))
+        for b in range(n_boot):
+            rng = np.random.default_rng(np.random.SeedSequence(
+                seeds[s].entropy, spawn_key=seeds[s].spawn_key + (b,)))
+            draw = mix.sample(n, rng)[0].reshape(n, d)
+            j = len(data)
+            data.append(draw)
+            starts.append(null)
+            data_of.append(j)
+            owner.append((s, b, False))
+            for idx in tightest_groups(draw, m, NARROW_STARTS):
+                starts.append(_narrow_start(narrow[s], ks[s], draw, idx, floor))
+                data_of.append(j)
+                owner.append((s, b, True))
+    by_shape: dict = {}
+    for j, x in enumerate(data):
+        by_shape.setdefault(x.shape, []).append(j)
+    data_of = np.array(data_of)
+    ll = np.full(len(starts), np.nan)
+    narrow_run = np.zeros(len(starts), bool)
+    null_narrow = np.zeros(len(starts), bool)
+    bad = np.zeros(len(starts), bool)
+    for shape, members in by_shape.items():
+        local = {j: i for i, j in enumerate(members)}
+        items = np.flatnonzero(np.isin(data_of, members))
+        z = np.ascontiguousarray(np.stack([data[j].T for j in members]))
+        runs = run_batch(z, np.array([local[data_of[i]] for i in items]),
+                         stack([starts[i] for i in items]), floor=floor, **settings)
+        w = np.stack([r.params.w for r in runs])
+        cov = np.stack([r.params.cov for r in runs])
+        n = shape[0]
+        ll[items] = [r.loglik for r in runs]
+        narrow_run[items] = spurious_mask(w, cov, n)
+        null_narrow[items] = spurious_mask(w, cov, n, NULL_RATIO)
+        bad[items] = degenerate_mask(w, cov, n, floor) | ~np.isfinite(ll[items])
+    out = []
+    owner_s = np.array([o[0] for o in owner])
+    owner_b = np.array([o[1] for o in owner])
+    is_narrow_start = np.array([o[2] for o in owner])
+    for s in range(S):
+        null_gains = []
+        for b in range(n_boot):
+            mine = (owner_s == s) & (owner_b == b)
+            base = mine & ~is_narrow_start
+            if bad[base].any() or null_narrow[base].any():
+                continue  # the null fit did not stay regular here: no chance gain to read
+            hits = mine & is_narrow_start & narrow_run & ~bad
+            null_gains.append(ll[hits].max() - ll[base][0] if hits.any() else -np.inf)
+        null_gains = np.array(null_gains)
+        p = (1 + np.sum(null_gains >= gains[s])) / (len(null_gains) + 1)
+        out.append(NarrowTest(float(gains[s]), null_gains, float(p), bool(p > level),
+                              float(null_ll[s])))
+    return out
+
+
+def _without(p: Params, k: int) -> Params:
+    """p without component k, as K components: the heaviest other one split
+    into two identical halves."""
+    keep = np.delete(np.arange(len(p.w)), k)
+    j = keep[np.argmax(p.w[keep])]
+    w = p.w.copy()
+    w[k] = w[j] = p.w[j] / 2
+    w = w / w.sum()
+    mu, cov = p.mu.copy(), p.cov.copy()
+    mu[k], cov[k] = p.mu[j], p.cov[j]
+    return Params(w, mu, cov)
+
+
+def _loglik(z: np.ndarray, p: Params) -> float:
+    from .mixture import Mixture
+
+    return Mixture._trusted(p.w / p.w.sum(), p.mu, p.cov).loglik(z)
+
+
+def advice_lines(result, style: str = "cli") -> list[str]:
+    """What a user is told about a fit's spurious diagnosis: nothing for a regular
+    fit; for a spurious one the reason and only the remedies that change
+    something (``--prefer regular`` only when a regular maximum among the
+    restarts differs from the reported one, with the Δℓ it gives up); for a
+    fit reported under prefer="regular" that is below the best maximum found,
+    the Δℓ given up. ``style``: "cli" spells options as flags, "config" as a
+    workflow's fit settings."""
+    if style not in ("cli", "config"):
+        raise ValueError(f"style must be one of ('cli', 'config'), got {style!r}")
+    cli = style == "cli"
+    est = "--estimator pmle (or map)" if cli else "fit: {estimator: pmle} (or map)"
+    restarts = "more --restarts" if cli else "more n_restarts"
+    prefer = "--prefer regular" if cli else "prefer: regular"
+    lines = []
+    if result.spurious:
+        remedies = [est, restarts]
+        regular = getattr(result, "regular", None)
+        if regular is not None and regular is not result.mixture:
+            drop = result.objective - result.regular_objective
+            remedies.append(f"{prefer} (reports the best regular maximum found, "
+                            f"giving up Δℓ = {drop:.4g})")
+        head = ("WARNING: spurious maximum: " if cli
+                else "the reported maximum is spurious: ")
+        lines.append(f"{head}{result.spurious_reason}. Try {', '.join(remedies[:-1])} "
+                     f"or {remedies[-1]}.")
+    given_up = getattr(result, "given_up", 0.0)
+    if given_up > 0:
+        lines.append(f"note: the reported fit is the best regular maximum ({prefer}); the best "
+                     f"maximum found is spurious and higher by Δℓ = {given_up:.4g}.")
+    return lines
