@@ -521,42 +521,81 @@ def aic(mixture: Mixture, x) -> float:
     return -2.0 * mixture.loglik(x) + 2.0 * mixture.n_params
 
 
+CRITERIA = ("bic", "aic", "icl", "blrt")
+
+
 @dataclass(frozen=True, eq=False)
 class Selection:
-    """Model choice over K: ``table`` (k, loglik, n_params, bic, aic, converged),
-    the K chosen by the criterion, and every fit by K."""
+    """Model choice over K: ``table`` (k, loglik, n_params, bic, aic, icl,
+    converged, degenerate, spurious, usable, chosen; with the bootstrap LRT
+    also blrt_lrt and blrt_p, the test of k against the next candidate), the
+    K chosen by the criterion, and every fit by K (the one scored)."""
 
     table: "pd.DataFrame"
     k: int
     criterion: str
     fits: dict
+    blrt: dict | None = None
 
 
 def select_k(x, candidates, criterion: str = "bic", *, seed=None,
-             fitted: dict | None = None, **fit_kwargs) -> Selection:
-    """Fit each candidate K (with restarts) and choose the one with the smallest criterion.
+             fitted: dict | None = None, n_boot: int = 99, level: float = 0.05,
+             **fit_kwargs) -> Selection:
+    """Fit each candidate K (with restarts) and choose one by ``criterion``.
 
+    "bic", "aic", "icl" (:func:`gmmem.model_choice.icl`): the smallest value;
+    "blrt": the sequential bootstrap likelihood-ratio test of K against the
+    next candidate (:func:`gmmem.model_choice.bootstrap_lrt`, ``n_boot``
+    draws, ``level``): the first K not rejected. Every K is scored on its
+    best *regular* maximum among the restarts: select_k fits with
+    prefer="regular" unless ``prefer`` is given, and a K none of whose
+    restarts reached a regular maximum (its fit is still spurious) is marked
+    ``usable = False`` and not chosen (unless no K is usable, when all are
+    candidates). Pass prefer="loglik" to score every K's highest maximum.
     Each K gets its own stream, spawned from SeedSequence(seed) with K in the
     key, so adding a candidate never changes the others' fits. ``fitted``
     maps K to a FitResult already at hand for the same data, used as is.
     """
     import pandas as pd
 
-    check_choice("criterion", criterion, ("bic", "aic"))
+    from .model_choice import BLRT_KEY, bootstrap_lrt, icl
+
+    check_choice("criterion", criterion, CRITERIA)
     try:
         ks = sorted({check_positive_int("candidates", k) for k in candidates})
     except TypeError:
         raise ValueError(f"candidates must be a list of integers, got {candidates!r}") from None
     if not ks:
         raise ValueError("candidates must name at least one K")
+    if criterion == "blrt" and len(ks) < 2:
+        raise ValueError(f"criterion 'blrt' needs at least two candidates, got {ks}")
+    fit_kwargs.setdefault("prefer", "regular")
     seed = _seed_sequence(seed)  # one entropy for every K even when seed is None
     fits, rows = {}, []
     for k in ks:
         res = (fitted or {}).get(k) or fit(x, k, seed=child_seed(seed, k), **fit_kwargs)
         fits[k] = res
-        rows.append((k, res.loglik, res.n_params, res.bic, res.aic, res.converged, res.degenerate))
-    table = pd.DataFrame(rows, columns=["k", "loglik", "n_params", "bic", "aic", "converged",
-                                        "degenerate"])
-    chosen = int(table.loc[table[criterion].idxmin(), "k"])
+        usable = not (res.spurious and fit_kwargs["prefer"] == "regular")
+        rows.append((k, res.loglik, res.n_params, res.bic, res.aic, icl(res.mixture, x),
+                     res.converged, res.degenerate, res.spurious, usable))
+    table = pd.DataFrame(rows, columns=["k", "loglik", "n_params", "bic", "aic", "icl",
+                                        "converged", "degenerate", "spurious", "usable"])
+    pool = table[table["usable"]] if table["usable"].any() else table
+    tests = None
+    if criterion == "blrt":
+        tests = {}
+        table["blrt_lrt"], table["blrt_p"] = np.nan, np.nan
+        order = list(pool["k"])
+        chosen = order[-1]
+        for k, nxt in zip(order, order[1:]):
+            t = bootstrap_lrt(x, fits[k], fits[nxt], n_boot=n_boot,
+                              seed=child_seed(child_seed(seed, BLRT_KEY), k), **fit_kwargs)
+            tests[k] = t
+            table.loc[table["k"] == k, ["blrt_lrt", "blrt_p"]] = (t.lrt, t.p_value)
+            if t.p_value > level:
+                chosen = k
+                break
+    else:
+        chosen = int(pool.loc[pool[criterion].idxmin(), "k"])
     table["chosen"] = table["k"] == chosen
-    return Selection(table, chosen, criterion, fits)
+    return Selection(table, int(chosen), criterion, fits, tests)
