@@ -74,7 +74,9 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
     if select_k:
         roots = [_seed_sequence(s) for s in (select_seeds if select_seeds is not None else seeds)]
         for k in sorted(set(select_k) - {K}):
-            others[k] = fit_many(xs, k, seeds=[child_seed(r, k) for r in roots], **kwargs)
+            # Model choice scores regular maxima (select_k's rule).
+            others[k] = fit_many(xs, k, seeds=[child_seed(r, k) for r in roots],
+                                 **(kwargs | {"prefer": "regular"}))
     all_rows, all_traces = [], []
     for i, (x, res) in enumerate(zip(xs, results)):
         se = standard_errors(res.mixture, x, estimator=res.estimator)
@@ -99,14 +101,7 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
         if select_k:
             ks = sorted(set(select_k))
             fits_k = [res if k == K else others[k][i] for k in ks]
-            bics = [f.bic for f in fits_k]
-            aics = [f.aic for f in fits_k]
-            for k, b, a in zip(ks, bics, aics):
-                cols[f"bic_k{k}"] = b
-                cols[f"aic_k{k}"] = a
-            # The first K with the smallest criterion, as select_k chooses.
-            cols["k_bic"] = ks[int(np.argmin(bics))]
-            cols["k_aic"] = ks[int(np.argmin(aics))]
+            cols |= model_choice_columns(x, ks, fits_k, kwargs, settings, roots[i])
         all_rows.append(cols)
         if (traces == "first" and i > 0) or (isinstance(traces, int) and i >= traces):
             all_traces.append(None)
@@ -117,6 +112,56 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
             "iteration": np.concatenate([np.arange(1, m + 1) for m in lengths]),
             "loglik": np.concatenate([r.trace for r in res.restarts]).astype(float)})
     return all_rows, all_traces
+
+
+# The criteria a study's model choice reports (k_<criterion> columns), in order.
+STUDY_CRITERIA = ("bic", "aic", "icl", "blrt")
+
+
+def model_choice_columns(x, ks, fits_k, kwargs: dict, settings: dict, root) -> dict:
+    """One replicate's model-choice columns: per candidate K its BIC, AIC and
+    ICL (bic_k{K}, aic_k{K}, icl_k{K}) on its best regular maximum among the
+    restarts (the fit itself unless it is spurious; a K with none is left out
+    of the choice, as :func:`gmmem.select_k` does), and k_bic, k_aic, k_icl,
+    the K each chooses (the first smallest). With ``settings["select_blrt"]``
+    = B > 0, also k_blrt, the sequential bootstrap LRT's choice at level 0.05
+    (B draws per test, streams from child (BLRT_KEY, K) of the replicate's
+    select seed), and blrt_p_k{K}."""
+    from .fit import child_seed
+    from .model_choice import BLRT_KEY, bootstrap_lrt, icl
+
+    cols, scores, usable = {}, {c: [] for c in ("bic", "aic", "icl")}, []
+    n = len(x)
+    for k, f in zip(ks, fits_k):
+        m, ll = f.mixture, f.loglik
+        if f.spurious and f.regular is not None:
+            m = f.regular
+            ll = m.loglik(x)
+        usable.append(not (f.spurious and f.regular is None))
+        p = m.n_params
+        b, a, c = -2.0 * ll + p * np.log(n), -2.0 * ll + 2.0 * p, icl(m, x)
+        for name, v in zip(("bic", "aic", "icl"), (b, a, c)):
+            cols[f"{name}_k{k}"] = v
+            scores[name].append(v)
+    usable = np.array(usable) if any(usable) else np.ones(len(ks), bool)
+    for name, v in scores.items():
+        cols[f"k_{name}"] = ks[int(np.argmin(np.where(usable, v, np.inf)))]
+    n_boot = int(settings.get("select_blrt", 0) or 0)
+    if n_boot:
+        order = [k for k, u in zip(ks, usable) if u]
+        chosen = order[-1]
+        fits = dict(zip(ks, fits_k))
+        for k in ks:
+            cols[f"blrt_p_k{k}"] = np.nan
+        for k, nxt in zip(order, order[1:]):
+            t = bootstrap_lrt(x, fits[k], fits[nxt], n_boot=n_boot,
+                              seed=child_seed(child_seed(root, BLRT_KEY), k), **kwargs)
+            cols[f"blrt_p_k{k}"] = t.p_value
+            if t.p_value > 0.05:
+                chosen = k
+                break
+        cols["k_blrt"] = chosen
+    return cols
 
 
 def _param_label(column: str, component: int) -> str:
@@ -297,7 +342,7 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
     if select_k and "k_bic" in per_rep:
         for n, cell in per_rep.groupby("n", sort=True):
             S = len(cell)
-            for crit in ("bic", "aic"):
+            for crit in (c for c in STUDY_CRITERIA if f"k_{c}" in cell):
                 for k in select_k:
                     share = float((cell[f"k_{crit}"] == k).mean())
                     choice.append((n, crit, k, share, mcse_coverage(share, S),

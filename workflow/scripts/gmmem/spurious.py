@@ -95,6 +95,20 @@ def narrow_component(w: np.ndarray, cov: np.ndarray, n: int) -> int:
     return -1
 
 
+def narrow_flags(w: np.ndarray, cov: np.ndarray, n: int,
+                 ratio: float = SPURIOUS_RATIO) -> np.ndarray:
+    """Which components (B, K) of a batch of fits (w (B, K), cov (B, K, d, d))
+    the spurious rule flags: n·π_k below SPURIOUS_SIZE·(d + 1) and smallest
+    eigenvalue below ``ratio`` times another component's largest."""
+    d = cov.shape[-1]
+    eig = cov[..., 0, 0][..., None] if d == 1 else np.linalg.eigvalsh(cov)
+    low, high = eig[..., 0], eig[..., -1]
+    ranked = np.sort(high, axis=1)
+    other = np.where(high == ranked[:, -1:], ranked[:, -2:-1], ranked[:, -1:])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (n * w < SPURIOUS_SIZE * (d + 1)) & (low / other < ratio)
+
+
 def tightest_groups(z: np.ndarray, m: int, count: int) -> list[np.ndarray]:
     """Up to ``count`` disjoint groups of m points of z (n, d) that are tightest:
     in 1-D the m consecutive order statistics of smallest variance; in d > 1
@@ -220,7 +234,9 @@ def calibrate_many(zs: list[np.ndarray], narrow: list[Params], nulls: list[Param
         cov = np.stack([r.params.cov for r in runs])
         n = shape[0]
         ll[items] = [r.loglik for r in runs]
-        narrow_run[items] = spurious_mask(w, cov, n)
+        # A chance narrow maximum is the placed component staying narrow.
+        flags = narrow_flags(w, cov, n)
+        narrow_run[items] = flags[np.arange(len(items)), [ks[owner[i][0]] for i in items]]
         null_narrow[items] = spurious_mask(w, cov, n, NULL_RATIO)
         bad[items] = degenerate_mask(w, cov, n, floor) | ~np.isfinite(ll[items])
     out = []
@@ -230,12 +246,14 @@ def calibrate_many(zs: list[np.ndarray], narrow: list[Params], nulls: list[Param
     for s in range(S):
         null_gains = []
         for b in range(n_boot):
-            mine = (owner_s == s) & (owner_b == b)
-            base = mine & ~is_narrow_start
-            if bad[base].any() or null_narrow[base].any():
-                continue  # the null fit did not stay regular here: no chance gain to read
-            hits = mine & is_narrow_start & narrow_run & ~bad
-            null_gains.append(ll[hits].max() - ll[base][0] if hits.any() else -np.inf)
+            mine = (owner_s == s) & (owner_b == b) & ~bad
+            # The best regular maximum of the draw: from the null fit, or from a
+            # narrow start that went back to a regular fit.
+            base = mine & ~null_narrow & ~narrow_run
+            if not base.any():
+                continue  # no regular maximum reached here: no chance gain to read
+            hits = mine & is_narrow_start & narrow_run
+            null_gains.append(ll[hits].max() - ll[base].max() if hits.any() else -np.inf)
         null_gains = np.array(null_gains)
         p = (1 + np.sum(null_gains >= gains[s])) / (len(null_gains) + 1)
         out.append(NarrowTest(float(gains[s]), null_gains, float(p), bool(p > level),
