@@ -1,0 +1,82 @@
+"""Choosing K: ICL, the bootstrap LRT, and criteria over regular maxima."""
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from gmmem import Mixture, fit, select_k
+from gmmem.model_choice import bootstrap_lrt, icl
+
+
+def test_icl_is_bic_of_the_complete_data_likelihood_at_the_map_labels():
+    m = Mixture.univariate([0.3, 0.7], [0.0, 2.0], [1.0, 0.7])
+    x, _ = m.sample(300, np.random.default_rng(1))
+    # independently: log π_z + log N(x; μ_z, σ_z) at the MAP label z, with scipy
+    dens = np.log(m.weights) + norm.logpdf(x[:, None], m.means[:, 0], m.sds)
+    z = dens.argmax(axis=1)
+    lc = dens[np.arange(len(x)), z].sum()
+    assert icl(m, x) == pytest.approx(-2 * lc + m.n_params * np.log(len(x)), rel=1e-12)
+    # mclust's form: BIC plus twice the MAP classification's entropy, >= BIC
+    from gmmem import bic, responsibilities
+
+    tau = responsibilities(m, x)
+    ent = -np.log(tau[np.arange(len(x)), tau.argmax(axis=1)]).sum()
+    assert icl(m, x) == pytest.approx(bic(m, x) + 2 * ent, rel=1e-10)
+    one = Mixture.univariate([1.0], [0.0], [1.0])
+    assert icl(one, x) == pytest.approx(bic(one, x), rel=1e-12)
+
+
+def test_icl_picks_separated_components_and_penalises_overlap():
+    sep = Mixture.univariate([0.3, 0.3, 0.4], [0, 6, 12], [1, 1, 1])
+    x, _ = sep.sample(300, np.random.default_rng(2))
+    assert select_k(x, [1, 2, 3, 4], "icl", seed=0).k == 3
+    # Strongly overlapping: N(0,1) and N(2,1) halves at n = 2000; BIC sees two
+    # components, ICL (their classification is poor) one.
+    ov = Mixture.univariate([0.5, 0.5], [0.0, 2.0], [1.0, 1.0])
+    picks = []
+    for r in range(3):
+        x, _ = ov.sample(2000, np.random.default_rng(10 + r))
+        s = select_k(x, [1, 2, 3], seed=r)
+        picks.append((int(s.table.loc[s.table.bic.idxmin(), "k"]),
+                      int(s.table.loc[s.table.icl.idxmin(), "k"])))
+    assert sum(b == 2 and i == 1 for b, i in picks) >= 2, picks
+
+
+def test_blrt_keeps_one_component_and_rejects_it_for_two():
+    one = Mixture.univariate([1.0], [0.0], [1.0])
+    kept = 0
+    for r in range(4):
+        x, _ = one.sample(150, np.random.default_rng(20 + r))
+        t = bootstrap_lrt(x, fit(x, 1, seed=r), fit(x, 2, seed=r), n_boot=39, seed=r,
+                          n_restarts=3)
+        assert 0 < t.p_value <= 1 and len(t.null_lrts) == 39
+        kept += t.p_value > 0.05
+    assert kept >= 3
+    two = Mixture.univariate([0.5, 0.5], [0.0, 5.0], [1.0, 1.0])
+    x, _ = two.sample(150, np.random.default_rng(30))
+    t = bootstrap_lrt(x, fit(x, 1, seed=0), fit(x, 2, seed=0), n_boot=39, seed=0, n_restarts=3)
+    assert t.p_value == pytest.approx(1 / 40)
+    sel = select_k(x, [1, 2, 3], "blrt", seed=0, n_boot=19, n_restarts=3)
+    assert sel.table.loc[0, "blrt_p"] == pytest.approx(1 / 20) and sel.k in (2, 3)
+    with pytest.raises(ValueError, match="alternative must have more components"):
+        bootstrap_lrt(x, fit(x, 2, seed=0), fit(x, 1, seed=0))
+    with pytest.raises(ValueError, match="criterion 'blrt' needs at least two candidates"):
+        select_k(x, [2], "blrt")
+
+
+def test_criteria_score_regular_maxima_and_skip_a_spurious_k():
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.normal(0, 1, 600), rng.normal(1, 1, 400)])
+    spike = Mixture.univariate([0.0187, 0.9813], [-1.053, 0.4296], [0.0916, 1.119])
+    spurious = fit(x, 2, start=spike)
+    assert spurious.spurious and spurious.regular is None
+    sel = select_k(x, [1, 2], fitted={2: spurious}, seed=0)
+    row = sel.table.set_index("k").loc[2]
+    assert not row["usable"] and row["spurious"] and sel.k == 1
+    # even where its BIC would win: K = 2 is never chosen on a spurious maximum
+    sel_all = select_k(x, [1, 2], fitted={2: spurious}, seed=0, prefer="loglik")
+    assert sel_all.table["usable"].all()
+    assert list(sel.table.columns[:6]) == ["k", "loglik", "n_params", "bic", "aic", "icl"]
+    # prefer="regular" is select_k's default: a K's fit is its best regular maximum
+    fits = select_k(x, [2], seed=3).fits[2]
+    assert not fits.spurious
