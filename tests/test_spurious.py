@@ -97,3 +97,25 @@ def test_advice_never_suggests_what_changes_nothing():
     assert advice_lines(fit(x, 2, start=spike, estimator="pmle")) == []
     with pytest.raises(ValueError, match="style must be one of"):
         advice_lines(one, "html")
+
+
+# Roeder's (1990) 82 galaxy velocities (km/s / 1000) as in R's MASS::galaxies.
+GALAXIES = np.array([
+    9172, 9350, 9483, 9558, 9775, 10227, 10406, 16084, 16170, 18419, 18552, 18600, 18927,
+    19052, 19070, 19330, 19343, 19349, 19440, 19473, 19529, 19541, 19547, 19663, 19846,
+    19856, 19863, 19914, 19918, 19973, 19989, 20166, 20175, 20179, 20196, 20215, 20221,
+    20415, 20629, 20795, 20821, 20846, 20875, 20986, 21137, 21492, 21701, 21814, 21921,
+    21960, 22185, 22209, 22242, 22249, 22314, 22374, 22495, 22746, 22747, 22888, 22914,
+    23206, 23241, 23263, 23484, 23538, 23542, 23666, 23706, 23711, 24129, 24285, 24289,
+    24366, 24717, 24990, 25633, 26960, 26995, 32065, 32789, 34279], float) / 1000
+
+
+def test_galaxies_group_of_seven_is_real_at_k3():
+    for seed in range(2):
+        rule = fit(GALAXIES, 3, seed=seed, spurious_test="rule")
+        res = fit(GALAXIES, 3, seed=seed)
+        group = int(np.argmin(res.mixture.means[:, 0]))
+        assert res.mixture.n_components == 3 and round(82 * res.mixture.weights[group]) == 7
+        assert rule.spurious  # the rule alone flags the group of 7
+        assert not res.spurious and res.spurious_p <= 0.05 and res.spurious_gain > 0
+        assert advice_lines(res) == []

@@ -235,9 +235,11 @@ def calibrate_many(zs: list[np.ndarray], narrow: list[Params], nulls: list[Param
         n = shape[0]
         ll[items] = [r.loglik for r in runs]
         # A chance narrow maximum is the placed component staying narrow.
-        flags = narrow_flags(w, cov, n)
-        narrow_run[items] = flags[np.arange(len(items)), [ks[owner[i][0]] for i in items]]
-        null_narrow[items] = spurious_mask(w, cov, n, NULL_RATIO)
+        placed = (np.arange(len(items)), [ks[owner[i][0]] for i in items])
+        narrow_run[items] = narrow_flags(w, cov, n)[placed]
+        # A regular maximum of a draw: the placed component is not even
+        # moderately narrow (the null's other components may be small).
+        null_narrow[items] = narrow_flags(w, cov, n, NULL_RATIO)[placed]
         bad[items] = degenerate_mask(w, cov, n, floor) | ~np.isfinite(ll[items])
     out = []
     owner_s = np.array([o[0] for o in owner])
