@@ -16,17 +16,17 @@ from .tables import BOOTSTRAP_PREFIXES, bootstrap_columns, component_columns, co
 
 def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *,
                   level: float = 0.95, oracle: Mixture | None = None,
-                  select_k: tuple[int, ...] = (), select_seed=None):
+                  select_k: tuple[int, ...] = (), select_seed=None, select_blrt: int = 0):
     """Fit one data set as a study does: :func:`fit_replicates` for one data set."""
     rows, traces = fit_replicates([x], settings, [seed], level=level, oracle=oracle,
-                                  select_k=select_k,
+                                  select_k=select_k, select_blrt=select_blrt,
                                   select_seeds=None if select_seed is None else [select_seed])
     return rows[0], traces[0]
 
 
 def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
                    oracle: Mixture | None = None, select_k: tuple[int, ...] = (),
-                   select_seeds=None, traces: str = "all"):
+                   select_seeds=None, traces: str = "all", select_blrt: int = 0):
     """Fit data sets as a study does, all in the batched engine, returning
     (rows, traces): one table and one trace table per data set.
 
@@ -35,7 +35,9 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
     convergence, degeneracy and spurious flags, starts reaching the best
     maximum, SE failure flag; with ``oracle``, the log-likelihood from the
     true start and whether the random starts missed it; with ``select_k``,
-    the BIC and AIC of each candidate K and the K each criterion chooses.
+    the BIC, AIC and ICL of each candidate K and the K each criterion chooses
+    (with ``select_blrt`` = B > 0 also the bootstrap LRT's, B draws per test:
+    :func:`model_choice_columns`).
     traces: one row per (restart, iteration) of the objective, for every
     data set (``traces="all"``), the first only (``"first"``) or the first
     ``traces`` (an int); None for the others. Each data set's result is the
@@ -45,14 +47,15 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
 
     rows, trace_cols = replicate_columns(xs, settings, seeds, level=level, oracle=oracle,
                                          select_k=select_k, select_seeds=select_seeds,
-                                         traces=traces)
+                                         traces=traces, select_blrt=select_blrt)
     return ([pd.DataFrame(r) for r in rows],
             [None if t is None else pd.DataFrame(t) for t in trace_cols])
 
 
 def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
                       oracle: Mixture | None = None, select_k: tuple[int, ...] = (),
-                      select_seeds=None, traces: str = "all", progress=None):
+                      select_seeds=None, traces: str = "all", progress=None,
+                      select_blrt: int = 0):
     """:func:`fit_replicates` with each table as a dict of columns (name -> (rows,)
     array or scalar) instead of a DataFrame: a study's fit jobs write them
     without importing pandas, which costs more than fitting a small block.
@@ -101,7 +104,7 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
         if select_k:
             ks = sorted(set(select_k))
             fits_k = [res if k == K else others[k][i] for k in ks]
-            cols |= model_choice_columns(x, ks, fits_k, kwargs, settings, roots[i])
+            cols |= model_choice_columns(x, ks, fits_k, kwargs, roots[i], select_blrt)
         all_rows.append(cols)
         if (traces == "first" and i > 0) or (isinstance(traces, int) and i >= traces):
             all_traces.append(None)
@@ -118,14 +121,13 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
 STUDY_CRITERIA = ("bic", "aic", "icl", "blrt")
 
 
-def model_choice_columns(x, ks, fits_k, kwargs: dict, settings: dict, root) -> dict:
+def model_choice_columns(x, ks, fits_k, kwargs: dict, root, n_boot: int = 0) -> dict:
     """One replicate's model-choice columns: per candidate K its BIC, AIC and
     ICL (bic_k{K}, aic_k{K}, icl_k{K}) on its best regular maximum among the
     restarts (the fit itself unless it is spurious; a K with none is left out
     of the choice, as :func:`gmmem.select_k` does), and k_bic, k_aic, k_icl,
-    the K each chooses (the first smallest). With ``settings["select_blrt"]``
-    = B > 0, also k_blrt, the sequential bootstrap LRT's choice at level 0.05
-    (B draws per test, streams from child (BLRT_KEY, K) of the replicate's
+    the K each chooses (the first smallest). With ``n_boot`` = B > 0, also
+    k_blrt, the sequential bootstrap LRT's choice at level 0.05 (B draws per test, streams from child (BLRT_KEY, K) of the replicate's
     select seed), and blrt_p_k{K}."""
     from .fit import child_seed
     from .model_choice import BLRT_KEY, bootstrap_lrt, icl
@@ -146,7 +148,6 @@ def model_choice_columns(x, ks, fits_k, kwargs: dict, settings: dict, root) -> d
     usable = np.array(usable) if any(usable) else np.ones(len(ks), bool)
     for name, v in scores.items():
         cols[f"k_{name}"] = ks[int(np.argmin(np.where(usable, v, np.inf)))]
-    n_boot = int(settings.get("select_blrt", 0) or 0)
     if n_boot:
         order = [k for k, u in zip(ks, usable) if u]
         chosen = order[-1]
