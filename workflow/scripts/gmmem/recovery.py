@@ -127,8 +127,9 @@ def model_choice_columns(x, ks, fits_k, kwargs: dict, root, n_boot: int = 0) -> 
     restarts (the fit itself unless it is spurious; a K with none is left out
     of the choice, as :func:`gmmem.select_k` does), and k_bic, k_aic, k_icl,
     the K each chooses (the first smallest). With ``n_boot`` = B > 0, also
-    k_blrt, the sequential bootstrap LRT's choice at level 0.05 (B draws per test, streams from child (BLRT_KEY, K) of the replicate's
-    select seed), and blrt_p_k{K}."""
+    k_blrt, the sequential bootstrap LRT's choice at level 0.05 (B draws per
+    test, streams from child (BLRT_KEY, K) of the replicate's select seed, as
+    select_k's), and blrt_p_k{K} (NaN for the K not tested)."""
     from .fit import child_seed
     from .model_choice import BLRT_KEY, bootstrap_lrt, icl
 
