@@ -119,3 +119,39 @@ def test_galaxies_group_of_seven_is_real_at_k3():
         assert rule.spurious  # the rule alone flags the group of 7
         assert not res.spurious and res.spurious_p <= 0.05 and res.spurious_gain > 0
         assert advice_lines(res) == []
+
+
+def test_prefer_regular_says_what_it_gives_up():
+    # 0.6·N(0,1) + 0.4·N(2,1) data sets where the best of the restarts is a
+    # spurious maximum and another restart is regular.
+    for r in range(60):
+        x = OVERLAP.sample(100, np.random.default_rng(1000 + r))[0]
+        best = fit(x, 2, seed=1000 + r)
+        if best.spurious and best.regular is not None:
+            break
+    else:
+        pytest.skip("no spurious best fit with a regular alternative on this machine")
+    regular = fit(x, 2, seed=1000 + r, prefer="regular")
+    assert not regular.spurious
+    assert regular.given_up == pytest.approx(best.objective - best.regular_objective, rel=1e-9)
+    assert regular.given_up > 0 and best.given_up == 0.0
+    (line,) = advice_lines(best)
+    assert f"--prefer regular (reports the best regular maximum found, giving up Δℓ = " \
+        f"{regular.given_up:.4g})" in line
+    (note,) = advice_lines(regular)
+    assert note.startswith("note: the reported fit is the best regular maximum (--prefer regular)")
+
+
+def test_a_two_dimensional_clump_is_tested_and_real():
+    rng = np.random.default_rng(8)
+    x = rng.multivariate_normal([0, 0], [[1, 0.5], [0.5, 1]], 400)
+    x[:8] = x[8] + 0.02 * rng.standard_normal((8, 2))  # a tight clump of 9 points
+    clump = x[:9]
+    spike = Mixture([9 / 400, 391 / 400], [clump.mean(axis=0), x[9:].mean(axis=0)],
+                    [np.cov(clump.T) + 1e-6 * np.eye(2), np.cov(x[9:].T)])
+    res = fit(x, 2, start=spike)
+    rule = fit(x, 2, start=spike, spurious_test="rule")
+    assert rule.spurious and np.isfinite(res.spurious_p)
+    # 9 points from the bulk, pulled together: a narrow component, but the
+    # likelihood it buys is far beyond chance, so the test calls it real.
+    assert not res.spurious and res.spurious_gain > 10

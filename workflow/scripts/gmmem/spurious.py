@@ -137,9 +137,12 @@ def tightest_groups(z: np.ndarray, m: int, count: int) -> list[np.ndarray]:
                 groups.append(order[i:i + m])
         return groups
     sq = (z * z).sum(axis=1)
-    dist = sq[:, None] + sq[None, :] - 2.0 * z @ z.T
-    near = np.argpartition(dist, m - 1, axis=1)[:, :m]
-    radius = np.take_along_axis(dist, near, axis=1).max(axis=1)
+    near = np.empty((n, m), dtype=np.intp)
+    radius = np.empty(n)
+    for c in range(0, n, 512):  # 512 rows of squared distances at a time, not n x n
+        dist = sq[c:c + 512, None] + sq[None, :] - 2.0 * z[c:c + 512] @ z.T
+        near[c:c + 512] = np.argpartition(dist, m - 1, axis=1)[:, :m]
+        radius[c:c + 512] = np.take_along_axis(dist, near[c:c + 512], axis=1).max(axis=1)
     groups, taken = [], np.zeros(n, bool)
     for i in np.argsort(radius, kind="stable"):
         if len(groups) == count:
