@@ -402,8 +402,8 @@ def _calibrate(preps: list[_Prepared], seeds, runs, degenerate, spurious,
     cov = np.stack([run.params.cov for run in runs])
     regular = ok & ~flagged & ~spurious_mask(w, cov, preps[0].n, NULL_RATIO).reshape(ll.shape)
     best_narrow = np.where(flagged, ll, -np.inf).max(axis=1)
-    best_regular = np.where(regular, ll, -np.inf).max(axis=1)
-    todo = np.flatnonzero(flagged.any(axis=1) & (best_narrow > best_regular))
+    best_other = np.where(ok & ~flagged, ll, -np.inf).max(axis=1)
+    todo = np.flatnonzero(flagged.any(axis=1) & (best_narrow > best_other))
     if not len(todo):
         return {}
     narrow = [runs[s * R + int(np.argmax(np.where(flagged[s], ll[s], -np.inf)))].params
