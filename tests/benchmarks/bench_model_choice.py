@@ -43,7 +43,7 @@ def main():
         K = truth.n_components
         xs = [truth.sample(n, np.random.default_rng(seed_for(7, name, "simulate", n, r)))[0]
               for r in range(S)]
-        seeds = [np.random.SeedSequence(seed_for(7, name, "fit", n, r)) for r in range(S)]
+        seeds = [seed_for(7, name, "fit", n, r) for r in range(S)]
         base = {"n_components": K, "n_restarts": 10}
         t0 = time.perf_counter()
         rows, _ = replicate_columns(xs, base, seeds, select_k=KS, traces=0)
