@@ -69,10 +69,11 @@ def share(flags):
     return s, np.sqrt(s * (1 - s) / len(flags))
 
 
+SMALL = Mixture.univariate([0.95, 0.05], [0, 3], [1, 0.1])
 DIAGNOSIS = {
     "overlap n=100": (TRUTH, 100),
-    "0.95 N(0,1) + 0.05 N(3, 0.1^2), n=200": (Mixture.univariate([0.95, 0.05], [0, 3], [1, 0.1]), 200),
-    "0.95 N(0,1) + 0.05 N(3, 0.1^2), n=400": (Mixture.univariate([0.95, 0.05], [0, 3], [1, 0.1]), 400),
+    "0.95 N(0,1) + 0.05 N(3, 0.1^2), n=200": (SMALL, 200),
+    "0.95 N(0,1) + 0.05 N(3, 0.1^2), n=400": (SMALL, 400),
     "0.9 N(0,1) + 0.1 N(2, 0.15^2), n=150": (Mixture.univariate([0.9, 0.1], [0, 2], [1, 0.15]), 150),
 }
 

@@ -54,10 +54,11 @@ fits pay nothing; a tested fit costs B·(1 + NARROW_STARTS) EM runs in the
 batched engine: fitting the overlap data sets costs 3.5x the rule alone (a
 quarter of them are tested), the real-narrow truths, where nearly every fit
 is tested, 13–24x (the benchmark prints these ratios). The search for chance
-narrow components starts from the tightest groups of points, so the test leans towards calling a narrow component spurious; more
-narrow starts lean further (4 per draw flagged 17 % of the correct fits of
-0.9·N(0,1) + 0.1·N(2, 0.15²) at n = 150 in a 20-data-set trial, 2 flagged
-11 % of 28; both flagged every overlap narrow fit there). Only the MLE is
+narrow components starts from the tightest groups of points, so the test
+leans towards calling a narrow component spurious; more narrow starts lean
+further (4 per draw flagged 17 % of the correct fits of 0.9·N(0,1) +
+0.1·N(2, 0.15²) at n = 150 in a 20-data-set trial, 2 flagged 11 % of 28;
+both flagged every overlap narrow fit there). Only the MLE is
 tested (the regularised estimators keep the rule).
 """
 
@@ -96,7 +97,8 @@ class NarrowTest:
     def describe(self) -> str:
         """One clause for a spurious_reason."""
         verb = "is within" if self.spurious else "exceeds"
-        return (f"its log-likelihood gain over the best regular fit, Δℓ = {self.gain:.3g}, {verb} "
+        return (f"its log-likelihood gain over the best regular fit, Δℓ = {self.gain:.3g}, "
+                f"{verb} "
                 f"what a narrow component of its size gains by chance on data from that fit "
                 f"(bootstrap p = {self.p_value:.3g}, {len(self.null_gains)} simulated data sets)")
 
