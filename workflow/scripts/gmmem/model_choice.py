@@ -19,6 +19,16 @@ bootstrap likelihood-ratio test.
   and on every draw alike: spurious maxima inflate both the same way, which
   is what the parametric bootstrap calibrates (a spurious test per draw
   would be a bootstrap inside a bootstrap).
+  Cost (tests/benchmarks/bench_model_choice.py, candidates K = 1..4, 10
+  restarts): a study replicate with the sequential BLRT at B = 39 takes
+  2.8x (overlap, n = 100: the first test stops), 4.3x (two separated
+  components, n = 150) and 19x (three separated, n = 300: three tests) the
+  replicate's fit and BIC/AIC/ICL; at B = 99, 4.9x on the overlap truth.
+  How often each criterion picks the true K (10 data sets each): three
+  separated components, BIC, ICL and BLRT 100 %, AIC 70 % (30 % K = 4);
+  0.6·N(0,1) + 0.4·N(2,1) at n = 100, BIC 10 %, AIC 50 %, ICL 0 %, BLRT
+  10 % (they choose K = 1: the components overlap); two separated, BIC and
+  BLRT 100 %, AIC and ICL 90 %.
 """
 
 from __future__ import annotations
