@@ -132,9 +132,13 @@ def bootstrap(x, result, n_boot: int = 200, kind: str = "parametric", *, seed=No
             draw = z[rng.integers(0, n, size=n)]
         xs.append(draw.reshape(n, d) if d > 1 else draw.reshape(n))
         seeds.append(child_seed(stream, 1))
-    settings = {k: v for k, v in settings.items() if k not in ("estimator", "covariance")}
+    settings = {k: v for k, v in settings.items()
+                if k not in ("estimator", "covariance", "spurious_test")}
+    # The refits keep the cheap spurious rule: its bootstrap calibration per
+    # refit would be a bootstrap inside the bootstrap.
     refits = fit_many(xs, K, seeds=seeds, start=m, random_starts_too=True,
-                      estimator=result.estimator, covariance=m.covariance, **settings)
+                      estimator=result.estimator, covariance=m.covariance,
+                      spurious_test="rule", **settings)
     nonconv = np.array([not r.converged for r in refits])
     degen = np.array([r.degenerate for r in refits]) & ~nonconv
     ok = ~nonconv & ~degen

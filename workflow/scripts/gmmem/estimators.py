@@ -174,9 +174,11 @@ def spurious_reason(w: np.ndarray, cov: np.ndarray, n: int) -> str:
     return ""
 
 
-def spurious_mask(w: np.ndarray, cov: np.ndarray, n: int) -> np.ndarray:
+def spurious_mask(w: np.ndarray, cov: np.ndarray, n: int,
+                  ratio: float = SPURIOUS_RATIO) -> np.ndarray:
     """Which of a batch of fits (w (B, K), cov (B, K, d, d)) are spurious maxima:
-    ``spurious_reason(w[b], cov[b], n) != ""`` for every b, at once."""
+    ``spurious_reason(w[b], cov[b], n) != ""`` for every b, at once (with
+    another ``ratio`` in place of SPURIOUS_RATIO: the same rule, another cut)."""
     B, K = w.shape
     d = cov.shape[-1]
     if K < 2:
@@ -188,7 +190,7 @@ def spurious_mask(w: np.ndarray, cov: np.ndarray, n: int) -> np.ndarray:
     # component holding the largest (equal to it when two tie).
     other = np.where(high == ranked[:, -1:], ranked[:, -2:-1], ranked[:, -1:])
     with np.errstate(divide="ignore", invalid="ignore"):
-        narrow = low / other < SPURIOUS_RATIO
+        narrow = low / other < ratio
     return np.any((n * w < SPURIOUS_SIZE * (d + 1)) & narrow, axis=1)
 
 

@@ -18,6 +18,7 @@ from .init import (SHORT_ITER, best_short_runs, emem_short_starts, initial_param
                    kmeans_plusplus_starts)
 from .mixture import Mixture
 from .settings import check as check_settings
+from .spurious import NULL_RATIO, SPURIOUS_KEY, SPURIOUS_TESTS, calibrate_many
 from .streams import Parent, restart_streams_many
 
 # Restarts within this relative distance of the best log-likelihood count as
@@ -53,10 +54,16 @@ class FitResult:
     weight or a variance at the floor (it is chosen only when every start was
     degenerate). ``spurious`` says it is a spurious maximum by the rule of
     :func:`gmmem.estimators.spurious_reason`, which ``spurious_reason``
-    spells out. ``regular`` is the best non-spurious, non-degenerate maximum
-    among the restarts (None if every restart was spurious or degenerate),
-    with its objective ``regular_objective``. ``n_best`` is how many starts
-    reached the chosen objective.
+    spells out; with ``spurious_test="bootstrap"`` (the default) a maximum the
+    rule flags is spurious only if its log-likelihood gain over the best
+    regular fit is within what narrow components gain by chance
+    (:mod:`gmmem.spurious`): ``spurious_gain`` is that gain Δℓ and
+    ``spurious_p`` its bootstrap p-value (NaN when no test ran). ``regular``
+    is the best non-spurious, non-degenerate maximum among the restarts (None
+    if every restart was spurious or degenerate), with its objective
+    ``regular_objective``. ``given_up``: how much objective prefer="regular"
+    gave up against the best maximum found (0 when it reports that one).
+    ``n_best`` is how many starts reached the chosen objective.
     """
 
     mixture: Mixture
@@ -74,6 +81,9 @@ class FitResult:
     spurious_reason: str = ""
     regular: Mixture | None = None
     regular_objective: float = np.nan
+    spurious_p: float = np.nan
+    spurious_gain: float = np.nan
+    given_up: float = 0.0
 
     @property
     def restarts_disagree(self) -> bool:
@@ -184,7 +194,7 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "emem",
         start: Mixture | None = None, covariance: str = "full", tol: float = 1e-10,
         max_iter: int = 10_000, accel: str | None = "squarem", stopping: str = "aitken",
         var_floor: float = 1e-6, estimator: str = "mle", prefer: str = "loglik",
-        seed=None) -> FitResult:
+        spurious_test: str = "bootstrap", seed=None) -> FitResult:
     """Gaussian mixture by EM, best of several starts.
 
     x: (n,) or (n, d) data. Starts: ``start`` (a Mixture, e.g. the paper's
@@ -202,12 +212,16 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "emem",
     Fraley & Raftery's prior) or "pmle" (Chen & Tan's penalised likelihood),
     see :mod:`gmmem.estimators`. ``prefer``: "loglik" returns the start with
     the highest objective; "regular" the highest that is not a spurious
-    maximum, when any start reached one. The batch of one of :func:`fit_many`.
+    maximum, when any start reached one. ``spurious_test``: "bootstrap"
+    calibrates a maximum the cheap rule flags as spurious against the gains
+    narrow components reach by chance (:mod:`gmmem.spurious`; MLE only, the
+    regularised estimators keep the rule), "rule" keeps the rule's verdict.
+    The batch of one of :func:`fit_many`.
     """
     return fit_many([x], n_components, seeds=[seed], n_restarts=n_restarts, init=init,
                     start=start, covariance=covariance, tol=tol, max_iter=max_iter,
                     accel=accel, stopping=stopping, var_floor=var_floor, estimator=estimator,
-                    prefer=prefer, _name="x")[0]
+                    prefer=prefer, spurious_test=spurious_test, _name="x")[0]
 
 
 @one_blas_thread
@@ -216,7 +230,7 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
              tol: float = 1e-10, max_iter: int = 10_000, accel: str | None = "squarem",
              stopping: str = "aitken", var_floor: float = 1e-6, estimator: str = "mle",
              prefer: str = "loglik", random_starts_too: bool = False, progress=None,
-             _name: str = "xs") -> list[FitResult]:
+             spurious_test: str = "bootstrap", _name: str = "xs") -> list[FitResult]:
     """:func:`fit` for many data sets at once: one FitResult per data set, each equal
     (byte for byte) to ``fit(xs[i], n_components, seed=seeds[i], **settings)``.
 
@@ -244,6 +258,7 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
                                   stopping=stopping, tol=tol, max_iter=max_iter,
                                   var_floor=var_floor, estimator=estimator, prefer=prefer))
     tol, max_iter, var_floor = checked["tol"], checked["max_iter"], checked["var_floor"]
+    check_choice("spurious_test", spurious_test, SPURIOUS_TESTS)
     if start is not None and not isinstance(start, Mixture):
         raise ValueError(f"start must be a Mixture, got {type(start).__name__}")
     if start is None or random_starts_too:
@@ -281,8 +296,12 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
         n = z.shape[2]
         degenerate = degenerate_mask(w, cov, n, var_floor)
         spurious = spurious_mask(w, cov, n)
+        tests = {}
+        if spurious_test == "bootstrap" and estimator == "mle" and K > 1 and spurious.any():
+            tests = _calibrate([prepared[i] for i in members], [seeds[i] for i in members],
+                               runs, degenerate, spurious, settings)
         for i, res in zip(members, _best_many([prepared[i] for i in members], runs, w, cov,
-                                              covariance, prefer, degenerate, spurious)):
+                                              covariance, prefer, degenerate, spurious, tests)):
             results[i] = res
     return results
 
@@ -435,8 +454,43 @@ def _records(prep: _Prepared, runs, covariance, degenerate_runs,
     return records
 
 
+def _calibrate(preps: list[_Prepared], seeds, runs, degenerate, spurious,
+               settings) -> dict:
+    """The bootstrap test (:mod:`gmmem.spurious`) of each data set's best narrow
+    maximum, where the rule flags one that beats every regular maximum of its
+    restarts; clears the spurious flags of the runs reaching a maximum the
+    test finds real (in place). Returns {data set position: NarrowTest}."""
+    R = len(preps[0].starts)
+    ll = np.array([run.loglik for run in runs], dtype=float).reshape(len(preps), R)
+    ok = np.isfinite(ll) & ~degenerate.reshape(ll.shape)
+    flagged = spurious.reshape(ll.shape) & ok
+    # The null is a fit without a narrow component, not a slightly wider copy
+    # of the candidate: restarts with any small component narrower than
+    # NULL_RATIO of another's variance do not count as regular here.
+    w = np.stack([run.params.w for run in runs])
+    cov = np.stack([run.params.cov for run in runs])
+    regular = ok & ~flagged & ~spurious_mask(w, cov, preps[0].n, NULL_RATIO).reshape(ll.shape)
+    best_narrow = np.where(flagged, ll, -np.inf).max(axis=1)
+    best_other = np.where(ok & ~flagged, ll, -np.inf).max(axis=1)
+    todo = np.flatnonzero(flagged.any(axis=1) & (best_narrow > best_other))
+    if not len(todo):
+        return {}
+    narrow = [runs[s * R + int(np.argmax(np.where(flagged[s], ll[s], -np.inf)))].params
+              for s in todo]
+    nulls = [runs[s * R + int(np.argmax(np.where(regular[s], ll[s], -np.inf)))].params
+             if regular[s].any() else None for s in todo]
+    tests = calibrate_many([preps[s].z for s in todo], narrow, nulls,
+                           [child_seed(seeds[s], SPURIOUS_KEY) for s in todo], **settings)
+    flat = spurious.reshape(ll.shape)
+    for s, test in zip(todo, tests):
+        if not test.spurious:
+            top = best_narrow[s]
+            flat[s] &= ~(flagged[s] & (ll[s] >= top - SAME_MAXIMUM * (1 + abs(top))))
+    return dict(zip(todo.tolist(), tests))
+
+
 def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degenerate,
-               spurious) -> list[FitResult]:
+               spurious, tests=None) -> list[FitResult]:
     """The FitResult of each data set from its starts' runs (R per data set, in
     order), their final weights w (S·R, K) and covariances, and their degenerate
     and spurious flags. The choice among each data set's runs and the mapping of
@@ -458,6 +512,7 @@ def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degener
     top = objs[np.arange(S), best]
     n_best = (pool & (objs >= (top - SAME_MAXIMUM * (1 + np.abs(top)))[:, None])).sum(axis=1)
     reg_best = np.argmax(np.where(regular, objs, -np.inf), axis=1)
+    top_all = np.where(pool, objs, -np.inf).max(axis=1)
     # The chosen runs on the data's scale, components sorted by their means.
     chosen = np.arange(S) * R + best
     centre = np.stack([prep.scaler.centre for prep in preps])
@@ -469,10 +524,14 @@ def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degener
         b, rec, mixture = int(best[s]), records[s], mixtures[s]
         run = runs[s * R + b]
         reason = ""
+        test = (tests or {}).get(s)
         if rec[b].spurious:
             internal = prep.scaler.to_internal(mixture)
             reason = spurious_reason(internal.w, internal.cov, prep.n)
+            if test is not None and reason:
+                reason += "; " + test.describe()
         rb = int(reg_best[s]) if has_regular[s] else None
+        given_up = float(top_all[s] - objs[s, b]) if prefer == "regular" else 0.0
         results.append(FitResult(
             mixture=mixture, loglik=rec[b].loglik, n_iter=run.n_iter,
             converged=run.converged, trace=rec[b].trace, restarts=tuple(rec),
@@ -481,7 +540,10 @@ def _best_many(preps: list[_Prepared], runs, w, cov, covariance, prefer, degener
             spurious_reason=reason,
             regular=(None if rb is None else mixture if rb == b
                      else prep.scaler.to_sorted_mixture(runs[s * R + rb].params, covariance)),
-            regular_objective=np.nan if rb is None else float(objs[s, rb])))
+            regular_objective=np.nan if rb is None else float(objs[s, rb]),
+            spurious_p=np.nan if test is None else test.p_value,
+            spurious_gain=np.nan if test is None else test.gain,
+            given_up=max(given_up, 0.0)))
     return results
 
 
@@ -528,42 +590,81 @@ def aic(mixture: Mixture, x) -> float:
     return -2.0 * mixture.loglik(x) + 2.0 * mixture.n_params
 
 
+CRITERIA = ("bic", "aic", "icl", "blrt")
+
+
 @dataclass(frozen=True, eq=False)
 class Selection:
-    """Model choice over K: ``table`` (k, loglik, n_params, bic, aic, converged),
-    the K chosen by the criterion, and every fit by K."""
+    """Model choice over K: ``table`` (k, loglik, n_params, bic, aic, icl,
+    converged, degenerate, spurious, usable, chosen; with the bootstrap LRT
+    also blrt_lrt and blrt_p, the test of k against the next candidate), the
+    K chosen by the criterion, and every fit by K (the one scored)."""
 
     table: "pd.DataFrame"
     k: int
     criterion: str
     fits: dict
+    blrt: dict | None = None
 
 
 def select_k(x, candidates, criterion: str = "bic", *, seed=None,
-             fitted: dict | None = None, **fit_kwargs) -> Selection:
-    """Fit each candidate K (with restarts) and choose the one with the smallest criterion.
+             fitted: dict | None = None, n_boot: int = 99, level: float = 0.05,
+             **fit_kwargs) -> Selection:
+    """Fit each candidate K (with restarts) and choose one by ``criterion``.
 
+    "bic", "aic", "icl" (:func:`gmmem.model_choice.icl`): the smallest value;
+    "blrt": the sequential bootstrap likelihood-ratio test of K against the
+    next candidate (:func:`gmmem.model_choice.bootstrap_lrt`, ``n_boot``
+    draws, ``level``): the first K not rejected. Every K is scored on its
+    best *regular* maximum among the restarts: select_k fits with
+    prefer="regular" unless ``prefer`` is given, and a K none of whose
+    restarts reached a regular maximum (its fit is still spurious) is marked
+    ``usable = False`` and not chosen (unless no K is usable, when all are
+    candidates). Pass prefer="loglik" to score every K's highest maximum.
     Each K gets its own stream, spawned from SeedSequence(seed) with K in the
     key, so adding a candidate never changes the others' fits. ``fitted``
     maps K to a FitResult already at hand for the same data, used as is.
     """
     import pandas as pd
 
-    check_choice("criterion", criterion, ("bic", "aic"))
+    from .model_choice import BLRT_KEY, bootstrap_lrt, icl
+
+    check_choice("criterion", criterion, CRITERIA)
     try:
         ks = sorted({check_positive_int("candidates", k) for k in candidates})
     except TypeError:
         raise ValueError(f"candidates must be a list of integers, got {candidates!r}") from None
     if not ks:
         raise ValueError("candidates must name at least one K")
+    if criterion == "blrt" and len(ks) < 2:
+        raise ValueError(f"criterion 'blrt' needs at least two candidates, got {ks}")
+    fit_kwargs.setdefault("prefer", "regular")
     seed = _seed_sequence(seed)  # one entropy for every K even when seed is None
     fits, rows = {}, []
     for k in ks:
         res = (fitted or {}).get(k) or fit(x, k, seed=child_seed(seed, k), **fit_kwargs)
         fits[k] = res
-        rows.append((k, res.loglik, res.n_params, res.bic, res.aic, res.converged, res.degenerate))
-    table = pd.DataFrame(rows, columns=["k", "loglik", "n_params", "bic", "aic", "converged",
-                                        "degenerate"])
-    chosen = int(table.loc[table[criterion].idxmin(), "k"])
+        usable = not (res.spurious and fit_kwargs["prefer"] == "regular")
+        rows.append((k, res.loglik, res.n_params, res.bic, res.aic, icl(res.mixture, x),
+                     res.converged, res.degenerate, res.spurious, usable))
+    table = pd.DataFrame(rows, columns=["k", "loglik", "n_params", "bic", "aic", "icl",
+                                        "converged", "degenerate", "spurious", "usable"])
+    pool = table[table["usable"]] if table["usable"].any() else table
+    tests = None
+    if criterion == "blrt":
+        tests = {}
+        table["blrt_lrt"], table["blrt_p"] = np.nan, np.nan
+        order = list(pool["k"])
+        chosen = order[-1]
+        for k, nxt in zip(order, order[1:]):
+            t = bootstrap_lrt(x, fits[k], fits[nxt], n_boot=n_boot,
+                              seed=child_seed(child_seed(seed, BLRT_KEY), k), **fit_kwargs)
+            tests[k] = t
+            table.loc[table["k"] == k, ["blrt_lrt", "blrt_p"]] = (t.lrt, t.p_value)
+            if t.p_value > level:
+                chosen = k
+                break
+    else:
+        chosen = int(pool.loc[pool[criterion].idxmin(), "k"])
     table["chosen"] = table["k"] == chosen
-    return Selection(table, chosen, criterion, fits)
+    return Selection(table, int(chosen), criterion, fits, tests)

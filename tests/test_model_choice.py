@@ -1,0 +1,110 @@
+"""Choosing K: ICL, the bootstrap LRT, and criteria over regular maxima."""
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from gmmem import Mixture, fit, select_k
+from gmmem.model_choice import bootstrap_lrt, icl
+
+
+def test_icl_is_bic_of_the_complete_data_likelihood_at_the_map_labels():
+    m = Mixture.univariate([0.3, 0.7], [0.0, 2.0], [1.0, 0.7])
+    x, _ = m.sample(300, np.random.default_rng(1))
+    # independently: log π_z + log N(x; μ_z, σ_z) at the MAP label z, with scipy
+    dens = np.log(m.weights) + norm.logpdf(x[:, None], m.means[:, 0], m.sds)
+    z = dens.argmax(axis=1)
+    lc = dens[np.arange(len(x)), z].sum()
+    assert icl(m, x) == pytest.approx(-2 * lc + m.n_params * np.log(len(x)), rel=1e-12)
+    # mclust's form: BIC plus twice the MAP classification's entropy, >= BIC
+    from gmmem import bic, responsibilities
+
+    tau = responsibilities(m, x)
+    ent = -np.log(tau[np.arange(len(x)), tau.argmax(axis=1)]).sum()
+    assert icl(m, x) == pytest.approx(bic(m, x) + 2 * ent, rel=1e-10)
+    one = Mixture.univariate([1.0], [0.0], [1.0])
+    assert icl(one, x) == pytest.approx(bic(one, x), rel=1e-12)
+
+
+def test_icl_picks_separated_components_and_penalises_overlap():
+    sep = Mixture.univariate([0.3, 0.3, 0.4], [0, 6, 12], [1, 1, 1])
+    x, _ = sep.sample(300, np.random.default_rng(2))
+    assert select_k(x, [1, 2, 3, 4], "icl", seed=0).k == 3
+    # Strongly overlapping: N(0,1) and N(2,1) halves at n = 2000; BIC sees two
+    # components, ICL (their classification is poor) one.
+    ov = Mixture.univariate([0.5, 0.5], [0.0, 2.0], [1.0, 1.0])
+    picks = []
+    for r in range(3):
+        x, _ = ov.sample(2000, np.random.default_rng(10 + r))
+        s = select_k(x, [1, 2, 3], seed=r)
+        picks.append((int(s.table.loc[s.table.bic.idxmin(), "k"]),
+                      int(s.table.loc[s.table.icl.idxmin(), "k"])))
+    assert sum(b == 2 and i == 1 for b, i in picks) >= 2, picks
+
+
+def test_blrt_keeps_one_component_and_rejects_it_for_two():
+    one = Mixture.univariate([1.0], [0.0], [1.0])
+    kept = 0
+    for r in range(4):
+        x, _ = one.sample(150, np.random.default_rng(20 + r))
+        t = bootstrap_lrt(x, fit(x, 1, seed=r), fit(x, 2, seed=r), n_boot=39, seed=r,
+                          n_restarts=3)
+        assert 0 < t.p_value <= 1 and len(t.null_lrts) == 39
+        kept += t.p_value > 0.05
+    assert kept >= 3
+    two = Mixture.univariate([0.5, 0.5], [0.0, 5.0], [1.0, 1.0])
+    x, _ = two.sample(150, np.random.default_rng(30))
+    t = bootstrap_lrt(x, fit(x, 1, seed=0), fit(x, 2, seed=0), n_boot=39, seed=0, n_restarts=3)
+    assert t.p_value == pytest.approx(1 / 40)
+    sel = select_k(x, [1, 2, 3], "blrt", seed=0, n_boot=19, n_restarts=3)
+    assert sel.table.loc[0, "blrt_p"] == pytest.approx(1 / 20) and sel.k in (2, 3)
+    with pytest.raises(ValueError, match="alternative must have more components"):
+        bootstrap_lrt(x, fit(x, 2, seed=0), fit(x, 1, seed=0))
+    with pytest.raises(ValueError, match="criterion 'blrt' needs at least two candidates"):
+        select_k(x, [2], "blrt")
+
+
+def test_criteria_score_regular_maxima_and_skip_a_spurious_k():
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.normal(0, 1, 600), rng.normal(1, 1, 400)])
+    spike = Mixture.univariate([0.0187, 0.9813], [-1.053, 0.4296], [0.0916, 1.119])
+    spurious = fit(x, 2, start=spike)
+    assert spurious.spurious and spurious.regular is None
+    sel = select_k(x, [1, 2], fitted={2: spurious}, seed=0)
+    row = sel.table.set_index("k").loc[2]
+    assert not row["usable"] and row["spurious"] and sel.k == 1
+    # even where its BIC would win: K = 2 is never chosen on a spurious maximum
+    sel_all = select_k(x, [1, 2], fitted={2: spurious}, seed=0, prefer="loglik")
+    assert sel_all.table["usable"].all()
+    assert list(sel.table.columns[:6]) == ["k", "loglik", "n_params", "bic", "aic", "icl"]
+    # prefer="regular" is select_k's default: a K's fit is its best regular maximum
+    fits = select_k(x, [2], seed=3).fits[2]
+    assert not fits.spurious
+
+
+def test_study_model_choice_columns_add_icl_and_blrt_behind_its_setting():
+    import pandas as pd
+
+    from gmmem.recovery import evaluate_fits, replicate_columns
+
+    truth = Mixture.univariate([0.5, 0.5], [0.0, 5.0], [1.0, 1.0])
+    xs = [truth.sample(120, np.random.default_rng(40 + r))[0] for r in range(3)]
+    seeds = [np.random.SeedSequence(r) for r in range(3)]
+    settings = {"n_components": 2, "n_restarts": 3}
+    rows, _ = replicate_columns(xs, settings, seeds, select_k=(1, 2, 3), traces=0)
+    for x, row, s in zip(xs, rows, seeds):
+        assert row["k_icl"] == row["k_bic"] == 2 and "k_blrt" not in row
+        # The study's columns are select_k's table for the same streams.
+        sel = select_k(x, [1, 2, 3], seed=s, n_restarts=3)
+        for k in (1, 3):
+            t = sel.table.set_index("k").loc[k]
+            assert row[f"bic_k{k}"] == pytest.approx(t["bic"], rel=1e-9)
+            assert row[f"icl_k{k}"] == pytest.approx(t["icl"], rel=1e-9)
+    with_blrt, _ = replicate_columns(xs[:1], settings, seeds[:1], select_k=(1, 2, 3),
+                                     traces=0, select_blrt=19)
+    assert with_blrt[0]["k_blrt"] in (2, 3) and with_blrt[0]["blrt_p_k1"] == pytest.approx(1 / 20)
+    fits = pd.concat([pd.DataFrame(r).assign(n=120, replicate=i, component=[1, 2])
+                      for i, r in enumerate(rows)], ignore_index=True)
+    mc = evaluate_fits(fits, truth, (1, 2, 3))["model_choice"]
+    assert set(mc["criterion"]) == {"bic", "aic", "icl"}
+    assert mc.loc[(mc["criterion"] == "icl") & mc["is_true_k"], "share"].item() == 1.0
