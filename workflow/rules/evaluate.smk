@@ -29,6 +29,8 @@ rule evaluate:
         ),
         model_choice=f"{RESULTS}/{{scenario}}/model_choice.csv",
         summary_md=f"{RESULTS}/{{scenario}}/summary.md",
+        summary_csv=f"{RESULTS}/{{scenario}}/summary.csv",
+        summary_tex=f"{RESULTS}/{{scenario}}/summary.tex",
         summary_html=report(
             f"{RESULTS}/{{scenario}}/summary.html",
             caption="../report/summary.rst",

@@ -7,12 +7,19 @@ from _workflow import logged, save_figure
 from gmmem import plotting
 from gmmem.tables import mixture_from_table
 
+
+def generating(table):
+    """The rows against the generating parameters, where a table also holds
+    pseudo-true ones (a ``target`` column); the table as it is otherwise."""
+    return table[table["target"] == "generating"] if "target" in table else table
+
+
 with logged(snakemake) as log:
     p = snakemake.params
     inp, out = snakemake.input, snakemake.output
     read = lambda path: pd.read_csv(path, dtype={"method": str})
-    aligned = read(inp.aligned)
-    performance = read(inp.performance)
+    aligned = generating(read(inp.aligned))
+    performance = generating(read(inp.performance))
     n = p.largest_n
     # The paper's figure: the first replicate at the largest n, as the first method fitted it.
     first = read(inp.example_fit)
@@ -21,12 +28,14 @@ with logged(snakemake) as log:
     save_figure(plotting.fit_figure(
         x, mixture_from_table(rows), f"{p.scenario}: replicate {int(rows['replicate'].iloc[0])}"
         f" at n = {n}, method {p.method}"), out.fit_example)
-    recovery = read(inp.recovery)
+    recovery = generating(read(inp.recovery))
     truths = recovery.groupby("parameter")["truth"].first().to_dict()
+    save_figure(plotting.bias_figure(performance, p.scenario, truths), out.bias)
     save_figure(plotting.rmse_figure(performance, p.scenario, truths), out.rmse)
     save_figure(plotting.spread_figure(aligned, p.scenario, truths), out.spread)
     save_figure(plotting.traces_figure(
-        read(inp.traces), f"{p.scenario}: restarts at n = {n}, method {p.method}"), out.traces)
+        read(inp.traces), f"{p.scenario}: restarts at n = {n}, method {p.traces_method}"),
+        out.traces)
     note = (" (misspecified truth: the Gaussian model's Cramér–Rao bound does not apply)"
             if p.misspecified else "")
     save_figure(plotting.rmse_crlb_figure(performance, p.scenario + note, truths), out.rmse_crlb)
