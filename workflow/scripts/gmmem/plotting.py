@@ -85,11 +85,26 @@ def _n_axis(ax, ns) -> None:
     ns = sorted({int(n) for n in ns})
     ax.set_xscale("log")
     ax.set_xticks(ns, [str(n) for n in ns])
-    ax.minorticks_off()
+    ax.xaxis.set_minor_locator(_plt().NullLocator())  # x only: a log-y axis keeps its labels
     if len(ns) == 1:  # one size: a log axis would have no span
         ax.set_xlim(ns[0] / 1.5, ns[0] * 1.5)
     else:
         ax.set_xlim(ns[0] / 1.15, ns[-1] * 1.15)
+
+
+def _plain_log_labels(axis) -> None:
+    """Log-axis labels as plain numbers (0.2, 0.05), not 2×10⁻¹: every decade
+    and, between them, the 2s and 5s."""
+    from matplotlib.ticker import FuncFormatter
+
+    def label(v, _pos, minor=False):
+        if v <= 0:
+            return ""
+        mantissa = round(v / 10 ** np.floor(np.log10(v)), 6)
+        return f"{v:.3g}" if not minor or mantissa in (2.0, 5.0) else ""
+
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(FuncFormatter(lambda v, pos: label(v, pos, minor=True)))
 
 
 def _legend_below(fig, axes, ncol: int | None = None) -> None:
@@ -119,10 +134,10 @@ def _panels(params, draw, title: str, truths=None, ylabel=None, xlabel: str = "n
         draw(ax, p)
         truth = (truths or {}).get(p)
         ax.set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(xlabel, fontsize=8)
         if ylabel is not None:
             ax.set_ylabel(ylabel(p), fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(which="both", labelsize=7)
     _legend_below(fig, axes)
     fig.suptitle(title, fontsize=10)
     return fig
@@ -177,6 +192,7 @@ def rmse_figure(performance, title: str = "", truths=None):
                 n0, r0 = d["n"].iloc[0], d["estimate"].iloc[0]
                 ax.plot(d["n"], r0 * np.sqrt(n0 / d["n"]), "k:", label="∝ 1/√n")
         ax.set_yscale("log")
+        _plain_log_labels(ax.yaxis)
         _n_axis(ax, rm["n"])
 
     return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE ({_unit(p)})")
@@ -274,7 +290,10 @@ def coverage_figure(performance, level: float = 0.95, title: str = "", truths=No
                         label="nominal ± 2 MCSE")
         ax.axhline(level, color="k", lw=1)
         for m, rows, colour, shift, suffix in _methods(d):
-            ax.errorbar(rows["n"] * shift, rows["estimate"], yerr=2 * rows["mcse"], fmt="o-",
+            est, bar = rows["estimate"].to_numpy(), 2 * rows["mcse"].to_numpy()
+            # A share is at most 1: the upper whisker stops there.
+            yerr = np.stack([bar, np.minimum(est + bar, 1.0) - est])
+            ax.errorbar(rows["n"] * shift, est, yerr=yerr, fmt="o-",
                         capsize=2, color=colour, label="coverage ± 2 MCSE" + suffix)
         _n_axis(ax, cv["n"])
         low = float(np.nanmin(d["estimate"] - 2 * d["mcse"]))  # whiskers are never clipped
@@ -397,6 +416,7 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96):
         truth = (truths or {}).get(p)
         ax.set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
         ax.set_xlabel(f"bias ({_unit(p)})", fontsize=8)
+        ax.xaxis.set_major_locator(_plt().MaxNLocator(5))
         ax.tick_params(axis="x", labelsize=7)
     _legend_below(fig, axes)
     fig.suptitle(f"{title}: bias ± {z:g} MCSE" if title else f"bias ± {z:g} MCSE", fontsize=10)
@@ -494,8 +514,19 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: floa
     methods = list(dict.fromkeys(d["method"])) if "method" in d else [None]
     params = reading_order(d["label"])
     P, M = max(len(params), 1), len(methods)
-    fig, axes = plt.subplots(M, P, figsize=(2.7 * P, 3.0 * M + 0.9), squeeze=False,
-                             sharex="col", layout="constrained")
+    # At most 5 parameters side by side: more wrap into further bands of M rows.
+    C = min(P, 5)
+    bands = int(np.ceil(P / C))
+    fig, grid = plt.subplots(M * bands, C, figsize=(2.7 * C, (3.0 * M) * bands + 0.9),
+                             squeeze=False, layout="constrained")
+    for ax in grid.ravel():
+        ax.set_visible(False)
+    # axes[i, j]: method i, parameter j; a parameter's panels share its x-limits.
+    axes = np.empty((M, P), dtype=object)
+    for j in range(P):
+        for i in range(M):
+            axes[i, j] = grid[(j // C) * M + i, j % C]
+            axes[i, j].set_visible(True)
     n_clipped = 0
     for j, p in enumerate(params):
         col = d[d["label"] == p]
@@ -536,7 +567,7 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: floa
             ax.axhline(100 * level, color="k", ls="--", lw=0.8)
             ax.set_ylim(0, 100)
             ax.tick_params(labelsize=7)
-            head = f"{p}, true {theta:.4g}" if i == 0 else p
+            head = f"{p}, true {theta:.4g}"
             who = f"{m}: " if m is not None and M > 1 else ""
             ax.set_title(f"{head}\n{who}coverage {100 * covers.mean():.1f} %", fontsize=8)
             if j == 0:
