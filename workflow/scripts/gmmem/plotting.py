@@ -444,8 +444,12 @@ def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: st
                 if (m, n) not in agg.index.droplevel(2):
                     continue
                 a = agg.loc[(m, n)]
-                ax.errorbar(np.arange(len(a)) + 0.06 * (j - (len(ns) - 1) / 2), a["estimate"],
-                            yerr=2 * a["mcse"], fmt="o-" if i == 0 else "s--", capsize=2,
+                est, bar = a["estimate"].to_numpy(), 2 * a["mcse"].to_numpy()
+                # A coverage share lies in [0, 1]: its whiskers stop there.
+                yerr = (np.stack([np.minimum(bar, est), np.minimum(est + bar, 1.0) - est])
+                        if measure == "coverage" else bar)
+                ax.errorbar(np.arange(len(a)) + 0.06 * (j - (len(ns) - 1) / 2), est,
+                            yerr=yerr, fmt="o-" if i == 0 else "s--", capsize=2,
                             color=f"C{j % 10}", alpha=1.0 if i == 0 else 0.7,
                             label=f"n = {n}" + (f", {m}" if len(methods) > 1 else ""))
         if measure == "coverage":
@@ -456,8 +460,8 @@ def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: st
 
     fig = _panels(params, draw, title)
     for ax in fig.axes:
-        ax.set_xlabel(factor)
-        ax.set_ylabel(measure)
+        ax.set_xlabel(factor, fontsize=8)
+        ax.set_ylabel(measure, fontsize=8)
     return fig
 
 

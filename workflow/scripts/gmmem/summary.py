@@ -344,6 +344,25 @@ def scenario_notes(convergence, misspecified: bool, level: float) -> list[str]:
     return notes
 
 
+def dataset_warnings(name: str, log_text: str, fit=None, n_restarts: int = 1,
+                     has_start: bool = False) -> list[str]:
+    """The warnings of one own-data fit, one line each: every WARNING line its
+    job logged (spurious maximum, dropped rows, ...) and, from its fit table
+    (fit.csv: ``n_best``, ``loglik``), a best maximum that only one of several
+    random starts reached, so that another seed may well report another."""
+    warned = [line.split(" WARNING ", 1)[1].strip() for line in log_text.splitlines()
+              if " WARNING " in line]
+    if (fit is not None and len(fit) and "n_best" in fit and not has_start and n_restarts > 1
+            and not any("best maximum" in w for w in warned)):
+        n_best = int(fit["n_best"].iloc[0])
+        if n_best <= 1:
+            warned.append(f"dataset {name}: only {n_best} of {n_restarts} starts reached the "
+                          f"best maximum (log-likelihood {float(fit['loglik'].iloc[0]):.2f}); "
+                          f"another seed may find another: raise datasets.{name}.fit."
+                          "n_restarts.")
+    return warned
+
+
 def describe_truth(truth, families=(), contamination=None) -> str:
     """'π = 0.6/0.4, μ = 0/2, σ = 1/1' (1-D) or 'K = 3, d = 2, π = …', with
     non-normal families and contamination named."""
