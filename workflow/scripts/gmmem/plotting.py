@@ -292,7 +292,7 @@ def coverage_figure(performance, level: float = 0.95, title: str = "", truths=No
         for m, rows, colour, shift, suffix in _methods(d):
             est, bar = rows["estimate"].to_numpy(), 2 * rows["mcse"].to_numpy()
             # A share is at most 1: the upper whisker stops there.
-            yerr = np.stack([bar, np.minimum(est + bar, 1.0) - est])
+            yerr = np.clip(np.stack([bar, np.minimum(est + bar, 1.0) - est]), 0, None)
             ax.errorbar(rows["n"] * shift, est, yerr=yerr, fmt="o-",
                         capsize=2, color=colour, label="coverage ± 2 MCSE" + suffix)
         _n_axis(ax, cv["n"])
@@ -446,7 +446,7 @@ def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: st
                 a = agg.loc[(m, n)]
                 est, bar = a["estimate"].to_numpy(), 2 * a["mcse"].to_numpy()
                 # A coverage share lies in [0, 1]: its whiskers stop there.
-                yerr = (np.stack([np.minimum(bar, est), np.minimum(est + bar, 1.0) - est])
+                yerr = (np.clip(np.stack([np.minimum(bar, est), np.minimum(est + bar, 1.0) - est]), 0, None)
                         if measure == "coverage" else bar)
                 ax.errorbar(np.arange(len(a)) + 0.06 * (j - (len(ns) - 1) / 2), est,
                             yerr=yerr, fmt="o-" if i == 0 else "s--", capsize=2,
