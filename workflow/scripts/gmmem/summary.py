@@ -197,7 +197,8 @@ table.t2 td.g{text-align:left;font-weight:600;background:#fafafa;border-top:2px 
 table.t2 td.n,table.t2 th.n{position:sticky;left:0;background:#fff;text-align:right}
 table.t2 thead th.n{background:#f2f2f2}
 table.t2 td.s{border-left:2px solid #ccc}
-h3{font-size:15px;margin:1.2em 0 .4em}"""
+h3{font-size:15px;margin:1.2em 0 .4em}
+ul{font-size:13px;max-width:75em}"""
 
 
 def to_html(table, title: str, notes=()) -> str:
