@@ -120,6 +120,12 @@ def _legend_below(fig, axes, ncol: int | None = None) -> None:
                    ncol=ncol or min(len(handles), 4), frameon=False)
 
 
+def _share_err(est, bar):
+    """(2, m) whiskers of ± bar around shares est, stopped at 0 and 1."""
+    est, bar = np.asarray(est, dtype=float), np.asarray(bar, dtype=float)
+    return np.clip(np.stack([np.minimum(bar, est), np.minimum(est + bar, 1.0) - est]), 0, None)
+
+
 def _unit(p: str) -> str:
     return "proportion" if p.startswith("weight") else "data units"
 
@@ -248,6 +254,8 @@ def traces_figure(traces, title: str = ""):
                     best + 0.02 * max(span, 1))
         ax.set_title("" if rep is None else f"replicate {rep}", fontsize=9)
         ax.set_xlabel("iteration (EM step or SQUAREM cycle)", fontsize=8)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+        ax.ticklabel_format(axis="y", useOffset=False)  # the objective itself, not an offset
         ax.tick_params(labelsize=7)
     axes[0, 0].set_ylabel("objective (log-likelihood)")
     if t["restart"].nunique() <= 12:
@@ -290,10 +298,8 @@ def coverage_figure(performance, level: float = 0.95, title: str = "", truths=No
                         label="nominal ± 2 MCSE")
         ax.axhline(level, color="k", lw=1)
         for m, rows, colour, shift, suffix in _methods(d):
-            est, bar = rows["estimate"].to_numpy(), 2 * rows["mcse"].to_numpy()
-            # A share is at most 1: the upper whisker stops there.
-            yerr = np.clip(np.stack([bar, np.minimum(est + bar, 1.0) - est]), 0, None)
-            ax.errorbar(rows["n"] * shift, est, yerr=yerr, fmt="o-",
+            est = rows["estimate"].to_numpy()
+            ax.errorbar(rows["n"] * shift, est, yerr=_share_err(est, 2 * rows["mcse"]), fmt="o-",
                         capsize=2, color=colour, label="coverage ± 2 MCSE" + suffix)
         _n_axis(ax, cv["n"])
         low = float(np.nanmin(d["estimate"] - 2 * d["mcse"]))  # whiskers are never clipped
@@ -445,9 +451,7 @@ def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: st
                     continue
                 a = agg.loc[(m, n)]
                 est, bar = a["estimate"].to_numpy(), 2 * a["mcse"].to_numpy()
-                # A coverage share lies in [0, 1]: its whiskers stop there.
-                yerr = (np.clip(np.stack([np.minimum(bar, est), np.minimum(est + bar, 1.0) - est]), 0, None)
-                        if measure == "coverage" else bar)
+                yerr = _share_err(est, bar) if measure == "coverage" else bar
                 ax.errorbar(np.arange(len(a)) + 0.06 * (j - (len(ns) - 1) / 2), est,
                             yerr=yerr, fmt="o-" if i == 0 else "s--", capsize=2,
                             color=f"C{j % 10}", alpha=1.0 if i == 0 else 0.7,
@@ -473,7 +477,7 @@ def model_choice_figure(model_choice, title: str = ""):
         for m, rows, colour, shift, suffix in _methods(true):
             for crit, d in rows.groupby("criterion"):
                 d = d.sort_values("n")
-                ax.errorbar(d["n"] * shift, d["share"], yerr=2 * d["mcse"],
+                ax.errorbar(d["n"] * shift, d["share"], yerr=_share_err(d["share"], 2 * d["mcse"]),
                             fmt="o-" if crit == "bic" else "s--", capsize=2,
                             color=colour if suffix else None, label=crit.upper() + suffix)
         _n_axis(ax, model_choice["n"])
