@@ -73,6 +73,7 @@ rule grid_summary:
             caption="../report/grid.rst",
             category="{grid}",
             subcategory="Grid",
+            labels={"grid": "{grid}", "item": "table: performance of every grid point"},
         ),
     log:
         f"{RESULTS}/logs/{{grid}}/grid_summary.log",

@@ -89,6 +89,7 @@ rule plot_grid:
             caption="../report/grid_figure.rst",
             category="{grid}",
             subcategory="Grid",
+            labels={"grid": "{grid}", "item": "figure: {measure} by {factor}"},
         ),
     log:
         f"{RESULTS}/logs/{{grid}}/plot_grid_{{measure}}_{{factor}}.log",
