@@ -202,3 +202,21 @@ def test_zip_plot_of_a_size_without_intervals_says_so():
                             "truth": 0.0})
     fig = zip_figure(aligned, 10)
     assert "No Wald intervals at n = 10" in fig.axes[0].texts[0].get_text()
+
+
+def test_bootstrap_coverage_columns_hold_only_the_methods_that_have_them():
+    perf, rec = _tables(methods=("wald", "boot"))
+    extra = perf[(perf["method"] == "boot") & (perf["measure"] == "coverage")]
+    perf = pd.concat([perf, extra.assign(measure="coverage_pct"),
+                      extra.assign(measure="coverage_bca")], ignore_index=True)
+    table = summary_table(perf, rec)
+    groups = {}
+    for heading, method in table.columns:
+        groups.setdefault(heading, []).append(method)
+    assert groups["coverage % ± MCSE"] == ["wald", "boot"]
+    assert groups["percentile cov. % ± MCSE"] == ["boot"] == groups["BCa cov. % ± MCSE"]
+    assert (table[("BCa cov. % ± MCSE", "boot")] == table[("coverage % ± MCSE", "boot")]).all()
+    page = to_html(table, "t")
+    assert '<th class="m" colspan="1">BCa cov. % ± MCSE</th>' in page
+    tex = to_latex(table, "t")
+    assert "\\cmidrule(lr){10-11} \\cmidrule(lr){12-12} \\cmidrule(lr){13-13}" in tex

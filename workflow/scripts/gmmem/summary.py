@@ -2,8 +2,9 @@
 paper (Morris, White & Crowther 2019, Stat Med 38:2074, Section 5.2 and
 Table 7): the parameters as row groups (with their true values), the sample
 sizes as rows, and for each chosen measure the methods side by side: bias ±
-MCSE, empirical SE, RMSE, coverage ± MCSE and the Wald interval's width, each
-rounded to what its Monte Carlo SE supports. For K = 2 the mirrored weight[2]
+MCSE, empirical SE, RMSE, coverage ± MCSE and the Wald interval's width (and
+the bootstrap intervals' coverage where a method has them), each rounded to
+what its Monte Carlo SE supports. For K = 2 the mirrored weight[2]
 (= 1 − weight[1]) is left out. Rendered as HTML, Markdown, CSV and a LaTeX
 (booktabs) table.
 """
@@ -24,13 +25,15 @@ MEASURES = {
     "relerr_modse": ("model SE error %", 1.0, False),
     "coverage": ("coverage % ± MCSE", 100.0, True),
     "width": ("CI width", 1.0, False),
-    "coverage_pct": ("percentile coverage %", 100.0, True),
+    "coverage_pct": ("percentile cov. % ± MCSE", 100.0, True),
     "width_pct": ("percentile width", 1.0, False),
-    "coverage_bca": ("BCa coverage %", 100.0, True),
+    "coverage_bca": ("BCa cov. % ± MCSE", 100.0, True),
     "width_bca": ("BCa width", 1.0, False),
 }
-# Table 2's measures, in its column order.
-DEFAULT_MEASURES = ("bias", "empse", "rmse", "coverage", "width")
+# Table 2's measures, in its column order; the bootstrap intervals' coverage
+# only where a method computed them.
+DEFAULT_MEASURES = ("bias", "empse", "rmse", "coverage", "width", "coverage_pct",
+                    "coverage_bca")
 # The blocks of the table when performance.csv has a ``target`` column.
 TARGETS = {"generating": "against the generating parameters",
            "pseudo_true": "against the pseudo-true parameters (the fitted model's best "
@@ -83,6 +86,10 @@ def summary_table(performance, recovery, measures=DEFAULT_MEASURES) -> "pd.DataF
     rec = recovery if "method" in recovery else recovery.assign(method="default")
     methods = list(dict.fromkeys(perf["method"]))
     present = [m for m in measures if m in set(perf["measure"])]
+    # A measure's columns: the methods that have it (bootstrap coverage: only those
+    # methods that computed bootstrap intervals).
+    having = {ms: [m for m in methods if ((perf["method"] == m) & (perf["measure"] == ms)).any()]
+              for ms in present}
     rec_blocks = dict(_targets(rec)) if "target" in rec else {}
     rows, index = [], []
     for target, block in _targets(perf):
@@ -97,7 +104,7 @@ def summary_table(performance, recovery, measures=DEFAULT_MEASURES) -> "pd.DataF
                 row = {}
                 for measure in present:
                     heading, scale, with_mcse = MEASURES[measure]
-                    for m in methods:
+                    for m in having[measure]:
                         key = (p, n, m, measure)
                         if key in cells.index:
                             est, se = cells.loc[key]
@@ -108,8 +115,8 @@ def summary_table(performance, recovery, measures=DEFAULT_MEASURES) -> "pd.DataF
                 index.append(((target,) if target is not None else ())
                              + (p, f"{t:.6g}", int(n)))
     names = (["target"] if "target" in perf else []) + ["parameter", "truth", "n"]
-    columns = pd.MultiIndex.from_tuples([(MEASURES[ms][0], m) for ms in present for m in methods],
-                                        names=["measure", "method"])
+    columns = pd.MultiIndex.from_tuples(
+        [(MEASURES[ms][0], m) for ms in present for m in having[ms]], names=["measure", "method"])
     if not index:
         return pd.DataFrame(columns=columns, index=pd.MultiIndex.from_tuples([], names=names))
     return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=names),
@@ -125,6 +132,23 @@ def _groups(table):
             out.append((target, p, truth, []))
         out[-1][3].append((n, list(row)))
     return out
+
+
+def _measure_groups(table) -> list[tuple[str, list[str]]]:
+    """[(measure heading, [its methods])] in the table's column order."""
+    groups: dict = {}
+    for heading, method in table.columns:
+        groups.setdefault(heading, []).append(method)
+    return list(groups.items())
+
+
+def _group_starts(table) -> set[int]:
+    """Column positions that start a measure's group of methods."""
+    starts, at = set(), 0
+    for _, ms in _measure_groups(table):
+        starts.add(at)
+        at += len(ms)
+    return starts
 
 
 def _single_method(table) -> bool:
@@ -208,17 +232,15 @@ def to_html(table, title: str, notes=()) -> str:
     from .tables import parameter_symbol
 
     esc = html.escape
-    measures = list(dict.fromkeys(table.columns.get_level_values("measure")))
-    methods = list(dict.fromkeys(table.columns.get_level_values("method")))
-    M, one = len(methods), _single_method(table)
-    if one:
+    groups, starts = _measure_groups(table), _group_starts(table)
+    if _single_method(table):
         head = ('<tr><th class="n">n</th>' + "".join(
-            f'<th class="m">{esc(h)}</th>' for h in measures) + "</tr>")
+            f'<th class="m">{esc(h)}</th>' for h, _ in groups) + "</tr>")
     else:
         head = ('<tr><th class="n" rowspan="2">n</th>' + "".join(
-            f'<th class="m" colspan="{M}">{esc(h)}</th>' for h in measures) + "</tr>\n<tr>"
-            + "".join(f'<th class="{"m" if j == 0 else ""}">{esc(m)}</th>'
-                      for _ in measures for j, m in enumerate(methods)) + "</tr>")
+            f'<th class="m" colspan="{len(ms)}">{esc(h)}</th>' for h, ms in groups)
+            + "</tr>\n<tr>" + "".join(f'<th class="{"m" if j == 0 else ""}">{esc(m)}</th>'
+                                      for _, ms in groups for j, m in enumerate(ms)) + "</tr>")
     width = 1 + len(table.columns)
     parts, last = [], object()
 
@@ -236,7 +258,7 @@ def to_html(table, title: str, notes=()) -> str:
         parts.append(f'<tr><td class="g" colspan="{width}">{esc(p)} ({esc(parameter_symbol(p))}), true {esc(truth)}'
                      "</td></tr>")
         for n, cells in rows:
-            tds = "".join(f'<td class="{"s" if j % M == 0 else ""}">{esc(str(c))}</td>'
+            tds = "".join(f'<td class="{"s" if j in starts else ""}">{esc(str(c))}</td>'
                           for j, c in enumerate(cells))
             parts.append(f'<tr><td class="n">{n}</td>{tds}</tr>')
     close()
@@ -278,23 +300,24 @@ def to_latex(table, caption: str, notes=(), label: str = "tab:summary") -> str:
     line width when wider)."""
     from .tables import parameter_symbol
 
-    measures = list(dict.fromkeys(table.columns.get_level_values("measure")))
-    methods = list(dict.fromkeys(table.columns.get_level_values("method")))
-    M, one = len(methods), _single_method(table)
+    groups = _measure_groups(table)
     ncol = 1 + len(table.columns)
-    spec = "r" + ("@{\\hspace{1.2em}}" + "r" * M) * len(measures)
+    spec = "r" + "".join("@{\\hspace{1.2em}}" + "r" * len(ms) for _, ms in groups)
     lines = ["% Table 2 of the study (gmm-recovery); needs \\usepackage{booktabs,graphicx}.",
              "\\begin{table}[htbp]", "\\centering", "\\small",
              f"\\caption{{{_tex(caption)}}}", f"\\label{{{label}}}",
              "\\sbox0{%", f"\\begin{{tabular}}{{{spec}}}", "\\toprule"]
-    if one:
-        lines.append("$n$ & " + " & ".join(_tex(h) for h in measures) + " \\\\")
+    if _single_method(table):
+        lines.append("$n$ & " + " & ".join(_tex(h) for h, _ in groups) + " \\\\")
     else:
-        lines.append(" & " + " & ".join(f"\\multicolumn{{{M}}}{{c}}{{{_tex(h)}}}"
-                                        for h in measures) + " \\\\")
-        lines.append(" ".join(f"\\cmidrule(lr){{{2 + i * M}-{1 + (i + 1) * M}}}"
-                              for i in range(len(measures))))
-        lines.append("$n$ & " + " & ".join(_tex(m) for _ in measures for m in methods) + " \\\\")
+        lines.append(" & " + " & ".join(f"\\multicolumn{{{len(ms)}}}{{c}}{{{_tex(h)}}}"
+                                        for h, ms in groups) + " \\\\")
+        rules, at = [], 2
+        for _, ms in groups:
+            rules.append(f"\\cmidrule(lr){{{at}-{at + len(ms) - 1}}}")
+            at += len(ms)
+        lines.append(" ".join(rules))
+        lines.append("$n$ & " + " & ".join(_tex(m) for _, ms in groups for m in ms) + " \\\\")
     lines.append("\\midrule")
     last, first = object(), True
     for target, p, truth, rows in _groups(table):
