@@ -120,7 +120,8 @@ def test_markdown_html_and_csv_show_the_same_cells():
     page = to_html(table, "title", ["a note"])
     # Scrolls sideways inside its box rather than being cut off at the window's edge.
     assert '<div class="scroll"><table class="t2">' in page and "overflow-x:auto" in page
-    assert '<th class="m" colspan="2">coverage % ± MCSE</th>' in page and "<li>a note</li>" in page
+    assert '<th class="m" colspan="2">coverage % ± MCSE</th>' in page
+    assert "<li>a note</li>" in page
     assert f"<td class=\"s\">{cell}</td>" in page or f"<td class=\"\">{cell}</td>" in page
     rows = list(csv.reader(io.StringIO(to_csv(table))))
     assert rows[0][:4] == ["parameter", "truth", "n", "bias ± MCSE: a"]
@@ -132,7 +133,8 @@ def test_markdown_html_and_csv_show_the_same_cells():
 
 def test_latex_table_uses_booktabs_and_math_signs():
     perf, rec = _tables(methods=("a", "b_2"))
-    tex = to_latex(summary_table(perf, rec), "π = 0.5/0.5, 95 % & more", ["5 % of fits—spurious"])
+    tex = to_latex(summary_table(perf, rec), "π = 0.5/0.5, 95 % & more",
+                   ["5 % of fits—spurious"])
     for piece in ("\\toprule", "\\midrule", "\\bottomrule", "\\cmidrule(lr){2-3}",
                   "\\multicolumn{2}{c}{bias $\\pm$ MCSE}", "b\\_2", "$\\pi_{1}$ (true $0.5$)",
                   "$\\pi$ = 0.5/0.5, 95 \\% \\& more"):
@@ -161,8 +163,8 @@ def test_latex_table_compiles(tmp_path, kind):
 
 
 def test_parameter_symbols():
-    assert [parameter_symbol(p) for p in ("weight[1]", "mean[2]", "sd_2[1]", "cov_1_2[3]",
-                                          "other")] == ["π₁", "μ₂", "σ₁,₂", "Σ₃,₁₂", "other"]
+    labels = ("weight[1]", "mean[2]", "sd_2[1]", "cov_1_2[3]", "other")
+    assert [parameter_symbol(p) for p in labels] == ["π₁", "μ₂", "σ₁,₂", "Σ₃,₁₂", "other"]
     assert parameter_symbol("mean_1[2]", "latex") == "$\\mu_{2,1}$"
     with pytest.raises(ValueError, match="style must be 'text' or 'latex', got 'html'"):
         parameter_symbol("mean[1]", "html")

@@ -255,8 +255,8 @@ def to_html(table, title: str, notes=()) -> str:
                 parts.append(f"<h3>{esc(_target_heading(target))}</h3>")
             parts.append(f'<div class="scroll"><table class="t2"><thead>{head}</thead><tbody>')
             last = target
-        parts.append(f'<tr><td class="g" colspan="{width}">{esc(p)} ({esc(parameter_symbol(p))}), true {esc(truth)}'
-                     "</td></tr>")
+        parts.append(f'<tr><td class="g" colspan="{width}">{esc(p)} '
+                     f"({esc(parameter_symbol(p))}), true {esc(truth)}</td></tr>")
         for n, cells in rows:
             tds = "".join(f'<td class="{"s" if j in starts else ""}">{esc(str(c))}</td>'
                           for j, c in enumerate(cells))
@@ -278,7 +278,7 @@ def _tex(text: str) -> str:
     """Plain text for LaTeX: specials escaped, the few Unicode signs the
     tables use as math."""
     out = "".join(_TEX_ESCAPE.get(ch, ch) for ch in str(text))
-    for a, b in (("±", r"$\pm$"), ("−", "$-$"), ("–", "--"), ("×", r"$\times$"),
+    for a, b in (("±", r"$\pm$"), ("−", "$-$"), ("—", "---"), ("–", "--"), ("×", r"$\times$"),
                  ("π", r"$\pi$"), ("μ", r"$\mu$"), ("σ", r"$\sigma$"), ("·", r"$\cdot$"),
                  ("Σ", r"$\Sigma$"), ("é", r"\'e"), ("’", "'")):
         out = out.replace(a, b)
