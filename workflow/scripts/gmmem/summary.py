@@ -308,7 +308,7 @@ def to_latex(table, caption: str, notes=(), label: str = "tab:summary") -> str:
              f"\\caption{{{_tex(caption)}}}", f"\\label{{{label}}}",
              "\\sbox0{%", f"\\begin{{tabular}}{{{spec}}}", "\\toprule"]
     if _single_method(table):
-        lines.append("$n$ & " + " & ".join(_tex(h) for h, _ in groups) + " \\\\")
+        lines.append("$n$" + "".join(f" & {_tex(h)}" for h, _ in groups) + " \\\\")
     else:
         lines.append(" & " + " & ".join(f"\\multicolumn{{{len(ms)}}}{{c}}{{{_tex(h)}}}"
                                         for h, ms in groups) + " \\\\")
