@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import browser
 from gmmem.evaluation import performance
 from gmmem.summary import (dataset_warnings, decimals, scenario_notes, summary_table, to_csv,
                            to_html, to_latex, to_markdown)
@@ -222,3 +223,31 @@ def test_bootstrap_coverage_columns_hold_only_the_methods_that_have_them():
     assert '<th class="m" colspan="1">BCa cov. % ± MCSE</th>' in page
     tex = to_latex(table, "t")
     assert "\\cmidrule(lr){10-11} \\cmidrule(lr){12-12} \\cmidrule(lr){13-13}" in tex
+
+
+@pytest.mark.skipif(browser.CHROMIUM is None,
+                    reason="Chromium is not installed (e.g. apt-get install chromium)")
+def test_html_table_fits_or_scrolls_at_1400_px(tmp_path):
+    probe = """(() => {
+        const box = document.querySelector("div.scroll"), t = box.querySelector("table");
+        const last = t.querySelector("thead tr:last-child th:last-child").getBoundingClientRect();
+        return {boxRight: box.getBoundingClientRect().right, tableWidth: t.scrollWidth,
+                boxWidth: box.clientWidth, scrollable: box.scrollWidth > box.clientWidth,
+                overflow: getComputedStyle(box).overflowX, lastRight: last.right,
+                windowWidth: window.innerWidth};
+    })()"""
+    notes = ["Intervals at the 95 % level."]
+    two = tmp_path / "two.html"
+    two.write_text(to_html(summary_table(*_tables(methods=("a", "b"))), "two methods", notes))
+    got = browser.layout(two, probe)
+    # Two methods fit: the last column ends inside the window, nothing to scroll.
+    assert got["lastRight"] <= got["windowWidth"] and not got["scrollable"]
+    five = tmp_path / "five.html"
+    methods = ("restarts_1", "restarts_4", "restarts_10", "random_init", "another_method")
+    five.write_text(to_html(summary_table(*_tables(methods=methods, ns=(100, 1000))), "five",
+                            notes))
+    got = browser.layout(five, probe)
+    # Five methods are wider than the window: the table's box stays inside the
+    # window and scrolls sideways to every column, rather than cutting them off.
+    assert got["boxRight"] <= got["windowWidth"] and got["overflow"] == "auto"
+    assert got["scrollable"] and got["tableWidth"] > got["boxWidth"]

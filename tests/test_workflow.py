@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import browser
 from workflow_helpers import REPO, TINY, identical_results, make_workdir, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -169,6 +170,16 @@ def test_html_report_builds_with_figures_tables_and_the_run(tiny_run):
     assert "bias ± MCSE" in summary and ">plain</th>" in summary
     run = _embedded(html, "results/timing/run.html")
     assert "numpy" in run and "Time in fit jobs" in run and "Config as run" in run
+    # Figures are listed by title, in reading order.
+    assert '"figure": "02. Bias \\u00b1 MCSE (lolly plot)"' in html or \
+        '"figure": "02. Bias ± MCSE (lolly plot)"' in html
+    if browser.CHROMIUM:
+        # The first page's text starts at the top of the window, not below a blank band.
+        top = browser.layout(tiny_run / "results" / "report.html",
+                             '(() => { const d = document.querySelector(".prose");'
+                             ' return {top: d.getBoundingClientRect().top}; })()',
+                             height=1200, delay_ms=1500)
+        assert top["top"] < 80, top
 
 
 RESUME = {
