@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from .mixture import Mixture
-from .tables import param_key as _param_key
 from .tables import reading_order
 
 
