@@ -49,8 +49,8 @@ CASES = {
                          "scenario 'a': give either sds"),
     "k_above_n": (_with(("sample_sizes",), [2, 100]),
                   "scenario 'a': sample_sizes [2] are too small to fit K = 2"),
-    "select_k_above_n": (_with(("scenarios", "a", "select_k"), [1, 2, 60]),
-                         "scenario 'a': sample_sizes [50] are too small to fit K = 60"),
+    "select_k_above_n": (_with(("scenarios", "a", "select_k"), [1, 2, 40]),
+                         "scenario 'a': sample_sizes [50] are too small to fit K = 40"),
     "fit_wrong_k": (_with(("scenarios", "a", "fit"), {"n_components": 3}),
                     "scenario 'a': fit.n_components = 3 but the truth has K = 2"),
     "schema_replicates": (_with(("replicates",), 1),
@@ -70,7 +70,7 @@ CASES = {
     "grid_bad_point": (_with(("scenarios", "a", "grid"), {"sds": [[1, 1], [1, -1]]}),
                        "scenario 'a-sds2': sds must be positive"),
     "schema_init": (_with(("fit",), {"init": "kmeans"}),
-                    "config.yaml: fit.init: expected one of 'kmeans++', 'random', got 'kmeans'"),
+                    "config.yaml: fit.init: expected one of 'emem', 'kmeans++', 'random', got 'kmeans'"),
     "schema_tol": (_with(("fit",), {"tol": -1}), "fit.tol: expected a value > 0, got -1"),
     "schema_estimator": (_with(("scenarios", "a", "fit"), {"estimator": "ridge"}),
                          "scenarios.a.fit.estimator: expected one of 'mle', 'map', 'pmle', "
@@ -140,7 +140,7 @@ DATA_CASES = {
 UNIT_CASES = {
     "method_intervals": ({**BASE, "methods": {"m": {"intervals": ["wald", "boot"]}}},
                          "config.yaml: methods.m.intervals[1]: expected one of 'wald', "
-                         "'bootstrap', got 'boot'"),
+                         "'sandwich', 'bootstrap', got 'boot'"),
     "method_n_boot": ({**BASE, "methods": {"m": {"n_boot": 5}}},
                       "config.yaml: methods.m.n_boot: expected a value >= 10, got 5"),
     "results_folder": ({**BASE, "results": "my results"},
@@ -170,6 +170,120 @@ UNIT_CASES = {
         "scenario 'a': grid point 'a-sds1' has the name of another scenario"),
 }
 
+# Issue 19: values that were accepted (or crashed the checks) and now are refused in one line.
+SCENARIO = BASE["scenarios"]["a"]
+ISSUE_19_CASES = {
+    # 4: booleans are not numbers, wherever a truth's number is meant
+    "bool_mean": (_with(("scenarios", "a", "means"), [True, 3]),
+                  "config.yaml: scenario 'a': means[0]: expected a number, got True (a boolean "
+                  "is not a number)"),
+    "bool_cov": ({**BASE, "scenarios": {"b": {"weights": [0.5, 0.5], "means": [[0, 0], [3, 3]],
+                                              "covariances": [[[1, 0], [0, 1]],
+                                                              [[True, 0], [0, 1]]]}}},
+                 "scenario 'b': covariances[1][0][0]: expected a number, got True"),
+    "bool_weight": (_with(("scenarios", "a", "weights"), [True, 0.5]),
+                    "scenarios.a.weights[0]: expected a number, got True (a boolean is not a "
+                    "number)"),
+    "text_mean": (_with(("scenarios", "a", "means"), [0, "three"]),
+                  "scenario 'a': means[1]: expected a number, got 'three'"),
+    # 9: results stay inside the working directory
+    "results_root": ({**BASE, "results": "/"},
+                     "config.yaml: results: '/' is the file-system root"),
+    "results_root_allowed": ({**BASE, "results": "/", "allow_absolute_results": True},
+                             "config.yaml: results: '/' is the file-system root"),
+    "results_absolute": ({**BASE, "results": "/tmp/out"},
+                         "config.yaml: results: '/tmp/out' is an absolute path, outside the "
+                         "working directory; set allow_absolute_results: true"),
+    "results_escape": ({**BASE, "results": "../escape"},
+                       "config.yaml: results: '../escape' has a '..' component"),
+    "results_escape_inside": ({**BASE, "results": "out/../../escape"},
+                              "results: 'out/../../escape' has a '..' component"),
+    "results_escape_allowed": ({**BASE, "results": "/tmp/../etc", "allow_absolute_results": True},
+                               "results: '/tmp/../etc' has a '..' component"),
+    "results_here": ({**BASE, "results": "./"},
+                     "config.yaml: results: './' is the working directory itself"),
+    # 11: names YAML reads as numbers or booleans
+    "name_number": ({**BASE, "scenarios": {123: SCENARIO}},
+                    "config.yaml: scenarios: the name 123 is read by YAML as a number; quote it "
+                    "(\"123\")"),
+    "name_bool": ({**BASE, "scenarios": {True: SCENARIO}},
+                  "config.yaml: scenarios: the name True is read by YAML as a boolean"),
+    "dataset_name_number": ({**BASE, "datasets": {1: {"path": "x.csv", "columns": ["v"],
+                                                      "n_components": 1}}},
+                            "config.yaml: datasets: the name 1 is read by YAML as a number"),
+    "method_name_number": ({**BASE, "methods": {1: {}}},
+                           "config.yaml: methods: the name 1 is read by YAML as a number"),
+    "method_list_number": (_with(("scenarios", "a", "methods"), [1],
+                                 {**BASE, "methods": {"1": {}}}),
+                           "scenarios.a.methods[0]: expected a string, got 1 (YAML reads 1 so; "
+                           "quote it to mean text: \"1\")"),
+    "column_number": ({**BASE, "datasets": {"d": {"path": "x.csv", "columns": [1990],
+                                                  "n_components": 1}}},
+                      "datasets.d.columns[0]: expected a string, got 1990 (YAML reads 1990 so"),
+    # 12: a grid over fit settings whose alternatives are not settings
+    "grid_fit_number": (_with(("scenarios", "a", "grid"), {"fit": [3]}),
+                        "config.yaml: scenario 'a': grid.fit[0]: expected a mapping of fit "
+                        "settings (e.g. {n_restarts: 1}), got 3"),
+    # 13: names become file names: bounded before any job
+    "long_name": ({**BASE, "scenarios": {"s" * 300: SCENARIO}},
+                  "scenario 'ssssssssssssssssssss'...: the name has 300 characters, more than 64"),
+    "long_grid_name": ({**BASE, "scenarios": {"s" * 60: {**SCENARIO,
+                                                         "grid": {"sds": [[1, 1], [2, 2]]}}}},
+                       "characters, more than 64"),
+    "long_method_name": ({**BASE, "methods": {"m" * 65: {}}},
+                         "method 'mmmmmmmmmmmmmmmmmmmm'...: the name has 65 characters"),
+    "long_dataset_name": ({**BASE, "datasets": {"d" * 100: {"path": "x.csv", "columns": ["v"],
+                                                            "n_components": 1}}},
+                          "dataset 'dddddddddddddddddddd'...: the name has 100 characters"),
+    # 14: contamination that throws outliers past what a fit accepts
+    "huge_sd_factor": (_with(("scenarios", "a", "contamination"),
+                             {"fraction": 0.1, "sd_factor": 1.0e200}),
+                       "config.yaml: scenario 'a': contamination.sd_factor = 1e+200 puts outliers "
+                       "(sd_factor x the mixture's SD 1.8) as far as 1.8e+201; data of magnitude "
+                       ">= 1e+150 cannot be fitted"),
+    # 15: oversized designs, refused by their job count before anything is expanded
+    "ten_million_jobs": ({**BASE, "replicates": 10_000_000, "chunk_size": 1},
+                         "config.yaml: the study would run about 40,000,000 jobs (20,000,000 "
+                         "simulate and 20,000,000 fit, 40,000,000 of them for scenario 'a'), more "
+                         "than max_jobs = 10,000: raise chunk_size"),
+    "hundred_thousand_jobs": ({**BASE, "replicates": 100_000, "chunk_size": 1},
+                              "the study would run about 400,000 jobs"),
+    "jobs_setting": ({**BASE, "replicates": 100, "chunk_size": 10, "max_jobs": 30},
+                     "the study would run about 40 jobs (20 simulate and 20 fit, 40 of them for "
+                     "scenario 'a'), more than max_jobs = 30"),
+    "jobs_methods": ({**BASE, "replicates": 1000, "chunk_size": 1, "max_jobs": 100_000,
+                      "methods": {f"m{i}": {} for i in range(60)}},
+                     "the study would run about 122,000 jobs (2,000 simulate and 120,000 fit"),
+    "huge_grid": (_with(("scenarios", "a", "grid"),
+                        {"means": [[0, i] for i in range(1, 101)],
+                         "sds": [[1, i] for i in range(1, 101)],
+                         "weights": [[0.5, 0.5]] * 2}),
+                  "config.yaml: scenario 'a': its grid has 20,000 points (the product of "
+                  "100 means, 100 sds, 2 weights), more than max_jobs = 10,000"),
+    "grid_jobs": (_with(("scenarios", "a", "grid"), {"replicates": [10, 4000]},
+                        {**BASE, "chunk_size": 1}),
+                  "the study would run about 16,040 jobs"),
+    # 17: too few points for the free parameters
+    "n_below_parameters": (_with(("sample_sizes",), [3]),
+                           "config.yaml: scenario 'a': sample_sizes [3] are too small to fit "
+                           "K = 2 components in d = 1: need n >= K(d + 1) + 1 = 5"),
+    "n_below_parameters_2d": ({**BASE, "sample_sizes": [6, 7, 50], "scenarios": {"b": {
+        "weights": [0.5, 0.5], "means": [[0, 0], [3, 3]],
+        "covariances": [[[1, 0], [0, 1]], [[1, 0], [0, 1]]]}}},
+        "scenario 'b': sample_sizes [6] are too small to fit K = 2 components in d = 2: "
+        "need n >= K(d + 1) + 1 = 7"),
+    # 20: an SD whose variance underflows is named as written
+    "tiny_sd": (_with(("scenarios", "a", "sds"), [1.0e-200, 1]),
+                "config.yaml: scenario 'a': sds[0]: 1e-200 is below 1e-140; its variance"),
+    "huge_sd": (_with(("scenarios", "a", "sds"), [1, 1.0e160]),
+                "config.yaml: scenario 'a': sds[1]: 1e+160 puts draws beyond 1e+150"),
+    "tiny_start_sd": ({**BASE, "datasets": {"d": {"path": "x.csv", "columns": ["v"],
+                                                  "n_components": 2, "start": {
+                                                      "weights": [0.5, 0.5], "means": [0, 1],
+                                                      "sds": [1, 1.0e-300]}}}},
+                      "dataset 'd' start: sds[1]: 1e-300 is below 1e-140"),
+}
+
 
 def _config_error(cfg) -> str:
     """The message config.smk would stop with, from the same checks in the same
@@ -182,6 +296,7 @@ def _config_error(cfg) -> str:
     cfg = copy.deepcopy(cfg)
     try:
         check_config(cfg, schema, "config.yaml")
+        study.check_design_size(cfg)
         cfg["scenarios"], rows = study.expand_grids(cfg.get("scenarios") or {})
         if rows:
             check_config(cfg, schema, "config.yaml (grid expanded)")
@@ -192,9 +307,9 @@ def _config_error(cfg) -> str:
     return ""
 
 
-@pytest.mark.parametrize("case", sorted(CASES | UNIT_CASES))
+@pytest.mark.parametrize("case", sorted(CASES | UNIT_CASES | ISSUE_19_CASES))
 def test_bad_config_is_rejected_with_one_message(case):
-    cfg, message = (CASES | UNIT_CASES)[case]
+    cfg, message = (CASES | UNIT_CASES | ISSUE_19_CASES)[case]
     error = _config_error(cfg)
     assert message in error and "\n" not in error, error
 

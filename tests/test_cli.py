@@ -1,6 +1,7 @@
 """The gmmem command line and model choice."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -188,7 +189,7 @@ def _gmmem(*args, stdin=None, shell=None):
     (["fit", "x.csv", "-c", "a", "-k", "2", "--accel", "fast"],
      "argument --accel: expected one of squarem, none, got 'fast'"),
     (["fit", "x.csv", "-c", "a", "-k", "2", "--intervals", "wald,boot"],
-     "argument --intervals: expected a comma-separated list of wald, bootstrap, got 'wald,boot'"),
+     "argument --intervals: expected a comma-separated list of wald, sandwich, bootstrap, got 'wald,boot'"),
     (["fit", "x.csv", "-c", "a", "-k", "2", "--n-boot", "5"],
      "argument --n-boot: expected an integer >= 10, got '5'"),
 ])
@@ -309,7 +310,269 @@ def test_fit_settings_reach_the_fit(tmp_path, capsys):
     runs = {}
     for rule in ("aitken", "relative", "absolute"):
         assert main(["fit", str(path), "-c", "x", "-k", "2", "--restarts", "1", "--stopping", rule,
-                     "--tol", "1e-6", "--seed", "0", "--json"]) == 0
+                     "--tol", "1e-6", "--seed", "0", "--init", "kmeans++", "--json"]) == 0
         runs[rule] = json.loads(capsys.readouterr().out)["n_iter"]
-        assert runs[rule] == fit(x, 2, n_restarts=1, seed=0, stopping=rule, tol=1e-6).n_iter
+        assert runs[rule] == fit(x, 2, n_restarts=1, seed=0, stopping=rule, tol=1e-6,
+                                 init="kmeans++").n_iter
     assert len(set(runs.values())) == 3  # the three rules stop at different points here
+
+
+@pytest.mark.parametrize("plot, message", [
+    ("adir", "--plot 'adir' is a directory; give a file name such as 'adir/fit.png'"),
+    ("", "--plot needs a file name such as fit.png, got ''"),
+    ("fit", "--plot 'fit' has no file extension; give one of .png, .pdf, .svg"),
+    ("fit.xyz", "--plot 'fit.xyz' has the extension .xyz, which matplotlib cannot write"),
+    ("nodir/fit.png", "--plot 'nodir/fit.png': the directory 'nodir' does not exist"),
+])
+def test_bad_plot_paths_are_refused_before_the_fit(heights_csv, tmp_path, monkeypatch, capsys,
+                                                   plot, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["fit", str(heights_csv), "-c", "height", "-k", "2", "--plot", plot]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # refused before the fit
+    err = captured.err.strip()
+    assert err == f"gmmem: error: {message}" or (err.startswith(f"gmmem: error: {message}")
+                                                  and "\n" not in err), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_a_column_given_twice_is_refused(heights_csv, capsys):
+    assert main(["fit", str(heights_csv), "-c", "height", "-c", "height", "-k", "2"]) == 2
+    assert "--column 'height' is given twice" in capsys.readouterr().err
+
+
+def test_duplicated_header_is_refused_by_the_cli(tmp_path, capsys):
+    path = tmp_path / "vv.csv"
+    path.write_text("v,v\n" + "".join(f"{i % 7},{i % 5}\n" for i in range(30)))
+    assert main(["fit", str(path), "-c", "v", "-k", "2"]) == 2
+    err = capsys.readouterr().err
+    assert f"({path}): column 'v' appears 2 times in the header" in err
+
+
+@pytest.mark.parametrize("args", [["fit", "{csv}", "-c", "height", "-k", "2", "--restarts", "1"],
+                                  ["fit", "--help"], ["--version"]])
+def test_output_onto_a_full_disk_is_one_line_and_fails(heights_csv, args):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    cmd = " ".join(a.replace("{csv}", str(heights_csv)) for a in args)
+    proc = _gmmem(shell=f"{sys.executable} -m gmmem {cmd} > /dev/full")
+    assert proc.returncode == 1
+    assert proc.stderr == "gmmem: cannot write the output: No space left on device\n", proc.stderr
+
+
+def test_standard_input_in_latin1_or_utf16_names_the_problem_and_line(tmp_path):
+    raw = "height\n1.5\n2.5\n3.5\nh\xf6he\n".encode("latin-1")
+    proc = subprocess.run([sys.executable, "-m", "gmmem", "fit", "-", "-c", "height", "-k", "2"],
+                          input=raw, capture_output=True)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.count("\n") == 1, err
+    assert "<stdin>" in err and "line 5, byte 2 (0xf6) is not UTF-8 text" in err
+    proc = subprocess.run([sys.executable, "-m", "gmmem", "fit", "-", "-c", "height", "-k", "2"],
+                          input="height\n1\n2\n".encode("utf-16"), capture_output=True)
+    assert "is UTF-16 encoded" in proc.stderr.decode()
+
+
+def test_dev_stdin_and_a_named_pipe_are_read_as_streams(heights_csv, tmp_path):
+    piped = _gmmem(shell=f"cat {heights_csv} | {sys.executable} -m gmmem fit /dev/stdin -c height "
+                         "-k 2 --restarts 2 --json")
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["n"] == 2000
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    named = _gmmem(shell=f"(cat {heights_csv} > {fifo} &); {sys.executable} -m gmmem fit {fifo} "
+                         "-c height -k 2 --restarts 2 --json")
+    assert named.returncode == 0, named.stderr
+    assert json.loads(named.stdout)["loglik"] == json.loads(piped.stdout)["loglik"]
+    for path, what in [(tmp_path, "is a directory"), ("/dev/zero", "is a character device")]:
+        proc = _gmmem("fit", str(path), "-c", "height", "-k", "2")
+        assert proc.returncode == 2 and what in proc.stderr and "file not found" not in proc.stderr
+
+
+def test_table_prints_significant_digits_whatever_the_units(tmp_path, capsys):
+    # At data x 1e-6 fixed decimals printed 'mean[1] -0.00000': every entry
+    # must carry 7 significant digits of the estimate (checked against --json).
+    heights = np.array(paper_data())
+    for scale in (1e-6, 1.0, 1e6):
+        path = tmp_path / f"h{scale:g}.csv"
+        path.write_text("height\n" + "".join(f"{float(h * scale)!r}\n" for h in heights))
+        args = ["fit", str(path), "-c", "height", "-k", "2", "--restarts", "2"]
+        assert main(args) == 0
+        rows = {line.split()[0]: float(line.split()[1])
+                for line in capsys.readouterr().out.splitlines()
+                if line.startswith(("weight[", "mean[", "sd["))}
+        assert main(args + ["--json"]) == 0
+        comps = json.loads(capsys.readouterr().out)["components"]
+        assert len(rows) == 6
+        for k, comp in enumerate(comps, start=1):
+            for par in ("weight", "mean", "sd"):
+                assert rows[f"{par}[{k}]"] == pytest.approx(comp[par], rel=1e-6), (scale, par)
+
+
+def _tree(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_out_saves_everything_and_refit_repeats_the_printed_fit(heights_csv, tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "run"
+    args = ["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "3", "--seed", "7",
+            "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["estimates.csv", "assignments.csv", "criteria.csv", "fit.png", "report.txt",
+         "record.json"])
+    assert (out / "report.txt").read_text() == printed
+    record = json.loads((out / "record.json").read_text())
+    assert record["data"]["columns"] == ["height"] and record["seed"] == 7
+    assert record["settings"]["n_restarts"] == 3 and record["versions"]["numpy"] == np.__version__
+    asg = pd.read_csv(out / "assignments.csv")
+    assert list(asg.columns) == ["line", "tau_1", "tau_2", "component"] and len(asg) == 2000
+    assert asg["line"].iloc[0] == 2 and np.allclose(asg[["tau_1", "tau_2"]].sum(axis=1), 1)
+    # The refit from the record prints the same table, and its JSON the saved estimates.
+    assert main(["refit", str(out / "record.json")]) == 0
+    assert capsys.readouterr().out == printed
+    assert main(["refit", str(out / "record.json"), "--json"]) == 0
+    refit = json.loads(capsys.readouterr().out)
+    est = pd.read_csv(out / "estimates.csv")
+    assert [c["mean"] for c in refit["components"]] == list(est["mean"])
+    assert refit["loglik"] == record["result"]["loglik"]
+    # A second --out into the same folder replaces it whole.
+    assert main(args) == 0
+    capsys.readouterr()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run")]
+
+
+def test_select_out_has_the_bic_table_and_both_figures(heights_csv, tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "sel"
+    png = tmp_path / "sel.png"
+    assert main(["select", str(heights_csv), "-c", "height", "-k", "1-3", "--restarts", "2",
+                 "--out", str(out), "--plot", str(png)]) == 0
+    printed = capsys.readouterr().out
+    crit = pd.read_csv(out / "criteria.csv")
+    assert list(crit["k"]) == [1, 2, 3] and crit["chosen"].sum() == 1
+    for name in ("fit.png", "bic.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert main(["refit", str(out / "record.json")]) == 0
+    assert capsys.readouterr().out == printed
+
+
+def test_refit_refuses_changed_data_and_non_records(heights_csv, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "1",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    heights_csv.write_text(heights_csv.read_text().replace("\n1", "\n2", 1))
+    assert main(["refit", str(out / "record.json")]) == 2
+    err = capsys.readouterr().err
+    assert "differ from those the record was made from: SHA-256" in err and err.count("\n") == 1
+    (tmp_path / "x.json").write_text("{}")
+    assert main(["refit", str(tmp_path / "x.json")]) == 2
+    assert "not a record.json written by gmmem --out" in capsys.readouterr().err
+
+
+def test_out_is_refused_before_work_and_nothing_is_half_written(heights_csv, tmp_path, capsys,
+                                                                monkeypatch):
+    import gmmem.fit_records as fr
+
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    base = ["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "1"]
+    for out, message in [(tmp_path / "afile", "exists and is not a folder"),
+                         (tmp_path / "mine", "is a folder that holds other files ('notes.txt')"),
+                         (tmp_path / "no" / "run", "does not exist")]:
+        assert main(base + ["--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and message in captured.err and captured.err.count("\n") == 1
+    before = _tree(tmp_path)
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fr, "record_of", broken)
+    assert main(base + ["--out", str(tmp_path / "run")]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert _tree(tmp_path) == before  # neither run/ nor a temporary folder is left
+
+
+def test_fit_with_a_range_of_k_points_to_select():
+    proc = _gmmem("fit", "x.csv", "-c", "a", "-k", "1-6")
+    assert proc.returncode == 2
+    assert "to choose K, use `gmmem select -k 1-6`" in proc.stderr and "\n" not in \
+        proc.stderr.strip()
+
+
+def test_notes_on_few_starts_at_the_best_and_close_criteria():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from gmmem.cli import _more_restarts, _notes
+
+    assert _more_restarts(1, 10) == 50 and _more_restarts(2, 10) == 30
+    assert _more_restarts(2, 4) == 10 and _more_restarts(1, 2) == 10
+
+    def fit_of(k, n_best, starts=10):
+        return SimpleNamespace(mixture=SimpleNamespace(n_components=k), n_best=n_best,
+                               restarts=(None,) * starts)
+
+    lone = SimpleNamespace(result=fit_of(3, 1), selection=None)
+    (note,) = _notes(None, lone)
+    assert note.startswith("only 1 of 10 starts reached the best maximum") and \
+        "--restarts 50" in note
+    assert _notes(None, SimpleNamespace(result=fit_of(3, 4), selection=None)) == []
+    assert _notes(None, SimpleNamespace(result=fit_of(3, 1, starts=1), selection=None)) == []
+    table = pd.DataFrame({"k": [1, 2, 3, 4], "bic": [150.0, 100.0, 101.5, 130.0],
+                          "aic": [140.0, 90.0, 85.0, 99.0], "chosen": [False, True, False, False]})
+    fits = {1: fit_of(1, 10), 2: fit_of(2, 10), 3: fit_of(3, 10), 4: fit_of(4, 1)}
+    sel = SimpleNamespace(table=table, criterion="bic", fits=fits, k=2)
+    notes = _notes(None, SimpleNamespace(result=fits[2], selection=sel))
+    assert notes == ["BIC of K = 3 is within 2 of K = 2's (difference 1.50): the data barely "
+                     "distinguish them (Kass & Raftery 1995: a BIC difference of 0-2, about 2 log "
+                     "Bayes factor, is 'not worth more than a bare mention')"]  # K = 4 is far off
+
+
+def test_selection_table_shows_differences_and_starts_at_best(heights_csv, capsys):
+    assert main(["select", str(heights_csv), "-c", "height", "-k", "1-3", "--restarts", "2",
+                 "--init", "kmeans++"]) == 0
+    out = capsys.readouterr().out
+    header = [line for line in out.splitlines() if line.lstrip().startswith("K ")][0]
+    assert "ΔBIC" in header and "at best" in header
+    chosen = [line for line in out.splitlines() if "<- chosen by BIC" in line][0]
+    assert chosen.split()[5] == "0.00" and chosen.split()[6].endswith("/2")
+
+
+def test_two_dimensional_out_has_the_uncertainty_figure_and_select_plot(tmp_path, capsys):
+    truth = Mixture([0.5, 0.5], [[0, 0], [4, 4]], [[[1, 0.5], [0.5, 1]], [[1, 0], [0, 2]]])
+    x, _ = truth.sample(300, np.random.default_rng(1))
+    path = tmp_path / "xy.csv"
+    path.write_text("a,b\n" + "".join(f"{u},{v}\n" for u, v in x))
+    out, png = tmp_path / "o", tmp_path / "sel.svg"
+    assert main(["select", str(path), "-c", "a", "-c", "b", "-k", "1-3", "--restarts", "2",
+                 "--out", str(out), "--plot", str(png)]) == 0
+    capsys.readouterr()
+    for name in ("fit.png", "bic.png", "uncertainty.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG", name
+    assert png.read_text().lstrip().startswith("<?xml")  # the format of the extension
+    assert "uncertainty.png" in json.loads((out / "record.json").read_text())["files"]
+
+
+def test_a_record_with_arguments_this_gmmem_refuses_is_one_line(heights_csv, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["fit", str(heights_csv), "-c", "height", "-k", "2", "--restarts", "1",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    record = json.loads((out / "record.json").read_text())
+    record["argv"] += ["--restarts", "0"]
+    (out / "record.json").write_text(json.dumps(record))
+    assert main(["refit", str(out / "record.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "its arguments are not valid for this gmmem (argument " \
+        "--restarts: expected an integer >= 1, got '0'" in err, err

@@ -189,7 +189,8 @@ def test_well_separated_study_is_unbiased_covers_and_reaches_the_crlb():
 @pytest.mark.parametrize("call, message", [
     (lambda m, x: cramer_rao(m, 0), "n must be a positive integer, got 0"),
     (lambda m, x: m.sample(0, np.random.default_rng(0)), "n must be a positive integer, got 0"),
-    (lambda m, x: standard_errors(m, x, method="sandwich"), "method must be one of"),
+    (lambda m, x: standard_errors(m, x, method="huber"), "method must be one of"),
+    (lambda m, x: observed_information(m, x, method="sandwich"), "method must be one of"),
     (lambda m, x: standard_errors(m, np.zeros((5, 2))), "x has d = 2 columns but the mixture has d = 1"),
     (lambda m, x: align_components(Mixture.univariate([1.0], [0], [1]), m),
      "estimate has K = 1 components but truth has K = 2"),

@@ -301,3 +301,24 @@ def test_fit_jobs_write_the_csv_pandas_would(tmp_path):
         ours = (tmp_path / f"{name}.ours.csv").read_bytes()
         assert ours == (tmp_path / f"{name}.pandas.csv").read_bytes(), name
     assert b'"a,b"' in ours or b'"a,b"' in (tmp_path / "fits.ours.csv").read_bytes()
+
+
+def test_contamination_up_to_its_bound_simulates_data_the_fit_accepts():
+    # The load-time bound on contamination.sd_factor (issue 19): below it the
+    # outliers stay under the magnitude the fits accept, and a fit runs; past
+    # it the config is refused, naming the largest sd_factor this truth allows.
+    from gmmem._validate import MAX_ABS
+    from gmmem.study import check_contamination_scale
+
+    truth = Mixture.univariate([0.5, 0.5], [0.0, 3.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"use sd_factor <= ([0-9.e+]+)") as e:
+        check_contamination_scale(truth, 1e200, "scenario 'a'")
+    largest = float(re.search(r"use sd_factor <= ([0-9.e+]+)", str(e.value)).group(1))
+    check_contamination_scale(truth, 0.9 * largest, "scenario 'a'")
+    with pytest.raises(ValueError):
+        check_contamination_scale(truth, 1.1 * largest, "scenario 'a'")
+    x, labels = sample_scenario(truth, 300, np.random.default_rng(5), ["normal", "normal"],
+                                {"fraction": 0.1, "sd_factor": 0.9 * largest})
+    assert np.all(np.isfinite(x)) and np.abs(x).max() < MAX_ABS and np.any(labels == 2)
+    result = fit(x, n_components=2, n_restarts=2)
+    assert np.isfinite(result.loglik)

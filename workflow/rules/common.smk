@@ -163,6 +163,8 @@ def all_outputs():
             out.append(f"{RESULTS}/{name}/figures/comparison.png")
         if sc.select_k:
             out.append(f"{RESULTS}/{name}/figures/model_choice.png")
+        if sc.misspecified:  # pseudotrue: the population maxima and the fits' split
+            out += expand("{r}/{s}/{t}.csv", r=RESULTS, s=name, t=["pseudo_true", "maxima_split"])
     for grid in GRIDS:
         out.append(f"{RESULTS}/{grid}/grid/performance.csv")
         out += expand("{r}/{g}/grid/{m}_by_{f}.png", r=RESULTS, g=grid, m=GRID_MEASURES,

@@ -80,6 +80,13 @@ def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: fl
     table["estimator"] = res.estimator
     table["objective"] = res.objective
     table["spurious"] = res.spurious
+    if "sandwich" in intervals:
+        from .tables import sandwich_columns
+
+        sw = standard_errors(res.mixture, x, method="sandwich", estimator=res.estimator)
+        for name, col in sandwich_columns(sw, confidence_intervals(res.mixture, sw, level),
+                                          res.mixture.dim).items():
+            table[name] = col
     boot = None
     if "bootstrap" in intervals:
         from .bootstrap import BOOT_KEY, bootstrap as run_bootstrap

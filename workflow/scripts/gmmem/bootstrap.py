@@ -36,6 +36,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ._threads import one_blas_thread
 from ._validate import as_data, check_choice, check_positive_int
 from .inference import ConfidenceIntervals, StandardErrors, standard_errors
 from .mixture import Mixture
@@ -93,6 +94,7 @@ def _scales(weights, means, sds):
     return _logit(weights), means, 2.0 * np.log(sds)
 
 
+@one_blas_thread
 def bootstrap(x, result, n_boot: int = 200, kind: str = "parametric", *, seed=None,
               level: float = 0.95, **settings) -> BootstrapResult:
     """Bootstrap SEs, percentile and BCa intervals of ``result`` (a

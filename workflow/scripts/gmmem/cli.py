@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -24,6 +25,11 @@ EXIT_ERROR = 2
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: 'gmmem fit: error: …; see gmmem fit --help'."""
+
+    def _print_message(self, message, file=None):
+        # argparse drops write errors; let main() report them (help > /dev/full).
+        if message:
+            (file or sys.stderr).write(message)
 
     def error(self, message):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
@@ -46,6 +52,14 @@ def _k_list(text: str) -> list[int]:
     if not ks or min(ks) < 1:
         raise argparse.ArgumentTypeError(f"-k needs integers >= 1, got {text!r}")
     return ks
+
+
+def _one_k(text: str) -> int:
+    """fit's -k: one integer; a range or list is what select takes."""
+    if re.fullmatch(r"\s*\d+\s*([-,]\s*\d+\s*)+", text):
+        raise argparse.ArgumentTypeError(f"fit takes one K, got {text!r}; to choose K, use "
+                                         f"`gmmem select -k {text.replace(' ', '')}`")
+    return _int_at_least(1)(text)
 
 
 def _int_at_least(minimum: int):
@@ -96,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     top = _Parser(
         prog="gmmem", description="Fit Gaussian mixtures by EM to columns of a CSV/TSV file.")
     top.add_argument("--version", action="version", version=_version())
-    sub = top.add_subparsers(dest="command", required=True, metavar="{fit,select}",
+    sub = top.add_subparsers(dest="command", required=True, metavar="{fit,select,refit}",
                              parser_class=_Parser)
 
     def common(p):
@@ -117,14 +131,22 @@ def _parser() -> argparse.ArgumentParser:
                        help="drop rows with empty/NaN cells (reported) instead of failing")
         p.add_argument("--level", type=_number_in(0, 1), default=0.95,
                        help="confidence level of the Wald intervals (default %(default)s)")
-        p.add_argument("--plot", metavar="PNG", help="write the fitted-density figure here")
+        p.add_argument("--plot", metavar="PNG",
+                       help="write the figure here (.png, .pdf or .svg): fit: the data with the "
+                            "fitted mixture; select: the criteria against K beside the chosen fit")
         p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        p.add_argument("--out", metavar="DIR",
+                       help="also save everything in folder DIR (replaced whole, or not at all): "
+                            "estimates.csv, assignments.csv (responsibilities and MAP component "
+                            "per row), criteria.csv, fit.png (and bic.png), report.txt, and "
+                            "record.json, from which 'gmmem refit DIR/record.json' repeats the fit")
 
     f = sub.add_parser("fit", help="fit K components, print estimates with SEs and CIs",
                        description="Fit K components and print estimates, SEs, Wald CIs, "
                                    "the log-likelihood and convergence.")
     common(f)
-    f.add_argument("-k", type=_int_at_least(1), required=True, help="number of components")
+    f.add_argument("-k", type=_one_k, required=True, help="number of components (to choose "
+                                                           "K, use gmmem select -k 1-6)")
     f.add_argument("--start", metavar="YAML",
                    help="fit from this start instead of random ones, e.g. "
                         "'{weights: [0.5, 0.5], means: [170, 180], sds: [5, 5]}' "
@@ -136,6 +158,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="candidates: a range like 1-5 or a list like 1,2,4")
     s.add_argument("--criterion", choices=["bic", "aic"], default="bic",
                    help="which criterion chooses (default %(default)s)")
+    r = sub.add_parser("refit", help="repeat a fit or selection from the record.json of --out",
+                       description="Repeat the fit (or selection) that 'gmmem fit/select --out "
+                                   "DIR' recorded in DIR/record.json: the same file (its SHA-256 "
+                                   "is checked), columns, K, seed and settings.")
+    r.add_argument("record", help="a record.json written by --out")
+    r.add_argument("--plot", metavar="PNG", help="write the figure here")
+    r.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    r.add_argument("--out", metavar="DIR", help="save the refit's outputs in DIR, as --out does")
     return top
 
 
@@ -165,7 +195,13 @@ def _long_table(estimates, level: float) -> list[tuple[str, float, float, float,
     return rows
 
 
-def _report(args, result, data, selection=None) -> str:
+def _num(value) -> str:
+    """A table entry with 7 significant digits (R's default), whatever the
+    data's units: 163.8033, 0.0001638033, 1.638033e+08."""
+    return f"{float(value):.7g}"
+
+
+def _report(args, result, data, selection=None, notes=()) -> str:
     res: FitResult = result.result
     lines = []
     cols = ", ".join(args.column)
@@ -175,11 +211,18 @@ def _report(args, result, data, selection=None) -> str:
         lines.append(data.dropped_summary())
     if selection is not None:
         lines.append("")
-        lines.append(f"{'K':>3} {'log-likelihood':>16} {'params':>7} {'BIC':>14} {'AIC':>14}")
+        crit = selection.criterion
+        best = selection.table[crit].min()
+        lines.append(f"{'K':>3} {'log-likelihood':>16} {'params':>7} {'BIC':>14} {'AIC':>14} "
+                     f"{'Δ' + crit.upper():>10} {'at best':>8}")
         for r in selection.table.itertuples():
-            mark = f"  <- chosen by {selection.criterion.upper()}" if r.chosen else ""
+            mark = f"  <- chosen by {crit.upper()}" if r.chosen else ""
+            fit_k = selection.fits[r.k]
+            at_best = f"{fit_k.n_best}/{len(fit_k.restarts)}"
             lines.append(f"{r.k:>3} {r.loglik:>16.4f} {r.n_params:>7} {r.bic:>14.4f} "
-                         f"{r.aic:>14.4f}{mark}")
+                         f"{r.aic:>14.4f} {getattr(r, crit) - best:>10.2f} {at_best:>8}{mark}")
+        lines.append(f"(Δ{crit.upper()}: difference from the smallest; at best: starts that "
+                     f"reached the best maximum found for that K)")
     lines.append("")
     pct = f"{100 * args.level:g}% CI"
     boot = result.boot
@@ -192,18 +235,18 @@ def _report(args, result, data, selection=None) -> str:
                      f"{'boot SE':>10}   {'percentile ' + pct:<24} {'BCa ' + pct}")
     est_table = result.estimates
     for name, est, se, lo, hi in _long_table(est_table, args.level):
-        line = f"{name:<12} {est:>12.5f} {se:>10.5f}   " + f"[{lo:.5f}, {hi:.5f}]".ljust(24)
+        line = f"{name:<12} {_num(est):>12} {_num(se):>10}   " + f"[{_num(lo)}, {_num(hi)}]".ljust(24)
         if boot is not None:
             c, k = name.split("[")
             row = est_table[est_table["component"] == int(k.rstrip("]"))].iloc[0]
-            line += (f" {row[f'se_boot_{c}']:>10.5f}   "
-                     + f"[{row[f'lo_pct_{c}']:.5f}, {row[f'hi_pct_{c}']:.5f}]".ljust(24)
-                     + f" [{row[f'lo_bca_{c}']:.5f}, {row[f'hi_bca_{c}']:.5f}]")
+            line += (f" {_num(row[f'se_boot_{c}']):>10}   "
+                     + f"[{_num(row[f'lo_pct_{c}'])}, {_num(row[f'hi_pct_{c}'])}]".ljust(24)
+                     + f" [{_num(row[f'lo_bca_{c}'])}, {_num(row[f'hi_bca_{c}'])}]")
         lines.append(line.rstrip())
     extra = [c for c in result.estimates.columns if c.startswith("cov_")]
     for _, r in result.estimates.iterrows():
         for c in extra:
-            lines.append(f"{c}[{int(r['component'])}]".ljust(12) + f" {r[c]:>12.5f}")
+            lines.append(f"{c}[{int(r['component'])}]".ljust(12) + f" {_num(r[c]):>12}")
     lines.append("")
     lines.append(f"log-likelihood {res.loglik:.6f}   BIC {res.bic:.4f}   AIC {res.aic:.4f}")
     status = "converged" if res.converged else "NOT converged (max-iter reached)"
@@ -216,10 +259,57 @@ def _report(args, result, data, selection=None) -> str:
                      "(or map), more --restarts, or --prefer regular.")
     if not result.estimates["se_ok"].iloc[0]:
         lines.append(f"standard errors unavailable: {result.se_reason}")
+    lines.extend(f"NOTE: {note}" for note in notes)
     return "\n".join(lines)
 
 
-def _json(result, data, selection=None) -> str:
+def _more_restarts(n_best: int, starts: int) -> int:
+    """Restarts at which about 5 starts would reach a maximum that n_best of
+    ``starts`` reached: 5 * starts / n_best, at least twice as many, rounded up
+    to a multiple of 10."""
+    want = max(2 * starts, math.ceil(5 * starts / max(n_best, 1)))
+    return int(math.ceil(want / 10) * 10)
+
+
+def _notes(args, result) -> list[str]:
+    """What a reader should know beyond the table: few starts reached the best
+    maximum (so a better one may exist: more restarts, a concrete number), and
+    candidate K whose criteria are too close for the data to tell apart."""
+    notes = []
+    sel = result.selection
+    fits = sel.fits if sel is not None else {result.result.mixture.n_components: result.result}
+    chosen = result.result.mixture.n_components
+    few = [(k, f) for k, f in sorted(fits.items())
+           if len(f.restarts) >= 2 and f.n_best <= 2 and f.n_best < len(f.restarts)]
+    for k, f in few:
+        if sel is not None and k != chosen and not (
+                sel.table.loc[sel.table["k"] == k, sel.criterion].item()
+                - sel.table[sel.criterion].min() < 10):
+            continue  # a K far from the choice: its exact maximum does not matter here
+        more = _more_restarts(f.n_best, len(f.restarts))
+        notes.append(f"{'K = ' + str(k) + ': ' if sel is not None else ''}only {f.n_best} of "
+                     f"{len(f.restarts)} starts reached the best maximum found: a higher "
+                     f"maximum may exist that no start reached, and another seed may report "
+                     f"another one. Try --restarts {more} (about 5 starts would then reach this "
+                     f"one) and compare the log-likelihood")
+    if sel is not None:
+        crit = sel.criterion
+        table = sel.table.sort_values(crit)
+        best = table.iloc[0]
+        for r in table.iloc[1:].itertuples():
+            gap = getattr(r, crit) - best[crit]
+            if gap < 2:
+                source = ("Kass & Raftery 1995: a BIC difference of 0-2, about 2 log Bayes "
+                          "factor, is 'not worth more than a bare mention'" if crit == "bic" else
+                          "Burnham & Anderson 2002: models within 2 AIC units both have "
+                          "substantial support")
+                notes.append(f"{crit.upper()} of K = {r.k} is within 2 of K = {int(best['k'])}'s "
+                             f"(difference {gap:.2f}): the data barely distinguish them "
+                             f"({source})")
+    return notes
+
+
+def _json(result, data, selection=None, notes=()) -> str:
     res = result.result
 
     def clean(v):
@@ -238,6 +328,7 @@ def _json(result, data, selection=None) -> str:
         "estimator": res.estimator, "objective": res.objective, "spurious": res.spurious,
         "spurious_reason": res.spurious_reason,
         "dropped_rows": list(data.dropped_rows), "se_reason": result.se_reason,
+        "n_starts": len(res.restarts), "notes": list(notes),
         "bootstrap": None if result.boot is None else {
             "kind": result.boot.kind, "n_boot": result.boot.n_boot, "n_ok": result.boot.n_ok,
             "n_nonconverged": result.boot.n_nonconverged,
@@ -252,19 +343,125 @@ def _json(result, data, selection=None) -> str:
     return json.dumps(out, indent=2)
 
 
+EXIT_WRITE = 1  # the output could not be written (a full disk, a closed terminal)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail
+    (and complain) a second time after a write error on it."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _write_failed(e: OSError) -> int:
+    _silence_stdout()
+    if isinstance(e, BrokenPipeError):
+        # The reader (e.g. `| head`) has gone: stop quietly.
+        return 0
+    try:
+        print(f"gmmem: cannot write the output: {e.strerror or e}", file=sys.stderr)
+    except OSError:
+        pass  # stderr is full or closed too: the exit status is all that is left
+    return EXIT_WRITE
+
+
+def _plot_path(value):
+    """--plot's file, checked before any work: a name with an image extension
+    matplotlib writes, in an existing directory, that is not a directory."""
+    if value is None:
+        return None
+    from pathlib import Path
+
+    if not value.strip():
+        raise ValueError(f"--plot needs a file name such as fit.png, got {value!r}")
+    path = Path(value)
+    if path.is_dir():
+        raise ValueError(f"--plot {value!r} is a directory; give a file name such as "
+                         f"{str(path / 'fit.png')!r}")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    kinds = FigureCanvasBase.get_supported_filetypes()
+    ext = path.suffix.lower().lstrip(".")
+    if ext not in kinds:
+        shown = ", ".join(f".{k}" for k in ("png", "pdf", "svg") if k in kinds)
+        said = "has no file extension" if not ext else f"has the extension .{ext}, which " \
+                                                          f"matplotlib cannot write"
+        raise ValueError(f"--plot {value!r} {said}; give one of {shown} (e.g. "
+                         f"{str(path.with_suffix('.png'))!r})")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(f"--plot {value!r}: the directory {str(parent)!r} does not exist")
+    return path
+
+
+def _save_figure(fig, path) -> None:
+    """Write fig to path through a temporary file beside it, so that a failed
+    write leaves no half-written figure."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, format=path.suffix.lower().lstrip("."))
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit:
+        try:  # --help or --version into a full disk or a closed pipe: say so, once
+            sys.stdout.flush()
+        except OSError as e:
+            return _write_failed(e)
+        raise
+    except OSError as e:
+        return _write_failed(e)
+    expect = None
+    if args.command == "refit":
+        from . import fit_records as records
+
+        try:
+            args, expect = records.replay(args, _parser())
+        except ValueError as e:
+            print(f"gmmem: error: {e}", file=sys.stderr)
+            return EXIT_ERROR
+    return _run(args, expect)
+
+
+def _run(args, expect=None) -> int:
+    """fit or select as args say; ``expect``: the record a refit repeats (its
+    file's SHA-256 is checked, its versions compared)."""
+    from . import fit_records as records
     from .analysis import analyse
     from .datasets import load_columns
     from .study import mixture_from_spec
 
     try:
+        twice = [c for i, c in enumerate(args.column) if c in args.column[:i]]
+        if twice:
+            raise ValueError(f"--column {twice[0]!r} is given twice; each column is fitted once")
+        plot = _plot_path(args.plot)
+        out = records.out_folder(args.out)
         ks = [args.k] if args.command == "fit" else args.k
         stdin = args.file == "-"
+        # Standard input as bytes: its encoding is checked (and its lines
+        # named) as a file's is, not decoded by the locale's codec.
+        raw = sys.stdin.buffer.read() if stdin else None
         data = load_columns("<stdin>" if stdin else args.file, args.column,
                             name="<stdin>" if stdin else args.file.rsplit("/", 1)[-1],
                             drop_missing=args.drop_missing, n_components=max(ks), sep=args.sep,
-                            decimal=args.decimal, text=sys.stdin.read() if stdin else None)
+                            decimal=args.decimal, streams=True, text=raw)
+        source = None
+        if out is not None or expect is not None:
+            source = records.source_of(args.file, raw)
+            if expect is not None:
+                records.check_source(expect, source)
         start = None
         if args.command == "fit" and args.start:
             import yaml
@@ -281,25 +478,89 @@ def main(argv=None) -> int:
         result = analyse(data.x, ks, start=start, seed=args.seed, level=args.level,
                          select=args.command == "select",
                          criterion=getattr(args, "criterion", "bic"), **_fit_kwargs(args))
-        if args.plot:
-            from . import plotting
-
-            fig = plotting.fit_figure(data.x, result.result.mixture,
-                                      f"{args.file}: K = {result.result.mixture.n_components}",
-                                      ", ".join(args.column))
-            fig.savefig(args.plot, dpi=110)
+        notes = _notes(args, result)
+        text = (_json(result, data, result.selection, notes) if args.json
+                else _report(args, result, data, result.selection, notes))
+        figures = {}
+        if plot is not None or out is not None:
+            figures = _figures(args, result, data)
+        if plot is not None:
+            _save_figure(figures["plot"], plot)
+        if out is not None:
+            report = text if not args.json else _report(args, result, data, result.selection,
+                                                        notes)
+            records.write_out(out, args, result, data, source, report, figures,
+                              _replay_args(args), notes)
     except (ValueError, OSError) as e:
         print(f"gmmem: error: {_flag_names(str(e))}", file=sys.stderr)
         return EXIT_ERROR
-    text = _json(result, data, result.selection) if args.json else _report(args, result, data,
-                                                                           result.selection)
+    if expect is not None:
+        for line in records.version_changes(expect):
+            print(f"gmmem refit: note: {line}", file=sys.stderr)
     try:
         print(text, flush=True)
-    except BrokenPipeError:
-        # The reader (e.g. `| head`) has gone: stop quietly, and keep Python from
-        # complaining again when it flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as e:
+        return _write_failed(e)
     return 0
+
+
+def _figures(args, result, data) -> dict:
+    """{'fit': the fit figure, 'bic': the criteria figure (select), 'plot': what
+    --plot writes}."""
+    from . import dataset_figures as figs
+
+    res = result.result
+    title = (f"{args.file}: K = {res.mixture.n_components}, log-likelihood {res.loglik:.2f}"
+             + ("" if res.converged else " (NOT converged)"))
+    label = ", ".join(args.column)
+    out = {"fit": figs.fit_figure(data.x, res.mixture, title, label)}
+    if args.command == "select":
+        crit = result.selection.criterion
+        out["bic"] = figs.criteria_figure(result.criteria, crit, f"{args.file}: choosing K")
+        out["plot"] = figs.selection_figure(data.x, res.mixture, result.criteria, crit,
+                                            f"{args.file}: K = {res.mixture.n_components} chosen "
+                                            f"by {crit.upper()}", label)
+    else:
+        out["plot"] = out["fit"]
+    if res.mixture.dim >= 2:
+        out["uncertainty"] = figs.uncertainty_figure(
+            data.x, res.mixture, f"{args.file}: classification uncertainty, K = "
+                                 f"{res.mixture.n_components}", label)
+    return out
+
+
+def _setting_text(setting, value) -> str:
+    """A setting's value as its command-line option reads it back."""
+    if value is None:
+        return "none"
+    if isinstance(value, (tuple, list)):
+        return ",".join(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _replay_args(args) -> list[str]:
+    """The fit/select arguments that repeat this run: every setting spelled
+    out (defaults too, so a later change of a default cannot change a refit)."""
+    out = [args.command, args.file]
+    for c in args.column:
+        out += ["--column", c]
+    if args.sep is not None:
+        out += ["--sep", {"\t": "tab"}.get(args.sep, args.sep)]
+    out += ["--decimal", args.decimal]
+    out += ["-k", str(args.k) if args.command == "fit" else ",".join(map(str, args.k))]
+    for s in SETTINGS:
+        if s.flag is not None:
+            out += [s.flag, _setting_text(s, getattr(args, s.name))]
+    out += ["--seed", str(args.seed), "--level", repr(args.level)]
+    if args.drop_missing:
+        out.append("--drop-missing")
+    if args.command == "fit" and args.start:
+        out += ["--start", args.start]
+    if args.command == "select":
+        out += ["--criterion", args.criterion]
+    return out
 
 
 if __name__ == "__main__":

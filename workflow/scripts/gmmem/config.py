@@ -1,8 +1,9 @@
 """Reading and checking a study config: one clear message per mistake, before any job.
 
-The workflow's config.smk calls :func:`load_yaml` on config.yaml (so that a
-syntax error names the file, line and column) and :func:`check_config` on the
-merged config. Every error is a ``ValueError`` whose message is one line:
+The workflow's config.smk reads every config file with :func:`load_yaml` (a
+safe loader: a syntax error names the file, line and column; duplicate keys,
+alias bombs and YTE templates are refused) and calls :func:`check_config` on
+the merged config. Every error is a ``ValueError`` whose message is one line:
 where (file and key path), what was expected, what was found, and for an
 unknown key the nearest valid one.
 """
@@ -18,25 +19,171 @@ from pathlib import Path
 RESERVED_NAMES = ("logs", "timing", "benchmarks", "datasets")
 
 
-def load_yaml(path) -> dict:
-    """The mapping in a YAML file; a syntax error names the file, line and column."""
+# A study config is a few hundred values; YAML aliases can make a few hundred
+# bytes stand for 10**9 of them (the "billion laughs"), which every later
+# check would walk. Past this many values (aliases counted as expanded) a file
+# is refused before anything is built from it.
+MAX_YAML_VALUES = 100_000
+# Top-level keys of Snakemake's YTE templating: a config that has them asks
+# for Python code to be run while it is read.
+YTE_KEYS = ("__use_yte__", "__definitions__", "__variables__")
+
+
+def _study_loader():
+    """A PyYAML SafeLoader class that refuses duplicate keys (naming both lines)
+    and documents whose aliases expand to more than MAX_YAML_VALUES values."""
+    import yaml
+
+    class StudyLoader(yaml.SafeLoader):
+        source = "config"
+
+        def get_single_node(self):
+            node = super().get_single_node()
+            if node is not None:
+                _count_values(node, self.source)
+            return node
+
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # '<<: *base' overrides are what merge keys are for
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: PyYAML's own error follows
+                    continue
+                seen[key] = line
+                if first is not None:
+                    raise ValueError(f"{self.source}, line {line}: duplicate key {key!r}, first "
+                                     f"at line {first}; YAML would silently keep only the "
+                                     "last one (remove or rename one of them)")
+            return super().construct_mapping(node, deep=deep)
+
+    return StudyLoader
+
+
+def _count_values(root, source: str) -> int:
+    """How many values the YAML node graph stands for with every alias
+    expanded, computed once per node (so an anchor bomb costs its size in
+    bytes, not in values); ValueError past MAX_YAML_VALUES or on a cycle."""
+    import yaml
+
+    sizes, open_ = {}, set()
+    stack = [(root, False)]
+    while stack:  # iterative: a deeply nested document must not exhaust the C stack
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        children = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if done:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_YAML_VALUES:
+                raise ValueError(f"{source}: the document stands for more than "
+                                 f"{MAX_YAML_VALUES:,} values once its YAML aliases (*name) are "
+                                 "expanded; a study config needs a few hundred (write the "
+                                 "values out, or use fewer aliases)")
+            continue
+        if key in open_:
+            raise ValueError(f"{source}, line {node.start_mark.line + 1}: a YAML alias refers "
+                             "to the collection that contains it (a cycle)")
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def load_yaml(path, source: str | None = None) -> dict:
+    """The mapping in a YAML (or JSON) file, read with a safe loader: no tags
+    that build Python objects, no YTE templates, no duplicate keys, aliases
+    bounded. Every problem is a one-line ValueError naming the file (as
+    ``source``, default the path) and, where there is one, the line and column."""
     import yaml
 
     path = Path(path)
+    source = source or str(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"{source}: config file not found") from None
+    except IsADirectoryError:
+        raise ValueError(f"{source}: is a directory, not a config file") from None
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[:e.start].count(b"\n") + 1
+        raise ValueError(f"{source}, line {line}: not UTF-8 text ({e.reason} at byte "
+                         f"{e.start}); save the config as UTF-8") from None
+    except OSError as e:
+        raise ValueError(f"{source}: cannot be read ({e.strerror})") from None
+    loader = _study_loader()(text)
+    loader.source = source
+    try:
+        data = loader.get_single_data()
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
-        problem = " ".join(filter(None, [getattr(e, "context", None),
-                                         getattr(e, "problem", None)])) or str(e)
-        raise ValueError(f"{where}: YAML syntax error: {problem}") from None
+        data = _json_or_none(text, source)  # JSON that YAML 1.1 refuses (tab indentation)
+        if data is None:
+            mark = getattr(e, "problem_mark", None)
+            where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source
+            problem = " ".join(filter(None, [getattr(e, "context", None),
+                                             getattr(e, "problem", None)])) or str(e)
+            raise ValueError(f"{where}: YAML syntax error: {problem}") from None
+    except RecursionError:
+        raise ValueError(f"{source}: nested too deeply to be a study config") from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: the config must be a mapping of keys to values, "
+        raise ValueError(f"{source}: the config must be a mapping of keys to values, "
                          f"got a {type(data).__name__}")
+    check_no_templates(data, source)
     return data
+
+
+def _json_or_none(text: str, source: str):
+    """The value of a JSON text (duplicate keys refused, as in YAML), or None if it is not JSON."""
+    import json
+
+    def pairs(items):
+        out = {}
+        for k, v in items:
+            if k in out:
+                raise ValueError(f"{source}: duplicate key {k!r}; JSON would silently keep only "
+                                 "the last one (remove or rename one of them)")
+            out[k] = v
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError:
+        return None
+
+
+def check_no_templates(data: dict, source: str) -> None:
+    """Refuse Snakemake's YTE templating: with ``__use_yte__: true`` Snakemake
+    evaluates ``?expression`` values as Python, so a config could run any code."""
+    for key in YTE_KEYS:
+        if key in data:
+            raise ValueError(f"{source}: {key}: YTE templates are refused in a study config: "
+                             "they evaluate Python code written in the config (write plain "
+                             "values)")
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k in node:
+                if isinstance(k, str) and k.startswith("?"):
+                    raise ValueError(f"{source}: key {k!r}: YTE expressions are refused in a "
+                                     "study config (write plain values)")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def did_you_mean(name, valid) -> str:
@@ -199,7 +346,12 @@ def _describe(error) -> tuple[str, object]:
         names = {"integer": "an integer", "number": "a number", "string": "a string",
                  "array": "a list", "object": "a mapping", "boolean": "true or false",
                  "null": "null"}
-        return f"expected {' or '.join(names.get(t, t) for t in want)}, got {inst!r}", None
+        hint = ""
+        if "string" in want and (isinstance(inst, (bool, int, float)) or inst is None):
+            hint = f" (YAML reads {inst!r} so; quote it to mean text: \"{inst}\")"
+        elif isinstance(inst, bool) and ("number" in want or "integer" in want):
+            hint = " (a boolean is not a number)"
+        return f"expected {' or '.join(names.get(t, t) for t in want)}, got {inst!r}{hint}", None
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">",
               "exclusiveMaximum": "<"}[v]
@@ -211,8 +363,8 @@ def _describe(error) -> tuple[str, object]:
     return error.message.splitlines()[0], None
 
 
-def schema_error(config: dict, schema: dict) -> str | None:
-    """'key.path: what is wrong' for the most relevant schema violation, or None."""
+def schema_error(config: dict, schema: dict) -> tuple[list, str] | None:
+    """(key path parts, what is wrong) for the most relevant schema violation, or None."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
@@ -221,7 +373,7 @@ def schema_error(config: dict, schema: dict) -> str | None:
         return None
     text, key = _describe(error)
     parts = list(error.absolute_path) + ([key] if key is not None else [])
-    return f"{key_path(parts)}: {text}"
+    return parts, text
 
 
 def machine_memory_mb() -> int:
@@ -232,18 +384,92 @@ def machine_memory_mb() -> int:
         return 2**31
 
 
-def check_config(config: dict, schema: dict, source: str) -> None:
+def command_line_entries(values, args) -> dict:
+    """The ``snakemake --config`` entries: top-level key -> (parsed value, the
+    text as typed, 'key=value'). ``values`` is Snakemake's parsed mapping,
+    ``args`` its raw entries (a list of 'key=value' strings, or None)."""
+    typed = {}
+    for arg in args if isinstance(args, (list, tuple)) else []:
+        key, _, _ = str(arg).partition("=")
+        typed[key] = str(arg)
+    return {k: (v, typed.get(k, f"{k}={v!r}")) for k, v in dict(values or {}).items()}
+
+
+def _from_command_line(parts, command_line: dict) -> str | None:
+    """'--config key=value' when the value at the key path was set on the command line."""
+    if not parts or not command_line or parts[0] not in command_line:
+        return None
+    node, text = command_line[parts[0]]
+    for p in parts[1:]:
+        if isinstance(node, dict) and p in node:
+            node = node[p]
+        elif isinstance(node, list) and isinstance(p, int) and p < len(node):
+            node = node[p]
+        else:
+            return None
+    return f"--config {text}"
+
+
+def check_config(config: dict, schema: dict, source: str, command_line: dict | None = None) -> None:
     """Check a merged config in place (whole floats become ints where counts are
-    meant); raise ValueError with one line naming ``source``, the key path, the
-    expectation and the value. Semantic checks (truths, sizes, names, memory)
-    follow in :mod:`gmmem.study`."""
+    meant); raise ValueError with one line naming ``source`` (or the
+    ``--config`` entry that set the value, from :func:`command_line_entries`),
+    the key path, the expectation and the value. Semantic checks (truths,
+    sizes, names, memory) follow in :mod:`gmmem.study`."""
     found = _non_finite(config)
     if found:
         path, value = found
-        raise ValueError(f"{source}: {key_path(path)}: expected a finite number, got {value!r} "
+        where = _from_command_line(list(path), command_line) or source
+        raise ValueError(f"{where}: {key_path(path)}: expected a finite number, got {value!r} "
                          "(NaN and infinities are never valid)")
+    check_names_are_text(config, source)
     coerce_whole_numbers(config, schema, schema)
     problem = schema_error(config, schema)
     if problem:
-        raise ValueError(f"{source}: {problem}")
+        parts, text = problem
+        where = _from_command_line(parts, command_line) or source
+        raise ValueError(f"{where}: {key_path(parts)}: {text}")
     fill_defaults(config, schema, schema)
+    check_results_folder(config, source)
+
+
+def check_names_are_text(config: dict, source: str) -> None:
+    """Scenario, dataset and method names are folder names: refuse the ones
+    YAML read as numbers, booleans or null (``123``, ``yes``, ``~``) with the
+    advice to quote them, rather than guess how they were written."""
+    for kind in ("scenarios", "datasets", "methods"):
+        block = config.get(kind)
+        if not isinstance(block, dict):
+            continue
+        for name in block:
+            if not isinstance(name, str):
+                how = ("a boolean (YAML reads yes/no/on/off/true/false so)"
+                       if isinstance(name, bool) else
+                       "null" if name is None else "a number")
+                raise ValueError(f"{source}: {kind}: the name {name!r} is read by YAML as {how}; "
+                                 f"quote it (\"{name}\") to use it as a name")
+
+
+def check_results_folder(config: dict, source: str) -> None:
+    """``results`` must stay inside the working directory: no '..' component,
+    not the working directory itself, and absolute only with
+    ``allow_absolute_results: true`` (and never the file-system root)."""
+    import posixpath
+
+    results = config.get("results", "results")
+    parts = [p for p in results.split("/") if p not in ("", ".")]
+    if ".." in results.split("/"):
+        raise ValueError(f"{source}: results: {results!r} has a '..' component; results must "
+                         "stay inside the working directory (or be an absolute path with "
+                         "allow_absolute_results: true)")
+    if posixpath.isabs(results):
+        if not parts:
+            raise ValueError(f"{source}: results: {results!r} is the file-system root; name "
+                             "a folder")
+        if not config.get("allow_absolute_results", False):
+            raise ValueError(f"{source}: results: {results!r} is an absolute path, outside the "
+                             "working directory; set allow_absolute_results: true to write "
+                             "there, or give a folder inside the working directory")
+    elif not parts:
+        raise ValueError(f"{source}: results: {results!r} is the working directory itself; "
+                         "name a folder under it (default: results)")

@@ -12,6 +12,8 @@ from .mixture import Mixture
 
 MEASURES = ("bias", "empse", "mse", "rmse", "modse", "relerr_modse", "coverage",
             "be_coverage", "width")
+# Measures of another kind of SE (e.g. the sandwich's, tag "sw"): modse_{tag}, relerr_modse_{tag}.
+SE_MEASURES = ("modse", "relerr_modse")
 
 
 def alignment_cost(estimate: Mixture, truth: Mixture) -> np.ndarray:
@@ -67,17 +69,26 @@ def mcse_coverage(coverage: float, n_sim: int) -> float:
     return float(np.sqrt(coverage * (1.0 - coverage) / n_sim)) if n_sim > 0 else np.nan
 
 
-def performance(estimates, truth, ses=None, cis=None, extra_cis=None) -> "pd.DataFrame":
+def performance(estimates, truth, ses=None, cis=None, extra_cis=None,
+                extra_ses=None) -> "pd.DataFrame":
     """Every measure of STUDY.md with its Monte Carlo SE, as a tidy table.
 
     estimates: (S, P) array or DataFrame (columns name the parameters);
     truth: (P,) true values; ses: (S, P) model SEs; cis: (S, P, 2) interval
     bounds. Replicates with a missing (NaN) SE or interval are left out of
     the measures that need one; ``n_sim`` says how many replicates each
-    measure used. ``width`` is the mean interval width (MCSE: SD/√S).
+    measure used. Each measure that compares two quantities takes both over
+    the same replicates: ``relerr_modse`` compares ModSE with the EmpSE of
+    the replicates with an SE (the ones ModSE averages over), and
+    ``be_coverage`` counts intervals covering the mean estimate θ̄ of the
+    replicates with an interval; ``bias`` and ``empse`` themselves use every
+    replicate with an estimate. ``width`` is the mean interval width (MCSE: SD/√S).
     extra_cis: {tag: (S, P, 2)} other interval kinds (e.g. bootstrap "pct",
-    "bca"), each giving coverage_{tag} and width_{tag}. Returns columns
-    parameter, measure, estimate, mcse, n_sim.
+    "bca", sandwich "sw"), each giving coverage_{tag} and width_{tag};
+    extra_ses: {tag: (S, P)} other SEs (e.g. sandwich "sw"), each giving
+    modse_{tag} and relerr_modse_{tag} (over its own replicates with an SE,
+    as for the model SE). Returns columns parameter, measure, estimate,
+    mcse, n_sim.
     """
     import pandas as pd
 
@@ -103,11 +114,17 @@ def performance(estimates, truth, ses=None, cis=None, extra_cis=None) -> "pd.Dat
         for tag, bounds in (extra_cis or {}).items():
             rows += _interval_measures(names[j], np.asarray(bounds, dtype=float)[:, j],
                                        theta[j], f"_{tag}")
+        for tag, other in (extra_ses or {}).items():
+            other = np.asarray(other, dtype=float)
+            if other.shape != (S, P):
+                raise ValueError(f"extra_ses[{tag!r}] must have shape {(S, P)}, got {other.shape}")
+            rows += _se_measures(names[j], est[:, j], other[:, j], f"_{tag}")
     return pd.DataFrame(rows, columns=["parameter", "measure", "estimate", "mcse", "n_sim"])
 
 
-def _measures(name, x, theta, v_se, bounds):
-    x = x[np.isfinite(x)]
+def _measures(name, x_all, theta, v_se, bounds):
+    fin = np.isfinite(x_all)
+    x = x_all[fin]
     S = x.size
     out = []
 
@@ -129,29 +146,45 @@ def _measures(name, x, theta, v_se, bounds):
     rmse = np.sqrt(mse)
     add("rmse", rmse, mse_mcse / (2 * rmse) if rmse > 0 else np.nan, S)
     if v_se is not None:
-        V = v_se[np.isfinite(v_se)] ** 2
-        Sv = V.size
-        if Sv >= 2:
-            modse = np.sqrt(V.mean())
-            var_v = V.var(ddof=1)
-            add("modse", modse, np.sqrt(var_v / (4 * Sv * modse**2)), Sv)
-            ratio = modse / s
-            add("relerr_modse", 100 * (ratio - 1),
-                100 * ratio * np.sqrt(var_v / (4 * Sv * modse**4) + 1 / (2 * (S - 1))), Sv)
-        else:
-            add("modse", np.nan, np.nan, Sv)
-            add("relerr_modse", np.nan, np.nan, Sv)
+        out += _se_measures(name, x_all, v_se, "", s)
     if bounds is not None:
-        ok = np.all(np.isfinite(bounds), axis=1)
+        ok = fin & np.all(np.isfinite(bounds), axis=1)
         lo, hi = bounds[ok, 0], bounds[ok, 1]
         Sc = int(ok.sum())
-        for measure, target in (("coverage", theta), ("be_coverage", mean)):
+        # Bias-eliminated coverage: θ̄ of the replicates whose intervals are counted.
+        mean_c = mean if Sc == S else (x_all[ok].mean() if Sc else np.nan)
+        for measure, target in (("coverage", theta), ("be_coverage", mean_c)):
             c = np.mean((lo <= target) & (target <= hi)) if Sc else np.nan
             add(measure, c, mcse_coverage(c, Sc) if Sc else np.nan, Sc)
         width = hi - lo
         add("width", width.mean() if Sc else np.nan,
             width.std(ddof=1) / np.sqrt(Sc) if Sc >= 2 else np.nan, Sc)
     return out
+
+
+def _se_measures(name, x_all, v_se, suffix, s_all=None):
+    """modse{suffix} and relerr_modse{suffix} of SEs v_se (S,) of estimates x_all (S,).
+
+    Morris, White & Crowther (2019) Table 6: ModSE = √(mean σ̂²), MCSE
+    √(Var σ̂² / (4 n_sim ModSE²)); the relative error 100 (ModSE/EmpSE − 1),
+    MCSE 100 (ModSE/EmpSE) √(Var σ̂² / (4 n_sim ModSE⁴) + 1/(2(n_sim − 1))),
+    with EmpSE and n_sim those of the same replicates (those with an SE).
+    ``s_all``: the EmpSE of every finite estimate, if already at hand.
+    """
+    fin = np.isfinite(x_all)
+    with_se = fin & np.isfinite(v_se)
+    V = v_se[with_se] ** 2
+    Sv = V.size
+    if Sv < 2:
+        return [(name, m + suffix, np.nan, np.nan, Sv) for m in SE_MEASURES]
+    modse = np.sqrt(V.mean())
+    var_v = V.var(ddof=1)
+    S = int(fin.sum())
+    s_v = s_all if (Sv == S and s_all is not None) else x_all[with_se].std(ddof=1)
+    ratio = modse / s_v
+    return [(name, "modse" + suffix, float(modse), float(np.sqrt(var_v / (4 * Sv * modse**2))), Sv),
+            (name, "relerr_modse" + suffix, float(100 * (ratio - 1)),
+             float(100 * ratio * np.sqrt(var_v / (4 * Sv * modse**4) + 1 / (2 * (Sv - 1)))), Sv)]
 
 
 def _interval_measures(name, bounds, theta, suffix):

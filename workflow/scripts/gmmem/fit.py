@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._threads import one_blas_thread
 from ._validate import (ROWS, as_data, check_choice, check_positive_int,
                         column_scale, row_chunks, scale_problem)
-from .engine import run_batch
+from .engine import EMRun, run_batch
 from .estimators import (finite_or_identity, log_penalty, regulariser, spurious_mask,
                          spurious_reason)
 from .gaussian import Params, stack
-from .init import initial_params_many, kmeans_plusplus_starts
+from .init import (SHORT_ITER, best_short_runs, emem_short_starts, initial_params_many,
+                   kmeans_plusplus_starts)
 from .mixture import Mixture
 from .settings import check as check_settings
 from .streams import Parent, restart_streams_many
@@ -178,7 +180,7 @@ def degenerate_mask(w: np.ndarray, cov: np.ndarray, n: int, floor: float) -> np.
     return np.any(w * n < d + 1, axis=1) | np.any(eig <= floor * (1 + 1e-9), axis=1)
 
 
-def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
+def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "emem",
         start: Mixture | None = None, covariance: str = "full", tol: float = 1e-10,
         max_iter: int = 10_000, accel: str | None = "squarem", stopping: str = "aitken",
         var_floor: float = 1e-6, estimator: str = "mle", prefer: str = "loglik",
@@ -188,8 +190,11 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
     x: (n,) or (n, d) data. Starts: ``start`` (a Mixture, e.g. the paper's
     μ=170/180, σ=5/5, π=0.5) if given, else ``n_restarts`` draws of ``init``
     ("kmeans++" or "random") from independent streams spawned from
-    SeedSequence(seed). ``covariance``: "full", "diag" or "tied" (one shared
-    matrix, mclust's E/EEE). ``tol`` is per observation for the ``stopping``
+    SeedSequence(seed); "emem" (the default) runs those n_restarts k-means++
+    starts and, beside them, the best n_restarts of 8·n_restarts short EM runs
+    (:func:`gmmem.init.emem_short_starts`), so its best maximum is never below
+    "kmeans++"'s with the same seed. ``covariance``: "full", "diag" or "tied"
+    (one shared matrix, mclust's E/EEE). ``tol`` is per observation for the ``stopping``
     rule ("aitken", "relative", "absolute"); ``max_iter`` caps EM-map
     evaluations per start. ``var_floor`` is the smallest variance (eigenvalue)
     allowed, as a fraction of the data's variance in each column.
@@ -205,8 +210,9 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "kmeans++",
                     prefer=prefer, _name="x")[0]
 
 
+@one_blas_thread
 def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
-             init: str = "kmeans++", start: Mixture | None = None, covariance: str = "full",
+             init: str = "emem", start: Mixture | None = None, covariance: str = "full",
              tol: float = 1e-10, max_iter: int = 10_000, accel: str | None = "squarem",
              stopping: str = "aitken", var_floor: float = 1e-6, estimator: str = "mle",
              prefer: str = "loglik", random_starts_too: bool = False, progress=None,
@@ -264,19 +270,10 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
         # data set with d = 1 that is a view, not a copy of the data).
         z = (np.ascontiguousarray(prepared[members[0]].z.T)[None] if len(members) == 1
              else np.ascontiguousarray(np.stack([prepared[i].z.T for i in members])))
-        data_of = np.concatenate([np.full(len(prepared[i].starts), j)
-                                  for j, i in enumerate(members)])
-        starts = stack([p0 for i in members for p0 in prepared[i].starts])
-        reg = None
-        if estimator != "mle":
-            regs = [prepared[i].reg for i in members for _ in prepared[i].starts]
-            reg = regs[0]._replace(mean=np.stack([r.mean for r in regs]),
-                                   scale=np.stack([r.scale for r in regs]),
-                                   S=np.stack([r.S for r in regs]),
-                                   a=np.array([r.a for r in regs]))
         report = None if progress is None else (
             lambda done, _, before=finished: progress(before + done, len(xs)))
-        runs = run_batch(z, data_of, starts, reg=reg, progress=report, **settings)
+        runs = _run_starts(z, [prepared[i] for i in members], K, n_restarts, covariance,
+                           var_floor, settings, report)
         finished += len(members)  # data sets of the shape groups already run
         # Every run's flags at once (per run they cost more than its E-steps at small n).
         w = np.stack([run.params.w for run in runs])
@@ -288,6 +285,73 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
                                               covariance, prefer, degenerate, spurious)):
             results[i] = res
     return results
+
+
+def _batch_reg(preps: list, counts: list[int]):
+    """One regulariser per item (None for the MLE): counts[j] items of preps[j]."""
+    if preps[0].reg is None:
+        return None
+    regs = [prep.reg for prep, c in zip(preps, counts) for _ in range(c)]
+    return regs[0]._replace(mean=np.stack([r.mean for r in regs]),
+                            scale=np.stack([r.scale for r in regs]),
+                            S=np.stack([r.S for r in regs]),
+                            a=np.array([r.a for r in regs]))
+
+
+def _run_starts(z, preps: list, K: int, n_restarts: int, covariance, var_floor,
+                settings: dict, report) -> list[EMRun]:
+    """Every data set's runs (z (S, d, n), preps of one shape), in the order of
+    its starts. Under init="emem" each data set first gets its short runs
+    (:func:`gmmem.init.emem_short_starts`, plain EM for SHORT_ITER maps, all
+    data sets in one engine call); the best n_restarts are appended to its
+    starts and continued with the EM-map budget they have left, and their
+    records count the short run's maps and trace too."""
+    S = len(preps)
+    short = [None] * S
+    max_iter = settings["max_iter"]
+    short_iter = min(SHORT_ITER, max_iter)
+    if preps[0].emem_seed is not None:  # every data set of a fit_many or none
+        pools = emem_short_starts([prep.z for prep in preps], K,
+                                  [prep.emem_seed for prep in preps], n_restarts,
+                                  covariance, var_floor)
+        per = len(pools[0])
+        sruns = run_batch(z, np.repeat(np.arange(S), per),
+                          stack([p for pool in pools for p in pool]),
+                          reg=_batch_reg(preps, [per] * S),
+                          **{**settings, "max_iter": short_iter, "accel": None})
+        chosen = best_short_runs(sruns, per, n_restarts)
+        for s, prep in enumerate(preps):
+            short[s] = [sruns[c] for c in chosen[s * n_restarts:(s + 1) * n_restarts]]
+            prep.starts.extend(run.params for run in short[s])
+    # First every start but the short runs' (the fit's own budget), then the
+    # short runs that neither converged nor spent the budget (what is left of it;
+    # a plain-EM short run that did not converge spent exactly short_iter maps).
+    own = [len(prep.starts) - (0 if short[s] is None else n_restarts)
+           for s, prep in enumerate(preps)]
+    data_of = np.repeat(np.arange(S), own)
+    starts = stack([p0 for prep, m in zip(preps, own) for p0 in prep.starts[:m]])
+    first = run_batch(z, data_of, starts, reg=_batch_reg(preps, own), progress=report,
+                      **settings)
+    more = [[] if sr is None else [j for j, r in enumerate(sr) if not r.converged
+                                   and r.n_iter < max_iter] for sr in short]
+    if any(more):
+        counts = [len(m) for m in more]
+        cont = run_batch(z, np.repeat(np.arange(S), counts),
+                         stack([short[s][j].params for s in range(S) for j in more[s]]),
+                         reg=_batch_reg(preps, counts),
+                         **{**settings, "max_iter": max_iter - short_iter})
+        at = 0
+        for s in range(S):
+            for j in more[s]:
+                a, b = short[s][j], cont[at]
+                short[s][j] = EMRun(b.params, b.loglik, a.n_iter + b.n_iter, b.converged,
+                                    np.concatenate([a.trace, b.trace]))
+                at += 1
+    runs, at = [], 0
+    for s in range(S):
+        runs += first[at:at + own[s]] + (short[s] or [])
+        at += own[s]
+    return runs
 
 
 @dataclass(frozen=True, eq=False)
@@ -303,6 +367,7 @@ class _Prepared:
     n: int
     estimator: str
     kmeans_seed: object  # the seed of the k-means++ starts still to be added, or None
+    emem_seed: object = None  # under init="emem": the seed of its short runs, else None
 
 
 def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimator, name,
@@ -317,9 +382,13 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
     # A given start alone draws nothing (a generator costs more than a small E-step).
     _check_seed(seed)
     draws = start is None or random_starts_too
+    # "emem" runs the n_restarts k-means++ starts "kmeans++" would (the same
+    # streams) beside its short runs, which fit_many adds.
+    method = "kmeans++" if init == "emem" else init
     # k-means++ starts are left to fit_many, which makes every data set's streams
     # and seeds their restarts in shared array passes; others are drawn here.
-    deferred = draws and init == "kmeans++" and n <= ROWS
+    deferred = draws and method == "kmeans++" and n <= ROWS
+    parent = _parent(seed) if draws else None
     scaler = Standardiser.of(z_raw, name)
     z = scaler.data(z_raw)
     starts = []
@@ -330,11 +399,11 @@ def _prepare(x, K, start, seed, n_restarts, init, covariance, var_floor, estimat
             p0 = Params(p0.w, p0.mu, _project_covariance(p0, covariance))
         starts = [p0]
     if draws and not deferred:
-        starts += initial_params_many(z, K, init, restart_streams(seed, n_restarts), covariance,
-                                      var_floor)
+        starts += initial_params_many(z, K, method, restart_streams_many([parent], n_restarts)[0],
+                                      covariance, var_floor)
     return _Prepared(z, scaler, starts, regulariser(z, K, estimator),
                      regulariser(z_raw, K, estimator), n, estimator,
-                     _parent(seed) if deferred else None)
+                     parent if deferred else None, parent if draws and init == "emem" else None)
 
 
 def _records(prep: _Prepared, runs, covariance, degenerate_runs,

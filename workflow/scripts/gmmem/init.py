@@ -8,9 +8,22 @@ import numpy as np
 
 from . import engine
 from ._validate import ROWS, row_chunks
-from .gaussian import Params, m_step, m_step_batch, triu
+from .gaussian import Params, floor_covariances, m_step, m_step_batch, triu
 
 INIT_METHODS = _SETTINGS["init"].choices
+
+# The "emem" strategy (see :func:`emem_short_starts`): per restart asked for,
+# SHORT_PER_RESTART short runs (half k-means++, half spread starts) of
+# SHORT_ITER EM maps each, of which the best n_restarts are run on.
+SHORT_PER_RESTART = 8
+SHORT_ITER = 10
+# The child of a fit's seed whose children seed the short runs: above every
+# restart (children 0..n_restarts-1, n_restarts <= 10 000), select_k child (K)
+# and the bootstrap's child (2^20).
+EMEM_KEY = 1 << 21
+# Spread starts: a component's SD is its bin's over an Exp(1) draw, held within
+# these factors (mixtools draws it without bounds).
+SPREAD_FACTORS = (0.01, 100.0)
 
 
 def _sq_dist(z: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -183,6 +196,8 @@ def initial_params_many(z: np.ndarray, K: int, method: str, rngs, covariance: st
     then one batched M-step for every hard partition. Working memory is O(n)
     whatever K, so a start costs little beside the data even at n = 10^8."""
     n, d = z.shape
+    if method not in ("kmeans++", "random"):
+        raise ValueError(f"method must be 'kmeans++' or 'random' (one start each), got {method!r}")
     if method == "random":
         whole = partition_stats(z, np.zeros(n, dtype=np.int64), 1) / K
         cov = m_step(np.repeat(whole, K, axis=0), n, covariance, floor).cov
@@ -194,3 +209,88 @@ def initial_params_many(z: np.ndarray, K: int, method: str, rngs, covariance: st
     stats = np.stack([partition_stats(z, nearest(z, z[kmeans_plusplus(z, K, rng)]), K)
                       for rng in rngs])
     return _starts_from_cells(stats, n, d, covariance, floor)
+
+
+def spread_starts(z: np.ndarray, K: int, rngs, covariance: str, floor: float) -> list[Params]:
+    """Starts drawn as mixtools' ``normalmix.init`` draws them (Benaglia et al.
+    2009, J. Stat. Softw. 32(6)), one per stream, generalised to d dimensions:
+    the points sorted along a direction (the axis for d = 1, else a random unit
+    vector per stream) cut into K bins of equal count, bin k's mean m_k and
+    covariance C_k; then per component an SD factor s_k = 1/E_k (E_k ~ Exp(1),
+    held in :data:`SPREAD_FACTORS`; one shared factor for "tied"), covariance
+    s_k²·C_k, mean m_k + s_k·chol(C_k)·N(0, I), and weights ∝ 1/2 + U(0, 1)
+    (mixtools: U(0, 1), redrawn until each is >= 0.05). Unlike a partition's
+    M-step these starts differ in spread: a narrow component inside a wide
+    one is among them. z (n, d) standardised; O(n) working memory per stream."""
+    n, d = z.shape
+    R = len(rngs)
+    lo, hi = SPREAD_FACTORS
+    # Bin of the i-th smallest point: equal counts, as mixtools' bins.
+    bin_of_rank = np.minimum(np.arange(n) * K // n, K - 1)
+
+    def cells(projection):
+        labels = np.empty(n, dtype=np.int64)
+        labels[np.argsort(projection, kind="stable")] = bin_of_rank
+        return partition_stats(z, labels, K)
+
+    draws = []
+    for rng in rngs:
+        u = rng.standard_normal(d) if d > 1 else None
+        draws.append((u, rng.standard_exponential(K), rng.standard_normal((K, d)), rng.random(K)))
+    if not draws:
+        return []
+    if d == 1:  # one sort for every stream
+        one = cells(z[:, 0])
+        stats = np.broadcast_to(one, (R,) + one.shape)
+    else:
+        stats = np.stack([cells(z @ u) for u, *_ in draws])
+    base = _starts_from_cells(np.ascontiguousarray(stats), n, d, covariance, floor)
+    cmu = np.stack([b.mu for b in base])  # (R, K, d)
+    ccov = np.stack([b.cov for b in base])  # (R, K, d, d)
+    sd = np.clip(1.0 / np.stack([e for _, e, _, _ in draws]), lo, hi)  # (R, K)
+    if covariance == "tied":
+        sd = np.repeat(sd[:, :1], K, axis=1)
+    eps = np.stack([g for _, _, g, _ in draws])  # (R, K, d)
+    lam = 0.5 + np.stack([v for *_, v in draws])
+    chol = np.sqrt(ccov) if d == 1 else np.linalg.cholesky(ccov)
+    mu = cmu + sd[..., None] * np.einsum("rkij,rkj->rki", chol, eps)
+    cov = floor_covariances(ccov * (sd * sd)[..., None, None], floor)
+    if covariance == "diag":  # (a floored matrix is rebuilt from its eigenvectors)
+        cov = cov * np.eye(d)
+    w = lam / lam.sum(axis=1, keepdims=True)
+    return [Params(w[r], mu[r], cov[r]) for r in range(R)]
+
+
+def emem_short_starts(zs: list[np.ndarray], K: int, parents: list, n_restarts: int,
+                      covariance: str, floor: float) -> list[list[Params]]:
+    """The short-run starts of the "emem" strategy for data sets zs[s] (each (n, d),
+    one shape) with seed parents[s]: SHORT_PER_RESTART·n_restarts per data set,
+    the first half k-means++ starts (streams: children of child (EMEM_KEY, 0) of
+    the seed), the second half :func:`spread_starts` (children of (EMEM_KEY, 1)).
+    Biernacki, Celeux & Govaert (2003, CSDA 41:561–575, "em-EM") run many
+    short EM runs from random starts and continue the best; these two kinds
+    differ in where the components sit (k-means++) and how wide they are (spread)."""
+    from .streams import Parent, restart_streams_many
+
+    half = SHORT_PER_RESTART * n_restarts // 2
+    keyed = lambda j: [Parent(p.entropy, tuple(p.spawn_key) + (EMEM_KEY, j)) for p in parents]
+    kpp_streams = restart_streams_many(keyed(0), half)
+    spread_streams = restart_streams_many(keyed(1), half)
+    n = zs[0].shape[0]
+    if n <= ROWS:
+        kpp = kmeans_plusplus_starts(zs, K, kpp_streams, covariance, floor)
+    else:
+        kpp = [initial_params_many(z, K, "kmeans++", r, covariance, floor)
+               for z, r in zip(zs, kpp_streams)]
+    return [a + spread_starts(z, K, r, covariance, floor)
+            for z, a, r in zip(zs, kpp, spread_streams)]
+
+
+def best_short_runs(runs, per_set: int, keep: int) -> list[int]:
+    """Indices of the ``keep`` runs with the highest objective in each data set's
+    consecutive block of ``per_set`` runs (non-finite ones last; ties in
+    start order), data set by data set."""
+    obj = np.array([r.loglik for r in runs], dtype=float).reshape(-1, per_set)
+    obj[~np.isfinite(obj)] = -np.inf
+    order = np.argsort(-obj, axis=1, kind="stable")[:, :keep]
+    return (order + per_set * np.arange(obj.shape[0])[:, None]).ravel().tolist()

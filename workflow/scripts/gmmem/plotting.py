@@ -33,50 +33,13 @@ def _grid(n_panels: int, width: float = 3.6, height: float = 2.9):
 
 
 def fit_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
-    """The paper's figure for 1-D data (histogram, mixture density, each weighted
-    component); for d >= 2 a scatter of the first two columns with 1- and
-    2-SD ellipses of each component."""
-    plt = _plt()
-    x = np.asarray(x, dtype=float)
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    if m.dim == 1:
-        x = x.reshape(-1)
-        ax.hist(x, bins=50, density=True, alpha=0.45, color="0.55", label="data")
-        pad = 0.05 * (x.max() - x.min())
-        grid = np.linspace(x.min() - pad, x.max() + pad, 1000)
-        comp = np.exp(m.component_logpdf(grid))
-        for k in range(m.n_components):
-            ax.plot(grid, comp[:, k], "--", lw=1.3,
-                    label=f"π={m.weights[k]:.3f}, μ={m.means[k, 0]:.2f}, σ={m.sds[k]:.2f}")
-        ax.plot(grid, comp.sum(axis=1), "g-", lw=2, label="mixture")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("density")
-    else:
-        x = x.reshape(len(x), -1)
-        from .fit import responsibilities
+    """The fit of one data set: for 1-D data the histogram, each weighted
+    component (coloured, filled) and the mixture density (black); for d >= 2
+    a scatter of the first two columns by MAP component with 1- and 2-SD
+    ellipses. (Drawn by gmmem.dataset_figures, which the CLI shares.)"""
+    from .dataset_figures import fit_figure as draw
 
-        lab = responsibilities(m, x).argmax(axis=1)
-        ax.scatter(x[:, 0], x[:, 1], c=lab, s=4, cmap="tab10", alpha=0.5, vmin=0, vmax=9)
-        t = np.linspace(0, 2 * np.pi, 200)
-        circle = np.stack([np.cos(t), np.sin(t)])
-        for k in range(m.n_components):
-            cov = m.covariances[k][:2, :2]
-            vals, vecs = np.linalg.eigh(cov)
-            for r in (1, 2):
-                e = m.means[k, :2, None] + r * vecs @ (np.sqrt(vals)[:, None] * circle)
-                ax.plot(e[0], e[1], color=f"C{k}", lw=1.5 if r == 1 else 0.8)
-            ax.plot(*m.means[k, :2], "k+", ms=10)
-        for k in range(m.n_components):
-            ax.plot([], [], "o", color=f"C{k}", ms=5,
-                    label=f"component {k + 1} (π = {m.weights[k]:.3f})")
-        ax.plot([], [], "k+", label="component means; 1- and 2-SD ellipses")
-        names = [s.strip() for s in xlabel.split(",")]
-        ax.set_xlabel(names[0] if len(names) > 1 else f"{xlabel} 1")
-        ax.set_ylabel(names[1] if len(names) > 1 else f"{xlabel} 2")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    return fig
+    return draw(x, m, title, xlabel)
 
 
 def _n_axis(ax, ns) -> None:
@@ -169,6 +132,8 @@ def _single(draw, title: str, xlabel: str, ylabel: str, legend: bool = True):
 
 
 def _measure(perf, measure):
+    if "target" in perf:  # pseudotrue: figures show the generating target only
+        perf = perf[perf["target"] == "generating"]
     return perf[perf["measure"] == measure]
 
 
@@ -432,6 +397,8 @@ def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: st
     """A performance measure (± 2 MCSE) against the levels of one grid factor,
     one panel per parameter, one line per (n, method); the other factors'
     levels are averaged over when the grid has more than one."""
+    if "target" in table:  # pseudotrue: against the generating values only
+        table = table[table["target"] == "generating"]
     d = table[table["measure"] == measure]
     params = list(dict.fromkeys(d["parameter"]))
     levels = sorted(d[f"level_{factor}"].unique())
@@ -486,16 +453,11 @@ def model_choice_figure(model_choice, title: str = ""):
 
 
 def bic_figure(table, title: str = ""):
-    """BIC and AIC against K, the chosen K marked."""
+    """BIC and AIC against K, the chosen K marked (the table's ``chosen`` row),
+    K within 2 of its BIC ringed (gmmem.dataset_figures.criteria_figure)."""
+    from .dataset_figures import criteria_figure
 
-    def draw(ax):
-        ax.plot(table["k"], table["bic"], "o-", label="BIC")
-        ax.plot(table["k"], table["aic"], "s--", label="AIC")
-        best = table.loc[table["bic"].idxmin()]
-        ax.plot([best["k"]], [best["bic"]], "r*", ms=14, label=f"chosen K = {int(best['k'])}")
-        ax.set_xticks(table["k"])
-
-    return _single(draw, title, "K (components)", "criterion (smaller is better)")
+    return criteria_figure(table, "bic", title)
 
 
 def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: float = 6.0):

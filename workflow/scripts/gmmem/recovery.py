@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from .fit import SAME_MAXIMUM
-from .inference import confidence_intervals, standard_errors
+from .inference import confidence_intervals, standard_errors_by_methods
 from .mixture import Mixture
-from .tables import BOOTSTRAP_PREFIXES, bootstrap_columns, component_columns, component_table
+from .tables import (BOOTSTRAP_PREFIXES, SANDWICH_PREFIXES, bootstrap_columns, component_columns,
+                     component_table, sandwich_columns)
 
 
 def fit_replicate(x: np.ndarray, settings: dict, seed: np.random.SeedSequence, *,
@@ -77,9 +78,15 @@ def replicate_columns(xs, settings: dict, seeds, *, level: float = 0.95,
             others[k] = fit_many(xs, k, seeds=[child_seed(r, k) for r in roots], **kwargs)
     all_rows, all_traces = [], []
     for i, (x, res) in enumerate(zip(xs, results)):
-        se = standard_errors(res.mixture, x, estimator=res.estimator)
+        sandwich = "sandwich" in settings.get("intervals", ())
+        se, *sw = standard_errors_by_methods(res.mixture, x, ("louis", "sandwich")[:1 + sandwich],
+                                             res.estimator)
         ci = confidence_intervals(res.mixture, se, level)
         cols = component_columns(res.mixture, se, ci)
+        if sandwich:
+            sw = sw[0]
+            cols |= sandwich_columns(sw, confidence_intervals(res.mixture, sw, level),
+                                     res.mixture.dim)
         if "bootstrap" in settings.get("intervals", ()):
             from .bootstrap import BOOT_KEY, bootstrap
 
@@ -182,7 +189,7 @@ def align_fits(fits, truth: Mixture):
             "estimate": pick(c).ravel(), "se": pick(f"se_{c}").ravel(),
             "lo": pick(f"lo_{c}").ravel(), "hi": pick(f"hi_{c}").ravel(),
             "truth": np.tile(true_rows[c].to_numpy(), R)}
-            | {pre: pick(f"{pre}_{c}").ravel() for pre in BOOTSTRAP_PREFIXES
+            | {pre: pick(f"{pre}_{c}").ravel() for pre in BOOTSTRAP_PREFIXES + SANDWICH_PREFIXES
                if f"{pre}_{c}" in fits.columns}))
     aligned = pd.concat(parts, ignore_index=True).sort_values(
         ["n", "replicate", "component"], kind="stable", ignore_index=True)
@@ -191,7 +198,8 @@ def align_fits(fits, truth: Mixture):
 
 
 def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
-    """Cramér–Rao SDs per (n, label); empty for structures without an information."""
+    """Cramér–Rao SDs per (n, label), off-diagonal covariances (cov_i_j) included;
+    empty for structures without an information."""
     import pandas as pd
 
     from .inference import cramer_rao
@@ -208,16 +216,24 @@ def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
                 sfx = "" if truth.dim == 1 else f"_{j + 1}"
                 out.append((n, _param_label("mean" + sfx, k + 1), cr.means[k, j]))
                 out.append((n, _param_label("sd" + sfx, k + 1), cr.sds[k, j]))
+            # Off-diagonal covariances (full covariances, d >= 2): cov_i_j columns.
+            for i in range(truth.dim):
+                for j in range(i + 1, truth.dim):
+                    if np.isfinite(cr.covariances[k, i, j]):
+                        out.append((n, _param_label(f"cov_{i + 1}_{j + 1}", k + 1),
+                                    cr.covariances[k, i, j]))
     return pd.DataFrame(out, columns=["n", "label", "crlb_sd"])
 
 
 def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...] = (),
-                   misspecified: bool = False) -> dict:
+                   misspecified: bool = False, pseudo_true: Mixture | None = None) -> dict:
     """:func:`evaluate_fits` for every method of a scenario (fits has a
     ``method`` column; methods maps name -> fit settings), each table gaining a
     ``method`` column first, plus ``comparison``: every pair of methods on
     their paired replicates (:func:`gmmem.evaluation.compare_methods`).
-    Misspecified truths get no CRLB rows (the bound is the Gaussian model's)."""
+    Misspecified truths get no CRLB rows (the bound is the Gaussian model's);
+    with ``pseudo_true`` (:mod:`gmmem.pseudo_true`) their performance table
+    also holds every measure against it (``target`` = "pseudo_true")."""
     import pandas as pd
 
     from .evaluation import compare_methods
@@ -225,11 +241,13 @@ def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...
     parts = {}
     for name, settings in methods.items():
         own = fits[fits["method"] == name].drop(columns="method")
-        # Another method's bootstrap columns are empty here: not this method's intervals.
-        boot = [c for c in own.columns if c.startswith(BOOTSTRAP_PREFIXES) or c == "n_boot_ok"]
+        # Another method's bootstrap or sandwich columns are empty here: not this
+        # method's intervals.
+        boot = [c for c in own.columns if c.startswith(BOOTSTRAP_PREFIXES + SANDWICH_PREFIXES)
+                or c in ("n_boot_ok", "se_sw_failed")]
         own = own.drop(columns=[c for c in boot if own[c].isna().all()])
         tables = evaluate_fits(own, truth, select_k, settings["covariance"],
-                               crlb=not misspecified)
+                               crlb=not misspecified, pseudo_true=pseudo_true)
         for key, table in tables.items():
             parts.setdefault(key, []).append(table.assign(method=name)[
                 ["method"] + list(table.columns)])
@@ -239,7 +257,8 @@ def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...
 
 
 def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
-                  covariance: str = "full", crlb: bool = True) -> dict:
+                  covariance: str = "full", crlb: bool = True,
+                  pseudo_true: Mixture | None = None) -> dict:
     """Every summary table of one scenario from its fit rows.
 
     Returns a dict of DataFrames: ``aligned`` (per replicate), ``recovery``
@@ -249,7 +268,11 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
     degenerate, SE failures, label disagreements, oracle misses) and
     ``model_choice`` (per n, criterion and candidate K: share chosen, MCSE).
     The CRLB is that of the fitted ``covariance`` structure when the truth
-    has it (else of the unrestricted model).
+    has it (else of the unrestricted model). ``performance`` has a ``target``
+    column: "generating" rows score the fits against ``truth``; with
+    ``pseudo_true`` (the maximiser of E log f for a misspecified truth) the
+    same measures follow against it, the fits aligned to it as to the truth,
+    as "pseudo_true" rows.
     """
     import pandas as pd
 
@@ -292,6 +315,15 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
     performance_t = performance_t.merge(conv[["n", "n_nonconverged", "n_degenerate"]], on="n")
     performance_t = performance_t.sort_values(["n", "parameter", "measure"], kind="stable",
                                               ignore_index=True)
+    performance_t.insert(0, "target", "generating")
+    if pseudo_true is not None:
+        against, _ = align_fits(fits, pseudo_true)
+        pt_rows, _ = _measures(against)
+        pt_rows = pt_rows.merge(conv[["n", "n_nonconverged", "n_degenerate"]], on="n")
+        pt_rows = pt_rows.sort_values(["n", "parameter", "measure"], kind="stable",
+                                      ignore_index=True)
+        pt_rows.insert(0, "target", "pseudo_true")
+        performance_t = pd.concat([performance_t, pt_rows], ignore_index=True)
 
     choice = []
     if select_k and "k_bic" in per_rep:
@@ -327,8 +359,9 @@ def _measures(aligned):
         cis = np.stack([wide("lo").to_numpy(), wide("hi").to_numpy()], axis=-1)
         extra = {tag: np.stack([wide(f"lo_{tag}").to_numpy(), wide(f"hi_{tag}").to_numpy()],
                                axis=-1)
-                 for tag in ("pct", "bca") if f"lo_{tag}" in cell}
-        perf = performance(est, theta, wide("se").to_numpy(), cis, extra)
+                 for tag in ("pct", "bca", "sw") if f"lo_{tag}" in cell}
+        extra_ses = {"sw": wide("se_sw").to_numpy()} if "se_sw" in cell else None
+        perf = performance(est, theta, wide("se").to_numpy(), cis, extra, extra_ses)
         perf.insert(0, "n", n)
         perf_parts.append(perf)
         rec = pd.DataFrame({"n": n, "parameter": labels, "truth": theta,
@@ -339,3 +372,58 @@ def _measures(aligned):
     columns = ["n", "parameter", "measure", "estimate", "mcse", "n_sim"]
     table = pd.concat(perf_parts, ignore_index=True) if perf_parts else pd.DataFrame(columns=columns)
     return table, rec_parts
+
+
+def maxima_split(aligned, maxima: list[Mixture]) -> "pd.DataFrame":
+    """How a study's fits split among the local maxima of the population
+    objective E_g log f (:mod:`gmmem.pseudo_true`, best first).
+
+    aligned: the rows of :func:`align_fits` (with ``method``, or one method),
+    from which each replicate's fitted weights, means and SDs are read. A fit
+    belongs to the maximum it is nearest to in standardised parameter
+    distance: over the optimal matching of components, the alignment cost of
+    :func:`gmmem.evaluation.alignment_cost` (means in the maximum's
+    Mahalanobis metric, squared log-variance differences) plus the squared
+    log-weight differences. Returns per (method, n, maximum) the share of
+    replicates nearest to it with its MCSE √(p(1 − p)/S), S and the
+    maximum's objective gap below the best (nats per observation).
+    """
+    import itertools
+
+    import pandas as pd
+
+    from .evaluation import batch_alignment_cost, mcse_coverage
+
+    d = maxima[0].dim
+    K = maxima[0].n_components
+    al = aligned if "method" in aligned else aligned.assign(method="default")
+    mean_cols = ["mean"] if d == 1 else [f"mean_{j + 1}" for j in range(d)]
+    sd_cols = ["sd"] if d == 1 else [f"sd_{j + 1}" for j in range(d)]
+    perms = np.array(list(itertools.permutations(range(K))))  # (P, K)
+    rows = []
+    for (method, n), cell in al.groupby(["method", "n"], sort=False):
+        wide = cell.pivot_table(index="replicate", columns=["parameter", "component"],
+                                values="estimate", aggfunc="first", dropna=False)
+        reps = wide.index.to_numpy()
+        get = lambda c: wide[c][list(range(1, K + 1))].to_numpy(dtype=float)  # (R, K)
+        means = np.stack([get(c) for c in mean_cols], axis=-1)
+        log_vars = 2.0 * np.log(np.stack([get(c) for c in sd_cols], axis=-1))
+        log_w = np.log(get("weight"))
+        dist = []
+        for m in maxima:
+            cost = batch_alignment_cost(means, log_vars, m)  # (R, J, K)
+            cost = cost + (log_w[:, :, None] - np.log(m.weights)[None, None, :]) ** 2
+            # Total cost of each matching (estimate perm[k] to maximum's k), the smallest.
+            total = cost[:, perms, np.arange(K)[None, :]].sum(axis=2)  # (R, P)
+            dist.append(total.min(axis=1))
+        dist = np.stack(dist, axis=1)  # (R, M)
+        ok = np.all(np.isfinite(dist), axis=1)
+        nearest = dist[ok].argmin(axis=1)
+        S = int(ok.sum())
+        for i in range(len(maxima)):
+            share = float(np.mean(nearest == i)) if S else np.nan
+            rows.append({"method": method, "n": int(n), "maximum": i + 1, "share": share,
+                         "mcse": mcse_coverage(share, S) if S else np.nan, "n_fits": S,
+                         "n_replicates": len(reps)})
+    return pd.DataFrame(rows, columns=["method", "n", "maximum", "share", "mcse", "n_fits",
+                                       "n_replicates"])

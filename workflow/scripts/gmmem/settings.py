@@ -78,8 +78,10 @@ SETTINGS: tuple[Setting, ...] = (
             "(config only: the CLI's -k)", low=1, nullable=True),
     Setting("n_restarts", "int", 10, "random starts; the best maximum is reported",
             low=1, high=10_000, flag="--restarts"),
-    Setting("init", "choice", "kmeans++", "how random starts are drawn",
-            choices=("kmeans++", "random"), flag="--init"),
+    Setting("init", "choice", "emem", "how starts are drawn: emem runs the n_restarts "
+            "k-means++ starts and the best n_restarts of 8·n_restarts short EM runs from "
+            "k-means++ and spread (mixtools-style) starts (Biernacki et al. 2003); kmeans++ "
+            "or random alone as before", choices=("emem", "kmeans++", "random"), flag="--init"),
     Setting("covariance", "choice", "full", "covariance structure; 'tied' is one shared "
             "covariance", choices=("full", "diag", "tied"), flag="--covariance"),
     Setting("tol", "number", 1e-10, "per-observation tolerance of the stopping rule",
@@ -101,9 +103,10 @@ SETTINGS: tuple[Setting, ...] = (
             "or the highest that is not a spurious maximum", choices=("loglik", "regular"),
             flag="--prefer"),
     Setting("intervals", "choices", ("wald",), "interval kinds: wald (observed information, "
-            "always computed); bootstrap adds bootstrap SEs and percentile and BCa intervals "
-            "from n_boot refits of every fit", choices=("wald", "bootstrap"), flag="--intervals",
-            scope="study"),
+            "always computed); sandwich adds Huber-White (White 1982) SEs and Wald intervals "
+            "on them, robust to a misspecified component family; bootstrap adds bootstrap SEs "
+            "and percentile and BCa intervals from n_boot refits of every fit",
+            choices=("wald", "sandwich", "bootstrap"), flag="--intervals", scope="study"),
     Setting("n_boot", "int", 200, "bootstrap resamples per fit", low=10, high=100_000,
             flag="--n-boot", scope="study"),
     Setting("bootstrap", "choice", "parametric", "parametric: resamples drawn from the fitted "

@@ -24,6 +24,16 @@ def mixture_moments(truth: Mixture) -> tuple[np.ndarray, np.ndarray]:
     return mean, second - np.outer(mean, mean)
 
 
+def skewnormal_delta(alpha: float) -> float:
+    """δ = α/√(1+α²) of a skew normal with shape α (Azzalini 1985), without
+    overflow: beyond |α| = 1e150 (where α² would overflow float64) δ is ±1,
+    which it already is to float64 precision from |α| ≈ 1e8 on."""
+    alpha = float(alpha)
+    if abs(alpha) < 1e150:
+        return alpha / np.sqrt(1.0 + alpha * alpha)  # the formula as before: same bytes
+    return float(np.copysign(1.0, alpha))
+
+
 def standard_draws(family, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """(m, d) draws with mean 0 and covariance I from one component family."""
     if family == "normal":
@@ -33,7 +43,7 @@ def standard_draws(family, size: tuple[int, int], rng: np.random.Generator) -> n
         z = rng.standard_normal(size)
         w = rng.chisquare(value, size=(size[0], 1))
         return z * np.sqrt((value - 2.0) / w)
-    delta = value / np.sqrt(1.0 + value * value)
+    delta = skewnormal_delta(value)
     u = delta * np.abs(rng.standard_normal(size)) + np.sqrt(1 - delta**2) * rng.standard_normal(size)
     return (u - delta * np.sqrt(2 / np.pi)) / np.sqrt(1 - 2 * delta**2 / np.pi)
 

@@ -18,6 +18,12 @@ from .settings import defaults as _fit_defaults
 
 FIT_DEFAULTS = _fit_defaults()
 # Stage codes in the seed key; fixed forever so results never silently change.
+# Scenario, dataset and method names (grid points included) become folder and
+# file names: bounded well below the 255 bytes a file name may have.
+MAX_NAME = 64
+# Jobs one study may start, unless max_jobs says otherwise: Snakemake's job
+# graph grows with them (a dry run of 10,000 jobs took 40 s of CPU and 320 MB).
+MAX_JOBS = 10_000
 STAGES = {"simulate": 1, "fit": 2, "oracle": 3, "select": 4, "dataset": 5, "example": 6}
 
 
@@ -37,11 +43,43 @@ def chunks(replicates: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(a, min(a + chunk_size, replicates)) for a in range(0, replicates, chunk_size)]
 
 
+def check_numbers(value, field: str) -> None:
+    """Refuse anything but (nested lists of) int and float numbers in a truth's
+    field, naming the field and entry: booleans are ints to Python, but
+    ``means: [true, 3]`` is a mistake, not a mean of 1."""
+    stack = [(field, value)]
+    while stack:
+        at, v = stack.pop()
+        if isinstance(v, list):
+            stack.extend((f"{at}[{i}]", item) for i, item in enumerate(v))
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
+            why = " (a boolean is not a number)" if isinstance(v, bool) else ""
+            raise ValueError(f"{at}: expected a number, got {v!r}{why}")
+
+
+def check_sds(sds) -> None:
+    """Refuse written SDs whose variances float64 cannot hold, naming the entry
+    (the Mixture sees only the squared values)."""
+    from ._validate import MAX_ABS, MIN_SD
+
+    for i, sd in enumerate(sds if isinstance(sds, list) else []):
+        if isinstance(sd, (int, float)) and 0 < sd < MIN_SD:
+            raise ValueError(f"sds[{i}]: {sd!r} is below {MIN_SD:g}; its variance {sd}² "
+                             "underflows float64 (rescale the truth)")
+        if isinstance(sd, (int, float)) and sd >= MAX_ABS / 10:
+            raise ValueError(f"sds[{i}]: {sd!r} puts draws beyond {MAX_ABS:g}, where their "
+                             "variances overflow float64 (rescale the truth)")
+
+
 def mixture_from_spec(spec: dict, where: str) -> Mixture:
     """A Mixture from a config entry: weights, means and either sds (1-D) or covariances."""
     try:
         if "sds" in spec and "covariances" in spec:
             raise ValueError("give either sds (1-D) or covariances (d-D), not both")
+        for key in ("weights", "means", "sds", "covariances"):
+            if key in spec:
+                check_numbers(spec[key], key)
+        check_sds(spec.get("sds"))
         means = np.asarray(spec["means"], dtype=object)
         if "sds" in spec:
             if means.ndim != 1:
@@ -124,6 +162,33 @@ def check_truth_scale(truth: Mixture, where: str) -> None:
                          "constant to float64 precision (centre the truth)")
 
 
+def smallest_n(k: int, d: int) -> int:
+    """The smallest sample size a K-component fit in d dimensions is worth
+    running at: K(d + 1) + 1 (d + 1 points per component for a non-singular
+    covariance, and one more)."""
+    return k * (d + 1) + 1
+
+
+def check_contamination_scale(truth: Mixture, sd_factor: float, where: str) -> None:
+    """Refuse an sd_factor that throws outliers past what float64 data can hold:
+    the outliers are normal around the mixture's mean with sd_factor times its
+    SD, and, like the truth (check_truth_scale), must reach (|mean| + 10 SD)
+    below MAX_ABS, the magnitude the fits accept."""
+    from ._validate import MAX_ABS
+    from .simulation import mixture_moments
+
+    mean, cov = mixture_moments(truth)
+    sd = float(np.sqrt(np.diagonal(cov)).max())
+    centre = float(np.abs(mean).max())
+    reach = centre + 10 * sd_factor * sd
+    if not reach < MAX_ABS:
+        largest = (MAX_ABS - centre) / (10 * sd)
+        raise ValueError(f"{where}: contamination.sd_factor = {sd_factor:g} puts outliers "
+                         f"(sd_factor x the mixture's SD {sd:.3g}) as far as {reach:.3g}; data "
+                         f"of magnitude >= {MAX_ABS:g} cannot be fitted (their variances "
+                         f"overflow float64): use sd_factor <= {largest:.3g}")
+
+
 def simulate_mem_mb(sc: "Scenario", n: int, replicates: int) -> int:
     """Memory of a simulate job: its replicates' draws (and labels) at once, with headroom."""
     return 300 + 24 * replicates * int(n) * sc.truth.dim // 2**20
@@ -151,9 +216,15 @@ def check_names(config: dict) -> None:
     nor differ from another only in case (they collide on macOS and Windows)."""
     from .config import RESERVED_NAMES
 
-    for kind in ("scenarios", "datasets"):
+    for kind in ("scenarios", "datasets", "methods"):
         seen = {}
         for name in config.get(kind) or {}:
+            if len(name) > MAX_NAME:
+                raise ValueError(f"{kind[:-1]} {name[:20]!r}...: the name has {len(name)} "
+                                 f"characters, more than {MAX_NAME}; it becomes a folder and "
+                                 "file name (a grid adds -field1-... to it): use a shorter one")
+            if kind == "methods":
+                continue
             if kind == "scenarios" and name.lower() in RESERVED_NAMES:
                 raise ValueError(f"scenario {name!r}: the name is taken by the workflow's own "
                                  f"results/{name.lower()}/ folder; reserved: "
@@ -230,15 +301,19 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
                                  "like (use select_k to study other K)")
             resolved[m] = settings
         largest_k = max((truth.n_components,) + select)  # Scenario.largest_k, before it exists
-        small = [n for n in sizes if n < max(largest_k, 2) + 1]
+        need = smallest_n(largest_k, truth.dim)
+        small = [n for n in sizes if n < need]
         if small:
             raise ValueError(f"{where}: sample_sizes {small} are too small to fit K = {largest_k} "
-                             f"components (need n > {max(largest_k, 2)})")
+                             f"components in d = {truth.dim}: need n >= K(d + 1) + 1 = {need} "
+                             f"(each component needs d + 1 = {truth.dim + 1} points for a "
+                             "non-singular covariance, and one more, or every fit is degenerate)")
         families = parse_families(spec.get("family"), truth, where)
         contamination = spec.get("contamination")
         if contamination is not None:
             contamination = {"fraction": float(contamination["fraction"]),
                              "sd_factor": float(contamination.get("sd_factor", 10))}
+            check_contamination_scale(truth, contamination["sd_factor"], where)
         out[name] = Scenario(name, truth, sizes, int(spec.get("replicates", config.get("replicates"))),
                              resolved, bool(spec.get("oracle_start", False)), select, families,
                              contamination)
@@ -261,6 +336,75 @@ def parse_families(spec, truth: Mixture, where: str) -> tuple:
         else:
             out.append(("skewnormal", float(f["skewnormal"]["alpha"])))
     return tuple(out)
+
+
+def _count(value, default: int) -> int:
+    """A count from a config value not yet checked by the schema (a grid's
+    alternatives are checked only once expanded): the value if it is a
+    positive int, else ``default``."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return value if ok else default
+
+
+def design_jobs(config: dict) -> dict[str, tuple[int, int]]:
+    """Scenario (as written, a grid counting all its points) -> (simulate jobs,
+    fit jobs), computed from the config's numbers alone: nothing is expanded,
+    so a design of 10**7 jobs costs no more to count than one of 10."""
+    import itertools
+    import math
+
+    chunk = _count(config.get("chunk_size", 100), 100)
+    n_methods = len(config.get("methods") or {"default": {}})
+    out = {}
+    for name, spec in (config.get("scenarios") or {}).items():
+        if not isinstance(spec, dict):
+            continue
+        grid = spec.get("grid") if isinstance(spec.get("grid"), dict) else {}
+        # Only sample_sizes, replicates and methods change a point's job count;
+        # the other factors multiply it.
+        counted = [f for f in ("sample_sizes", "replicates", "methods") if f in grid]
+        others = math.prod(len(v) for f, v in grid.items()
+                           if f not in counted and isinstance(v, list))
+        sim = fit = 0
+        for combo in itertools.product(*(grid[f] for f in counted)):
+            point = {**spec, **dict(zip(counted, combo))}
+            sizes = point.get("sample_sizes", config.get("sample_sizes"))
+            n_sizes = len(sizes) if isinstance(sizes, list) else 1
+            reps = _count(point.get("replicates", config.get("replicates")), 1)
+            methods = point.get("methods")
+            m = len(methods) if isinstance(methods, list) else n_methods
+            blocks = n_sizes * math.ceil(reps / chunk)
+            sim += blocks
+            fit += blocks * m
+        out[name] = (sim * others, fit * others)
+    return out
+
+
+def check_design_size(config: dict) -> None:
+    """Refuse a study of more than max_jobs (default MAX_JOBS) simulate and fit
+    jobs, or a grid of more points than that, before anything is expanded."""
+    limit = config.get("max_jobs") or MAX_JOBS
+    for name, spec in (config.get("scenarios") or {}).items():
+        grid = spec.get("grid") if isinstance(spec, dict) else None
+        if isinstance(grid, dict):
+            import math
+
+            points = math.prod(len(v) for v in grid.values() if isinstance(v, list))
+            if points > limit:
+                raise ValueError(f"scenario {name!r}: its grid has {points:,} points (the product "
+                                 f"of {', '.join(f'{len(v)} {f}' for f, v in grid.items())}), "
+                                 f"more than max_jobs = {limit:,} jobs in all")
+    jobs = design_jobs(config)
+    sim = sum(j[0] for j in jobs.values())
+    fit = sum(j[1] for j in jobs.values())
+    if sim + fit > limit:
+        worst = max(jobs, key=lambda k: sum(jobs[k]))
+        raise ValueError(f"the study would run about {sim + fit:,} jobs ({sim:,} simulate and "
+                         f"{fit:,} fit, {sum(jobs[worst]):,} of them for scenario {worst!r}), more "
+                         f"than max_jobs = {limit:,}: raise chunk_size (replicates per job, now "
+                         f"{config.get('chunk_size', 100)}), study fewer sizes, methods or grid "
+                         "points, or raise max_jobs (Snakemake's job graph of 10,000 jobs took "
+                         "40 s of CPU and 320 MB to build here)")
 
 
 def expand_grids(scenarios: dict) -> tuple[dict, list]:
@@ -288,6 +432,9 @@ def expand_grids(scenarios: dict) -> tuple[dict, list]:
             variant = dict(base)
             for f, i in zip(fields, combo):
                 value = grid[f][i]
+                if f == "fit" and not isinstance(value, dict):
+                    raise ValueError(f"scenario {name!r}: grid.fit[{i}]: expected a mapping of "
+                                     f"fit settings (e.g. {{n_restarts: 1}}), got {value!r}")
                 if f == "fit":
                     variant["fit"] = {**(base.get("fit") or {}), **value}
                 else:

@@ -119,6 +119,22 @@ def bootstrap_columns(boot, d: int) -> dict[str, np.ndarray]:
     return cols
 
 
+# Sandwich (Huber–White) columns beside a parameter c: se_sw_c and the Wald
+# interval lo_sw_c/hi_sw_c built on it (interval tag "sw").
+SANDWICH_PREFIXES = ("se_sw", "lo_sw", "hi_sw")
+
+
+def sandwich_columns(se: StandardErrors, ci: ConfidenceIntervals, d: int) -> dict[str, np.ndarray]:
+    """The sandwich SE and interval columns of one fit, (K,) arrays, plus
+    se_sw_failed (the sandwich's A was singular or ill-conditioned)."""
+    cols: dict = {}
+    _add(cols, "se_sw", se.weights, se.means, se.sds, d)
+    _add(cols, "lo_sw", ci.weights[:, 0], ci.means[..., 0], ci.sds[..., 0], d)
+    _add(cols, "hi_sw", ci.weights[:, 1], ci.means[..., 1], ci.sds[..., 1], d)
+    cols["se_sw_failed"] = np.full(len(se.weights), not se.ok)
+    return cols
+
+
 def _add(cols: dict, prefix: str, w, mu, sd, d: int) -> None:
     cols[f"{prefix}_weight"] = w
     if d == 1:
