@@ -94,7 +94,10 @@ def test_rows_are_parameters_in_reading_order_then_n_without_the_mirrored_weight
 
 def test_pseudo_true_rows_form_a_second_block():
     perf, rec = _tables(methods=("a", "b"), target=True)
-    table = summary_table(perf, rec)
+    # By default the generating values only, as without a target column.
+    plain = _tables(methods=("a", "b"))
+    assert summary_table(perf, rec).equals(summary_table(*plain))
+    table = summary_table(perf, rec, targets=("generating", "pseudo_true"))
     assert table.index.names == ["target", "parameter", "truth", "n"]
     blocks = list(dict.fromkeys(table.index.get_level_values("target")))
     assert blocks == ["generating", "pseudo_true"]
@@ -150,7 +153,8 @@ def test_latex_table_uses_booktabs_and_math_signs():
 def test_latex_table_compiles(tmp_path, kind):
     args = {"one method": {}, "two methods": {"methods": ("a", "b")},
             "pseudo-true block": {"methods": ("a", "b"), "target": True, "K": 3}}[kind]
-    tex = to_latex(summary_table(*_tables(**args)), "heights: π = 0.25/0.75",
+    tex = to_latex(summary_table(*_tables(**args), targets=("generating", "pseudo_true")),
+                   "heights: π = 0.25/0.75",
                    scenario_notes(pd.DataFrame({"n": [100], "n_fits": [60]}), True, 0.95))
     (tmp_path / "summary.tex").write_text(tex)
     (tmp_path / "doc.tex").write_text(

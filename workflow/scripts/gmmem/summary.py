@@ -67,23 +67,34 @@ def _targets(table):
     return [(t, table[table["target"] == t]) for t in order]
 
 
-def summary_table(performance, recovery, measures=DEFAULT_MEASURES) -> "pd.DataFrame":
+def summary_table(performance, recovery, measures=DEFAULT_MEASURES,
+                  targets=("generating",)) -> "pd.DataFrame":
     """The formatted cells of Table 2: rows indexed by (parameter, truth, n)
-    — plus ``target`` first when performance has that column — in reading
+    — plus ``target`` first when several targets are shown — in reading
     order (per component weight, mean(s), SD(s); weight[2] dropped for K = 2),
     columns a (measure heading, method) MultiIndex, methods in their order.
 
     performance: the tidy table (method, n, parameter, measure, estimate,
     mcse[, target]); recovery: its ``truth`` per (method, n, parameter[,
     target]). Measures no method has are left out; a method without a
-    measure gets "–".
+    measure gets "–". targets: the ``target`` values shown when performance
+    has that column, one block each in this order (default: the generating
+    values only, as every figure; ("generating", "pseudo_true") adds the
+    pseudo-true block); the index has a ``target`` level only with several.
     """
     import pandas as pd
 
     from .tables import reading_order
 
-    if "target" in performance:  # pseudotrue: the table is against the generating values
-        performance = performance[performance["target"] == "generating"]
+    if "target" in performance:
+        # Against the generating values by default (as the figures); a block per
+        # target when asked for several; with one, no target level at all.
+        performance = performance[performance["target"].isin(targets)]
+        if "target" in recovery:
+            recovery = recovery[recovery["target"].isin(targets)]
+        if len(targets) == 1:
+            performance = performance.drop(columns="target")
+            recovery = recovery.drop(columns="target", errors="ignore")
     perf = performance if "method" in performance else performance.assign(method="default")
     rec = recovery if "method" in recovery else recovery.assign(method="default")
     methods = list(dict.fromkeys(perf["method"]))
