@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import browser
 from workflow_helpers import REPO, TINY, identical_results, make_workdir, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -68,12 +69,14 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
         assert set(regular["measure"]) == set(perf["measure"]) - {"crlb_sd"}
         kept = regular.groupby(["method", "n"])["n_sim"].max()
         assert (kept + regular.groupby(["method", "n"])["n_spurious"].first() == 6).all()
-        for fig in ("fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage", "zip",
-                    "failures"):
+        for fig in ("fit_example", "bias", "rmse", "spread", "traces", "rmse_crlb", "coverage",
+                    "zip", "failures"):
             assert _png(res / sc / "figures" / f"{fig}.png"), fig
         md = (res / sc / "summary.md").read_text()
-        assert md.startswith(f"## {sc}: ") and "π = 0." in md and "| bias ± MCSE |" in md
+        assert md.startswith(f"## {sc}: ") and "π = 0." in md and "bias ± MCSE" in md
         assert "coverage % ± MCSE" in (res / sc / "summary.html").read_text()
+        assert "\\toprule" in (res / sc / "summary.tex").read_text()
+        assert (res / sc / "summary.csv").read_text().startswith("parameter,truth,n,bias ± MCSE")
         comparison = pd.read_csv(res / sc / "comparison.csv")
         assert len(comparison) == (2 * 6 if len(methods) == 2 else 0)
     assert _png(res / "uni" / "figures" / "comparison.png")
@@ -164,9 +167,19 @@ def test_html_report_builds_with_figures_tables_and_the_run(tiny_run):
                  "fit.png", "versions.txt", "summary.html", "run.html"):
         assert name in html, name
     summary = _embedded(html, "results/uni/summary.html")
-    assert "bias ± MCSE" in summary and "<td class=\"l\">plain</td>" in summary
+    assert "bias ± MCSE" in summary and ">plain</th>" in summary
     run = _embedded(html, "results/timing/run.html")
     assert "numpy" in run and "Time in fit jobs" in run and "Config as run" in run
+    # Figures are listed by title, in reading order.
+    assert '"figure": "02. Bias \\u00b1 MCSE (lolly plot)"' in html or \
+        '"figure": "02. Bias ± MCSE (lolly plot)"' in html
+    if browser.CHROMIUM:
+        # The first page's text starts at the top of the window, not below a blank band.
+        top = browser.layout(tiny_run / "results" / "report.html",
+                             '(() => { const d = document.querySelector(".prose");'
+                             ' return {top: d.getBoundingClientRect().top}; })()',
+                             height=1200, delay_ms=1500)
+        assert top["top"] < 80, top
 
 
 RESUME = {
@@ -228,7 +241,10 @@ def test_degenerate_2d_scenario_and_a_decimal_comma_dataset_run_to_the_end(tmp_p
     spike = np.concatenate([g.normal(0, 1, 600), g.normal(1, 1, 400)])
     work = make_workdir(tmp_path, cfg, {"eu.csv": "x;flag\n" + rows,
                                         "spike.csv": "x\n" + "".join(f"{float(v)!r}\n" for v in spike)})
-    snakemake(work, "--cores", "2")
+    run = snakemake(work, "--cores", "2")
+    # The own-data warnings reach the console at the end of the run, not only the log.
+    console = run.stderr[run.stderr.index("datasets: "):]
+    assert "dataset spike: the reported maximum is spurious" in console
     conv = pd.read_csv(work / "results/three_2d/convergence.csv")
     assert list(conv["n_fits"]) == [6, 6]
     fits = pd.read_csv(work / "results/three_2d/fits/default/n10/chunk0.fits.csv")

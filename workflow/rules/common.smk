@@ -101,7 +101,8 @@ def fit_runtime(wildcards, attempt):
     return (5 + int(seconds / 60) * 3) * attempt
 
 
-FIGURES = ["fit_example", "rmse", "spread", "traces", "rmse_crlb", "coverage", "zip", "failures"]
+FIGURES = ["fit_example", "bias", "rmse", "spread", "traces", "rmse_crlb", "coverage", "zip",
+           "failures"]
 GRID_MEASURES = ["bias", "rmse", "coverage"]
 
 
@@ -113,9 +114,22 @@ def first_method(wildcards):
     return next(iter(scenario_of(wildcards).methods))
 
 
-# Figures in the order a reader reads them (the report lists them by label).
-FIGURE_ORDER = ["fit_example", "rmse_crlb", "coverage", "zip", "comparison", "rmse", "spread",
-                "failures", "traces", "model_choice"]
+# Figures in the order a reader reads them, with the titles the report lists
+# them by (it sorts them by label, hence the number in front).
+FIGURE_TITLES = {
+    "fit_example": "The data and one fit",
+    "bias": "Bias ± MCSE (lolly plot)",
+    "rmse_crlb": "RMSE·√n against the Cramér–Rao bound",
+    "coverage": "Coverage of the Wald intervals",
+    "zip": "Zip plot of the intervals",
+    "comparison": "Methods compared on the same data",
+    "rmse": "RMSE against n",
+    "spread": "Spread of the estimates",
+    "failures": "Failed and spurious fits",
+    "traces": "EM traces of the restarts",
+    "model_choice": "Choosing K by BIC and AIC",
+}
+FIGURE_ORDER = list(FIGURE_TITLES)
 
 
 def figure(name):
@@ -125,7 +139,7 @@ def figure(name):
         category="{scenario}",
         subcategory="2. Figures",
         labels={"scenario": "{scenario}",
-                "figure": f"{FIGURE_ORDER.index(name) + 1:02d} {name.replace('_', ' ')}"},
+                "figure": f"{FIGURE_ORDER.index(name) + 1:02d}. {FIGURE_TITLES[name]}"},
     )
 
 

@@ -110,6 +110,8 @@ rule evaluate:
         ),
         model_choice=f"{RESULTS}/{{scenario}}/model_choice.csv",
         summary_md=f"{RESULTS}/{{scenario}}/summary.md",
+        summary_csv=f"{RESULTS}/{{scenario}}/summary.csv",
+        summary_tex=f"{RESULTS}/{{scenario}}/summary.tex",
         summary_html=report(
             f"{RESULTS}/{{scenario}}/summary.html",
             caption="../report/summary.rst",
@@ -155,6 +157,7 @@ rule grid_summary:
             caption="../report/grid.rst",
             category="{grid}",
             subcategory="Grid",
+            labels={"grid": "{grid}", "item": "table: performance of every grid point"},
         ),
     log:
         f"{RESULTS}/logs/{{grid}}/grid_summary.log",

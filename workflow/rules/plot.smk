@@ -1,3 +1,10 @@
+def most_restarts_method(wildcards):
+    """The scenario's method with the most restarts (the first of those tied):
+    its traces show how restarts reach, or miss, the best maximum."""
+    methods = scenario_of(wildcards).methods
+    return max(methods, key=lambda m: methods[m]["n_restarts"])
+
+
 rule plot:
     input:
         aligned=f"{RESULTS}/{{scenario}}/aligned.csv",
@@ -7,7 +14,7 @@ rule plot:
         example_data=lambda w: f"{RESULTS}/{w.scenario}/data/n{largest_n(w)}/chunk0.npz",
         example_fit=lambda w: (f"{RESULTS}/{w.scenario}/fits/{first_method(w)}/"
                                f"n{largest_n(w)}/chunk0.fits.csv"),
-        traces=lambda w: (f"{RESULTS}/{w.scenario}/fits/{first_method(w)}/"
+        traces=lambda w: (f"{RESULTS}/{w.scenario}/fits/{most_restarts_method(w)}/"
                           f"n{largest_n(w)}/chunk0.traces.csv"),
     output:
         **{name: figure(name) for name in FIGURES},
@@ -17,6 +24,7 @@ rule plot:
         scenario=lambda w: w.scenario,
         largest_n=largest_n,
         method=first_method,
+        traces_method=most_restarts_method,
         misspecified=lambda w: scenario_of(w).misspecified,
         zip_n=lambda w: study.zip_n(scenario_of(w), config.get("zip_n")),
         level=LEVEL,
@@ -53,7 +61,8 @@ rule plot_model_choice:
 
 rule plot_comparison:
     input:
-        f"{RESULTS}/{{scenario}}/comparison.csv",
+        comparison=f"{RESULTS}/{{scenario}}/comparison.csv",
+        recovery=f"{RESULTS}/{{scenario}}/recovery.csv",
     output:
         figure("comparison"),
     log:
@@ -80,6 +89,7 @@ rule plot_grid:
             caption="../report/grid_figure.rst",
             category="{grid}",
             subcategory="Grid",
+            labels={"grid": "{grid}", "item": "figure: {measure} by {factor}"},
         ),
     log:
         f"{RESULTS}/logs/{{grid}}/plot_grid_{{measure}}_{{factor}}.log",

@@ -199,8 +199,9 @@ def check_scenario_inputs(snakemake) -> None:
         elif name == "example_fit":
             checks.check_fit_table(read_table(path, dtype={"method": str}), path, method=first,
                                    n=largest, replicates=first_block, n_components=K)
-        elif name == "traces":
-            checks.check_trace_table(read_table(path, dtype={"method": str}), path, method=first,
+        elif name == "traces":  # the traces of the method with the most restarts
+            method = getattr(snakemake.params, "traces_method", first)
+            checks.check_trace_table(read_table(path, dtype={"method": str}), path, method=method,
                                      n=largest, replicates=first_block)
 
 

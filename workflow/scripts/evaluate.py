@@ -65,5 +65,8 @@ with logged(snakemake) as log:
                      "maxima_split.csv.")
     Path(snakemake.output.summary_md).write_text(summary.to_markdown(table, title, notes))
     Path(snakemake.output.summary_html).write_text(summary.to_html(table, title, notes))
+    Path(snakemake.output.summary_csv).write_text(summary.to_csv(table))
+    Path(snakemake.output.summary_tex).write_text(
+        summary.to_latex(table, title, notes, label=f"tab:{p.scenario}"))
     if p.misspecified:
         log.info("scenario %s: misspecified truth, so no CRLB rows", p.scenario)

@@ -7,13 +7,20 @@ from _workflow import check_scenario_inputs, logged, save_figure
 from gmmem import plotting
 from gmmem.tables import mixture_from_table
 
+
+def generating(table):
+    """The rows against the generating parameters, where a table also holds
+    pseudo-true ones (a ``target`` column); the table as it is otherwise."""
+    return table[table["target"] == "generating"] if "target" in table else table
+
+
 with logged(snakemake) as log:
     check_scenario_inputs(snakemake)
     p = snakemake.params
     inp, out = snakemake.input, snakemake.output
     read = lambda path: pd.read_csv(path, dtype={"method": str})
-    aligned = read(inp.aligned)
-    performance = read(inp.performance)
+    aligned = generating(read(inp.aligned))
+    performance = generating(read(inp.performance))
     n = p.largest_n
     # The paper's figure: the first replicate at the largest n, as the first method fitted it.
     first = read(inp.example_fit)
@@ -22,16 +29,24 @@ with logged(snakemake) as log:
     save_figure(plotting.fit_figure(
         x, mixture_from_table(rows), f"{p.scenario}: replicate {int(rows['replicate'].iloc[0])}"
         f" at n = {n}, method {p.method}"), out.fit_example)
-    recovery = read(inp.recovery)
+    recovery = generating(read(inp.recovery))
     truths = recovery.groupby("parameter")["truth"].first().to_dict()
-    save_figure(plotting.rmse_figure(performance, p.scenario, truths), out.rmse)
-    save_figure(plotting.spread_figure(aligned, p.scenario, truths), out.spread)
+    save_figure(plotting.bias_figure(performance, p.scenario, truths), out.bias)
+    save_figure(plotting.rmse_figure(
+        performance, f"{p.scenario}: RMSE against n (log-log)", truths), out.rmse)
+    save_figure(plotting.spread_figure(
+        aligned, f"{p.scenario}: the estimates at each n", truths), out.spread)
     save_figure(plotting.traces_figure(
-        read(inp.traces), f"{p.scenario}: restarts at n = {n}, method {p.method}"), out.traces)
-    note = (" (misspecified truth: the Gaussian model's Cramér–Rao bound does not apply)"
-            if p.misspecified else "")
-    save_figure(plotting.rmse_crlb_figure(performance, p.scenario + note, truths), out.rmse_crlb)
-    save_figure(plotting.coverage_figure(performance, p.level, p.scenario, truths), out.coverage)
+        read(inp.traces), f"{p.scenario}: restarts at n = {n}, method {p.traces_method}"),
+        out.traces)
+    crlb = (" (misspecified truth: the Gaussian model's Cramér–Rao bound does not apply)"
+            if p.misspecified else " and the Cramér–Rao bound")
+    save_figure(plotting.rmse_crlb_figure(performance, f"{p.scenario}: RMSE·√n{crlb}", truths),
+                out.rmse_crlb)
+    save_figure(plotting.coverage_figure(
+        performance, p.level, f"{p.scenario}: coverage of the Wald {100 * p.level:g} % intervals",
+        truths), out.coverage)
     save_figure(plotting.zip_figure(aligned, p.zip_n, p.level, p.scenario), out.zip)
-    save_figure(plotting.failures_figure(read(inp.convergence), p.scenario), out.failures)
+    save_figure(plotting.failures_figure(
+        read(inp.convergence), f"{p.scenario}: failed and spurious fits"), out.failures)
     log.info("scenario %s: %d figures written", p.scenario, len(out))

@@ -10,6 +10,8 @@ with logged(snakemake) as log:
     check_summary_table(table, snakemake.input[0], columns=[
         "scenario", "method", "n", "measure", f"level_{p.factor}", f"value_{p.factor}"])
     check_present(table, snakemake.input[0], "measure", [p.measure])
+    if "target" in table:  # against the generating parameters, as every other figure
+        table = table[table["target"] == "generating"]
     save_figure(plotting.grid_figure(table, p.measure, p.factor, p.level,
                                      f"grid {p.grid}: {p.measure} by {p.factor}"),
                 snakemake.output[0])

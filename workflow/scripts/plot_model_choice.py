@@ -8,5 +8,8 @@ from gmmem import plotting
 with logged(snakemake) as log:
     check_scenario_inputs(snakemake)
     table = pd.read_csv(snakemake.input[0], dtype={"method": str})
-    save_figure(plotting.model_choice_figure(table, snakemake.params.scenario), snakemake.output[0])
+    true_k = sorted(set(table.loc[table["is_true_k"], "k"]))
+    title = snakemake.params.scenario + (f": how often each criterion chooses the true "
+                                         f"K = {true_k[0]}" if len(true_k) == 1 else "")
+    save_figure(plotting.model_choice_figure(table, title), snakemake.output[0])
     log.info("model-choice figure written")

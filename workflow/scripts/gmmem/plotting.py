@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from .mixture import Mixture
-from .tables import param_key as _param_key
 from .tables import reading_order
 
 
@@ -25,7 +24,9 @@ def _grid(n_panels: int, width: float = 3.6, height: float = 2.9):
     plt = _plt()
     cols = min(n_panels, 3)
     rows = int(np.ceil(n_panels / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    # Constrained layout leaves room for a legend placed "outside" the panels.
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.5),
+                             squeeze=False, layout="constrained")
     for ax in axes.ravel()[n_panels:]:
         ax.set_visible(False)
     return fig, axes.ravel()[:n_panels]
@@ -39,6 +40,52 @@ def fit_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
     from .dataset_figures import fit_figure as draw
 
     return draw(x, m, title, xlabel)
+
+
+def _n_axis(ax, ns) -> None:
+    """A log-n x-axis ticked at the study's own sample sizes (not 2×10⁰)."""
+    ns = sorted({int(n) for n in ns})
+    ax.set_xscale("log")
+    ax.set_xticks(ns, [str(n) for n in ns])
+    ax.xaxis.set_minor_locator(_plt().NullLocator())  # x only: a log-y axis keeps its labels
+    if len(ns) == 1:  # one size: a log axis would have no span
+        ax.set_xlim(ns[0] / 1.5, ns[0] * 1.5)
+    else:
+        ax.set_xlim(ns[0] / 1.15, ns[-1] * 1.15)
+
+
+def _plain_log_labels(axis) -> None:
+    """Log-axis labels as plain numbers (0.2, 0.05), not 2×10⁻¹: every decade
+    and, between them, the 2s and 5s."""
+    from matplotlib.ticker import FuncFormatter
+
+    def label(v, _pos, minor=False):
+        if v <= 0:
+            return ""
+        mantissa = round(v / 10 ** np.floor(np.log10(v)), 6)
+        return f"{v:.3g}" if not minor or mantissa in (2.0, 5.0) else ""
+
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(FuncFormatter(lambda v, pos: label(v, pos, minor=True)))
+
+
+def _legend_below(fig, axes, ncol: int | None = None) -> None:
+    """One legend for the whole figure, below the panels (never on the data):
+    every distinct label of the given axes, in first-seen order."""
+    handles = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            if not label.startswith("_"):
+                handles.setdefault(label, h)
+    if handles:
+        fig.legend(handles.values(), handles.keys(), loc="outside lower center", fontsize=7,
+                   ncol=ncol or min(len(handles), 4), frameon=False)
+
+
+def _share_err(est, bar):
+    """(2, m) whiskers of ± bar around shares est, stopped at 0 and 1."""
+    est, bar = np.asarray(est, dtype=float), np.asarray(bar, dtype=float)
+    return np.clip(np.stack([np.minimum(bar, est), np.minimum(est + bar, 1.0) - est]), 0, None)
 
 
 def _unit(p: str) -> str:
@@ -55,14 +102,12 @@ def _panels(params, draw, title: str, truths=None, ylabel=None, xlabel: str = "n
         draw(ax, p)
         truth = (truths or {}).get(p)
         ax.set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(xlabel, fontsize=8)
         if ylabel is not None:
             ax.set_ylabel(ylabel(p), fontsize=8)
-        ax.tick_params(labelsize=7)
-    if params:
-        axes[0].legend(fontsize=7)
+        ax.tick_params(which="both", labelsize=7)
+    _legend_below(fig, axes)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
     return fig
 
 
@@ -76,14 +121,13 @@ def _finite(table, column="estimate"):
 def _single(draw, title: str, xlabel: str, ylabel: str, legend: bool = True):
     """One axes: draw(ax) fills it; labels, legend and title."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = plt.subplots(figsize=(7.2, 4.2), layout="constrained")
     draw(ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if legend:
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
     return fig
 
 
@@ -117,8 +161,9 @@ def rmse_figure(performance, title: str = "", truths=None):
             if i == 0:
                 n0, r0 = d["n"].iloc[0], d["estimate"].iloc[0]
                 ax.plot(d["n"], r0 * np.sqrt(n0 / d["n"]), "k:", label="∝ 1/√n")
-        ax.set_xscale("log")
         ax.set_yscale("log")
+        _plain_log_labels(ax.yaxis)
+        _n_axis(ax, rm["n"])
 
     return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE ({_unit(p)})")
 
@@ -157,7 +202,8 @@ def traces_figure(traces, title: str = ""):
     (one panel each), each run's stop marked; the chosen run's stop is a star."""
     plt = _plt()
     reps = list(dict.fromkeys(traces["replicate"])) if "replicate" in traces else [None]
-    fig, axes = plt.subplots(1, len(reps), figsize=(4.6 * len(reps), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(reps), figsize=(4.6 * len(reps), 4.2), squeeze=False,
+                             layout="constrained")
     for ax, rep in zip(axes[0], reps):
         t = traces if rep is None else traces[traces["replicate"] == rep]
         best = t["loglik"].max()
@@ -172,14 +218,15 @@ def traces_figure(traces, title: str = ""):
                     best + 0.02 * max(span, 1))
         ax.set_title("" if rep is None else f"replicate {rep}", fontsize=9)
         ax.set_xlabel("iteration (EM step or SQUAREM cycle)", fontsize=8)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+        ax.ticklabel_format(axis="y", useOffset=False)  # the objective itself, not an offset
         ax.tick_params(labelsize=7)
     axes[0, 0].set_ylabel("objective (log-likelihood)")
     if t["restart"].nunique() <= 12:
         axes[0, 0].plot([], [], "k*", label="stop at the best maximum")
         axes[0, 0].plot([], [], "ko", ms=4, label="stop elsewhere")
-        axes[0, 0].legend(fontsize=7)
+        _legend_below(fig, [axes[0, 0]], ncol=min(t["restart"].nunique() + 2, 7))
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
     return fig
 
 
@@ -197,7 +244,7 @@ def rmse_crlb_figure(performance, title: str = "", truths=None):
         c = cr[cr["parameter"] == p].drop_duplicates("n").sort_values("n")
         if len(c):
             ax.plot(c["n"], c["estimate"] * np.sqrt(c["n"]), "k--", label="CRLB SD·√n")
-        ax.set_xscale("log")
+        _n_axis(ax, rm["n"])
 
     return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE·√n ({_unit(p)})")
 
@@ -215,9 +262,10 @@ def coverage_figure(performance, level: float = 0.95, title: str = "", truths=No
                         label="nominal ± 2 MCSE")
         ax.axhline(level, color="k", lw=1)
         for m, rows, colour, shift, suffix in _methods(d):
-            ax.errorbar(rows["n"] * shift, rows["estimate"], yerr=2 * rows["mcse"], fmt="o-",
+            est = rows["estimate"].to_numpy()
+            ax.errorbar(rows["n"] * shift, est, yerr=_share_err(est, 2 * rows["mcse"]), fmt="o-",
                         capsize=2, color=colour, label="coverage ± 2 MCSE" + suffix)
-        ax.set_xscale("log")
+        _n_axis(ax, cv["n"])
         low = float(np.nanmin(d["estimate"] - 2 * d["mcse"]))  # whiskers are never clipped
         ax.set_ylim(max(0.0, min(level - 0.1, low - 0.03)), 1.01)
 
@@ -242,9 +290,7 @@ def failures_figure(convergence, title: str = ""):
         c = c.sort_values("n")
         for col, label in kinds:
             ax.plot(c["n"], c[col] / c["n_fits"], "o-", label=label)
-        ax.set_xscale("log")
-        ax.set_xticks(c["n"].tolist(), [str(v) for v in c["n"]])
-        ax.minorticks_off()
+        _n_axis(ax, convergence["n"])
         ax.set_ylim(-0.02, top)
         ax.set_ylabel("share of fits")
 
@@ -265,38 +311,85 @@ def failures_figure(convergence, title: str = ""):
         draw(ax, rows)
         ax.set_title(f"method {m}", fontsize=9)
         ax.set_xlabel("n")
-    axes[0].legend(fontsize=7)
+    _legend_below(fig, axes)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
     return fig
 
 
-def comparison_figure(comparison, title: str = ""):
+def comparison_figure(comparison, title: str = "", truths=None):
     """Paired comparisons against the first method: relative % increase in
-    precision and the difference in RMSE, each ± 2 MCSE, per parameter, against n."""
+    precision and the difference in RMSE, each ± 2 MCSE, per parameter (in
+    reading order, the true value in its title), against n."""
     plt = _plt()
     first = comparison["method_a"].iloc[0]
     rows = comparison[comparison["method_a"] == first]
-    params = sorted(dict.fromkeys(rows["parameter"]), key=_param_key)
+    params = reading_order(rows["parameter"])
     others = list(dict.fromkeys(rows["method_b"]))
-    fig, axes = plt.subplots(2, len(params), figsize=(3.0 * len(params), 5.6), squeeze=False)
+    fig, axes = plt.subplots(2, len(params), figsize=(3.0 * len(params), 6.0), squeeze=False,
+                             layout="constrained")
     for j, p in enumerate(params):
         for i, m in enumerate(others):
             d = rows[(rows["parameter"] == p) & (rows["method_b"] == m)].sort_values("n")
             shift = 1.0 + 0.04 * (i - (len(others) - 1) / 2)
             for ax, col in zip(axes[:, j], ("relprec", "rmse_diff")):
                 ax.errorbar(d["n"] * shift, d[col], yerr=2 * d[f"{col}_mcse"], fmt="o-",
-                            capsize=2, color=f"C{(i + 1) % 10}", label=m)
+                            capsize=2, color=f"C{(i + 1) % 10}", label=f"{m} vs {first}")
         for ax in axes[:, j]:
             ax.axhline(0, color="k", lw=0.8)
-            ax.set_xscale("log")
-        axes[0, j].set_title(p, fontsize=9)
+            _n_axis(ax, rows["n"])
+            ax.tick_params(labelsize=7)
+        truth = (truths or {}).get(p)
+        axes[0, j].set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
         axes[1, j].set_xlabel("n")
-    axes[0, 0].set_ylabel(f"% precision gain vs {first}")
-    axes[1, 0].set_ylabel(f"RMSE − RMSE of {first}")
-    axes[0, 0].legend(fontsize=7, title="method", title_fontsize=7)
+    axes[0, 0].set_ylabel(f"% precision gain vs {first}", fontsize=8)
+    axes[1, 0].set_ylabel(f"RMSE − RMSE of {first}", fontsize=8)
+    _legend_below(fig, axes[0])
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    return fig
+
+
+def bias_figure(performance, title: str = "", truths=None, z: float = 1.96):
+    """Lolly plot of bias ± z·MCSE (rsimsum's ``lolly``; Morris, White &
+    Crowther 2019, Fig. 5): one panel per parameter, one row per (n, method),
+    a stick from 0 to the bias and a bar of ± z MCSE around it; the zero line
+    marks no bias. Works for any study: every method and n in the table."""
+    b = _measure(performance, "bias")
+    b = b[np.isfinite(b["estimate"].to_numpy(dtype=float))]
+    groups = _methods(b)
+    ns = sorted(b["n"].unique())
+    M = len(groups)
+    params = reading_order(b["parameter"])
+    fig, axes = _grid(max(len(params), 1), height=0.9 + 0.28 * len(ns) * M)
+
+    for ax, p in zip(axes, params):
+        d = b[b["parameter"] == p]
+        for i, (m, rows, colour, _, suffix) in enumerate(groups):
+            r = rows[rows["parameter"] == p].set_index("n")
+            for j, n in enumerate(ns):
+                if n not in r.index:
+                    continue
+                y = j * (M + 0.8) + (M - 1 - i)
+                est, se = float(r.loc[n, "estimate"]), float(r.loc[n, "mcse"])
+                ax.plot([0, est], [y, y], color=colour, lw=1, alpha=0.6)
+                if np.isfinite(se):
+                    ax.errorbar([est], [y], xerr=[[z * se], [z * se]], fmt="o", ms=4, capsize=3,
+                                color=colour, lw=1.2, label=(suffix.strip(" ()") or "bias"))
+                else:
+                    ax.plot([est], [y], "o", ms=4, color=colour)
+        ax.axvline(0, color="k", lw=0.9)
+        centres = [j * (M + 0.8) + (M - 1) / 2 for j in range(len(ns))]
+        ax.set_yticks(centres, [f"n = {n}" for n in ns], fontsize=7)
+        ax.set_ylim(-0.8, len(ns) * (M + 0.8) - 0.2)
+        ax.invert_yaxis()
+        lim = float(np.nanmax(np.abs(d["estimate"]) + z * d["mcse"].fillna(0)))
+        ax.set_xlim(-1.08 * lim if lim > 0 else -1, 1.08 * lim if lim > 0 else 1)
+        truth = (truths or {}).get(p)
+        ax.set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
+        ax.set_xlabel(f"bias ({_unit(p)})", fontsize=8)
+        ax.xaxis.set_major_locator(_plt().MaxNLocator(5))
+        ax.tick_params(axis="x", labelsize=7)
+    _legend_below(fig, axes)
+    fig.suptitle(f"{title}: bias ± {z:g} MCSE" if title else f"bias ± {z:g} MCSE", fontsize=10)
     return fig
 
 
@@ -323,8 +416,10 @@ def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: st
                 if (m, n) not in agg.index.droplevel(2):
                     continue
                 a = agg.loc[(m, n)]
-                ax.errorbar(np.arange(len(a)) + 0.06 * (j - (len(ns) - 1) / 2), a["estimate"],
-                            yerr=2 * a["mcse"], fmt="o-" if i == 0 else "s--", capsize=2,
+                est, bar = a["estimate"].to_numpy(), 2 * a["mcse"].to_numpy()
+                yerr = _share_err(est, bar) if measure == "coverage" else bar
+                ax.errorbar(np.arange(len(a)) + 0.06 * (j - (len(ns) - 1) / 2), est,
+                            yerr=yerr, fmt="o-" if i == 0 else "s--", capsize=2,
                             color=f"C{j % 10}", alpha=1.0 if i == 0 else 0.7,
                             label=f"n = {n}" + (f", {m}" if len(methods) > 1 else ""))
         if measure == "coverage":
@@ -335,9 +430,8 @@ def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: st
 
     fig = _panels(params, draw, title)
     for ax in fig.axes:
-        ax.set_xlabel(factor)
-        ax.set_ylabel(measure)
-    fig.tight_layout()
+        ax.set_xlabel(factor, fontsize=8)
+        ax.set_ylabel(measure, fontsize=8)
     return fig
 
 
@@ -349,10 +443,10 @@ def model_choice_figure(model_choice, title: str = ""):
         for m, rows, colour, shift, suffix in _methods(true):
             for crit, d in rows.groupby("criterion"):
                 d = d.sort_values("n")
-                ax.errorbar(d["n"] * shift, d["share"], yerr=2 * d["mcse"],
+                ax.errorbar(d["n"] * shift, d["share"], yerr=_share_err(d["share"], 2 * d["mcse"]),
                             fmt="o-" if crit == "bic" else "s--", capsize=2,
                             color=colour if suffix else None, label=crit.upper() + suffix)
-        ax.set_xscale("log")
+        _n_axis(ax, model_choice["n"])
         ax.set_ylim(-0.02, 1.02)
 
     return _single(draw, title, "n", "share choosing the true K")
@@ -366,12 +460,15 @@ def bic_figure(table, title: str = ""):
     return criteria_figure(table, "bic", title)
 
 
-def zip_figure(aligned, n: int, level: float = 0.95, title: str = ""):
+def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: float = 6.0):
     """Zip plot (Morris, White & Crowther 2019, Fig. 4) of the Wald intervals at
     one n: every replicate's interval as a horizontal line, ranked by the
     centile of |θ̂ − θ| / SE, blue if it covers the truth and red if not; the
-    truth (vertical) and the nominal level (dashed) marked. One panel per
-    parameter, one row per method."""
+    truth (vertical) and the nominal level (dashed) marked. One column per
+    parameter, one row per method; a column shares its x-axis, which spans
+    θ ± ``clip`` × the parameter's empirical SE (the median over methods) so
+    one wild interval cannot flatten the rest; an interval cut there ends in a
+    triangle at the axis edge."""
     plt = _plt()
     d = aligned[(aligned["n"] == n)]
     d = d[np.isfinite(d["lo"]) & np.isfinite(d["hi"]) & (d["se"] > 0)]
@@ -386,29 +483,68 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = ""):
     methods = list(dict.fromkeys(d["method"])) if "method" in d else [None]
     params = reading_order(d["label"])
     P, M = max(len(params), 1), len(methods)
-    fig, axes = plt.subplots(M, P, figsize=(2.7 * P, 3.0 * M + 0.4), squeeze=False)
-    for i, m in enumerate(methods):
-        rows = d if m is None else d[d["method"] == m]
-        for j, p in enumerate(params):
+    # At most 5 parameters side by side: more wrap into further bands of M rows.
+    C = min(P, 5)
+    bands = int(np.ceil(P / C))
+    fig, grid = plt.subplots(M * bands, C, figsize=(2.7 * C, (3.0 * M) * bands + 0.9),
+                             squeeze=False, layout="constrained")
+    for ax in grid.ravel():
+        ax.set_visible(False)
+    # axes[i, j]: method i, parameter j; a parameter's panels share its x-limits.
+    axes = np.empty((M, P), dtype=object)
+    for j in range(P):
+        for i in range(M):
+            axes[i, j] = grid[(j // C) * M + i, j % C]
+            axes[i, j].set_visible(True)
+    n_clipped = 0
+    for j, p in enumerate(params):
+        col = d[d["label"] == p]
+        theta = float(col["truth"].iloc[0])
+        by = [col] if methods == [None] else [col[col["method"] == m] for m in methods]
+        empse = np.nanmedian([np.std(c["estimate"], ddof=1) if len(c) > 1 else np.nan
+                              for c in by])
+        lo_all, hi_all = float(col["lo"].min()), float(col["hi"].max())
+        if np.isfinite(empse) and empse > 0:
+            left, right = max(lo_all, theta - clip * empse), min(hi_all, theta + clip * empse)
+        else:
+            left, right = lo_all, hi_all
+        pad = 0.03 * (right - left) if right > left else 1.0
+        left, right = min(left, theta) - pad, max(right, theta) + pad
+        for i, m in enumerate(methods):
             ax = axes[i, j]
-            c = rows[rows["label"] == p]
+            c = by[i]
             if not len(c):
                 ax.axis("off")
                 continue
-            theta = float(c["truth"].iloc[0])
             z = np.abs(c["estimate"].to_numpy() - theta) / c["se"].to_numpy()
             centile = 100 * (np.argsort(np.argsort(z, kind="stable")) + 0.5) / len(z)
-            covers = (c["lo"].to_numpy() <= theta) & (theta <= c["hi"].to_numpy())
-            ax.hlines(centile, c["lo"], c["hi"], colors=np.where(covers, "C0", "C3"), lw=0.7)
+            lo, hi = c["lo"].to_numpy(), c["hi"].to_numpy()
+            covers = (lo <= theta) & (theta <= hi)
+            colours = np.where(covers, "C0", "C3")
+            ax.hlines(centile, np.clip(lo, left, right), np.clip(hi, left, right),
+                      colors=colours, lw=0.7)
+            cut_lo, cut_hi = lo < left, hi > right
+            n_clipped += int((cut_lo | cut_hi).sum())
+            if cut_lo.any():
+                ax.plot(np.full(cut_lo.sum(), left), centile[cut_lo], "<", ms=3.5,
+                        color="k", clip_on=False)
+            if cut_hi.any():
+                ax.plot(np.full(cut_hi.sum(), right), centile[cut_hi], ">", ms=3.5,
+                        color="k", clip_on=False)
+            ax.set_xlim(left, right)
             ax.axvline(theta, color="k", lw=1)
             ax.axhline(100 * level, color="k", ls="--", lw=0.8)
             ax.set_ylim(0, 100)
             ax.tick_params(labelsize=7)
-            head = f"{p}, true {theta:.4g}" + (f"\n{m}" if m is not None and M > 1 else "")
-            ax.set_title(f"{head}\ncoverage {100 * covers.mean():.1f} %", fontsize=8)
+            head = f"{p}, true {theta:.4g}"
+            who = f"{m}: " if m is not None and M > 1 else ""
+            ax.set_title(f"{head}\n{who}coverage {100 * covers.mean():.1f} %", fontsize=8)
             if j == 0:
                 ax.set_ylabel("centile of |z|", fontsize=8)
+    foot = (f"x-axes span the truth ± {clip:g} empirical SEs; "
+            + (f"{n_clipped} interval(s) cut there end in ◀/▶"
+               if n_clipped else "no interval reaches beyond"))
     fig.suptitle(f"{title}: Wald {100 * level:g} % intervals at n = {n} (blue cover, red miss)",
                  fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.supxlabel(foot, fontsize=8)
     return fig

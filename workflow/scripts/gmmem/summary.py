@@ -1,9 +1,12 @@
-"""A scenario's results as a methodologist reads them: one table per scenario
-in the style of Morris, White & Crowther (2019, Stat Med 38:2074, Table 7):
-per method, n and parameter the truth, bias ± MCSE, empirical SE, model SE,
-its relative error, coverage ± MCSE and interval width (and the bootstrap
-intervals' coverage and width where a method has them), each rounded to what
-its Monte Carlo SE supports. Rendered as Markdown (for papers) and HTML.
+"""A scenario's results as a methodologist lays out Table 2 of a simulation
+paper (Morris, White & Crowther 2019, Stat Med 38:2074, Section 5.2 and
+Table 7): the parameters as row groups (with their true values), the sample
+sizes as rows, and for each chosen measure the methods side by side: bias ±
+MCSE, empirical SE, RMSE, coverage ± MCSE and the Wald interval's width (and
+the bootstrap intervals' coverage where a method has them), each rounded to
+what its Monte Carlo SE supports. For K = 2 the mirrored weight[2]
+(= 1 − weight[1]) is left out. Rendered as HTML, Markdown, CSV and a LaTeX
+(booktabs) table.
 """
 
 from __future__ import annotations
@@ -14,18 +17,27 @@ import math
 import numpy as np
 
 # (measure, column heading, scale, shown with its MCSE)
-COLUMNS = (
-    ("bias", "bias ± MCSE", 1.0, True),
-    ("empse", "empirical SE", 1.0, False),
-    ("modse", "model SE", 1.0, False),
-    ("relerr_modse", "model SE error %", 1.0, False),
-    ("coverage", "coverage % ± MCSE", 100.0, True),
-    ("width", "CI width", 1.0, False),
-    ("coverage_pct", "percentile coverage %", 100.0, True),
-    ("width_pct", "percentile width", 1.0, False),
-    ("coverage_bca", "BCa coverage %", 100.0, True),
-    ("width_bca", "BCa width", 1.0, False),
-)
+MEASURES = {
+    "bias": ("bias ± MCSE", 1.0, True),
+    "empse": ("empirical SE", 1.0, False),
+    "rmse": ("RMSE", 1.0, False),
+    "modse": ("model SE", 1.0, False),
+    "relerr_modse": ("model SE error %", 1.0, False),
+    "coverage": ("coverage % ± MCSE", 100.0, True),
+    "width": ("CI width", 1.0, False),
+    "coverage_pct": ("percentile cov. % ± MCSE", 100.0, True),
+    "width_pct": ("percentile width", 1.0, False),
+    "coverage_bca": ("BCa cov. % ± MCSE", 100.0, True),
+    "width_bca": ("BCa width", 1.0, False),
+}
+# Table 2's measures, in its column order; the bootstrap intervals' coverage
+# only where a method computed them.
+DEFAULT_MEASURES = ("bias", "empse", "rmse", "coverage", "width", "coverage_pct",
+                    "coverage_bca")
+# The blocks of the table when performance.csv has a ``target`` column.
+TARGETS = {"generating": "against the generating parameters",
+           "pseudo_true": "against the pseudo-true parameters (the fitted model's best "
+                          "approximation of the generating distribution)"}
 
 
 def decimals(mcse: float, largest: int = 6) -> int:
@@ -45,56 +57,159 @@ def _cell(value: float, mcse: float, with_mcse: bool) -> str:
     return f"{value:.{k}f} ± {mcse:.{k}f}" if with_mcse and np.isfinite(mcse) else f"{value:.{k}f}"
 
 
-def summary_table(performance, recovery) -> "pd.DataFrame":
-    """Formatted cells, one row per (method, n, parameter), parameters in
-    reading order (per component: weight, mean, SD).
+def _targets(table):
+    """[(target or None, rows)]: the whole table, or one block per ``target``
+    (generating first) when the table has that column."""
+    if table is None or "target" not in table:
+        return [(None, table)]
+    order = [t for t in TARGETS if t in set(table["target"])]
+    order += [t for t in dict.fromkeys(table["target"]) if t not in order]
+    return [(t, table[table["target"] == t]) for t in order]
+
+
+def summary_table(performance, recovery, measures=DEFAULT_MEASURES,
+                  targets=("generating",)) -> "pd.DataFrame":
+    """The formatted cells of Table 2: rows indexed by (parameter, truth, n)
+    — plus ``target`` first when several targets are shown — in reading
+    order (per component weight, mean(s), SD(s); weight[2] dropped for K = 2),
+    columns a (measure heading, method) MultiIndex, methods in their order.
 
     performance: the tidy table (method, n, parameter, measure, estimate,
-    mcse); recovery: its truth column per (method, n, parameter). Columns for
-    measures no method has (e.g. bootstrap ones) are left out; ``truth``
-    and ``n_sim`` (replicates) are plain.
+    mcse[, target]); recovery: its ``truth`` per (method, n, parameter[,
+    target]). Measures no method has are left out; a method without a
+    measure gets "–". targets: the ``target`` values shown when performance
+    has that column, one block each in this order (default: the generating
+    values only, as every figure; ("generating", "pseudo_true") adds the
+    pseudo-true block); the index has a ``target`` level only with several.
     """
     import pandas as pd
 
-    from .tables import param_key
+    from .tables import reading_order
 
-    if "target" in performance:  # pseudotrue: the table is against the generating values
-        performance = performance[performance["target"] == "generating"]
+    if "target" in performance:
+        # Against the generating values by default (as the figures); a block per
+        # target when asked for several; with one, no target level at all.
+        performance = performance[performance["target"].isin(targets)]
+        if "target" in recovery:
+            recovery = recovery[recovery["target"].isin(targets)]
+        if len(targets) == 1:
+            performance = performance.drop(columns="target")
+            recovery = recovery.drop(columns="target", errors="ignore")
     perf = performance if "method" in performance else performance.assign(method="default")
     rec = recovery if "method" in recovery else recovery.assign(method="default")
-    truth = rec.set_index(["method", "n", "parameter"])["truth"]
-    present = set(perf["measure"])
-    rows = []
-    for (method, n), cell in perf.groupby(["method", "n"], sort=False):
-        by = cell.set_index(["parameter", "measure"])
-        for p in sorted(dict.fromkeys(cell["parameter"]), key=param_key):
-            row = {"method": method, "n": int(n), "parameter": p,
-                   "truth": f"{truth.get((method, n, p), np.nan):.6g}"}
-            row["replicates"] = int(by.loc[(p, "bias"), "n_sim"]) if (p, "bias") in by.index else 0
-            for measure, heading, scale, with_mcse in COLUMNS:
-                if measure not in present:
-                    continue
-                if (p, measure) in by.index:
-                    est, se = by.loc[(p, measure), ["estimate", "mcse"]]
-                    row[heading] = _cell(scale * est, scale * se, with_mcse)
-                else:
-                    row[heading] = "–"
-            rows.append(row)
-    order = {m: i for i, m in enumerate(dict.fromkeys(perf["method"]))}
-    out = pd.DataFrame(rows)
-    if len(out):
-        out = out.sort_values(["method", "n"], key=lambda s: s.map(order) if s.name == "method"
-                              else s, kind="stable", ignore_index=True)
+    methods = list(dict.fromkeys(perf["method"]))
+    present = [m for m in measures if m in set(perf["measure"])]
+    # A measure's columns: the methods that have it (bootstrap coverage: only those
+    # methods that computed bootstrap intervals).
+    having = {ms: [m for m in methods if ((perf["method"] == m) & (perf["measure"] == ms)).any()]
+              for ms in present}
+    rec_blocks = dict(_targets(rec)) if "target" in rec else {}
+    rows, index = [], []
+    for target, block in _targets(perf):
+        r = rec_blocks.get(target, rec if target in (None, "generating") or not rec_blocks
+                           else rec.iloc[:0])
+        truth = r.groupby("parameter")["truth"].first() if len(r) else pd.Series(dtype=float)
+        cells = block.set_index(["parameter", "n", "method", "measure"])[["estimate", "mcse"]]
+        cells = cells[~cells.index.duplicated()]
+        for p in reading_order(block["parameter"]):
+            t = truth.get(p, np.nan)
+            for n in sorted(block.loc[block["parameter"] == p, "n"].unique()):
+                row = {}
+                for measure in present:
+                    heading, scale, with_mcse = MEASURES[measure]
+                    for m in having[measure]:
+                        key = (p, n, m, measure)
+                        if key in cells.index:
+                            est, se = cells.loc[key]
+                            row[(heading, m)] = _cell(scale * est, scale * se, with_mcse)
+                        else:
+                            row[(heading, m)] = "–"
+                rows.append(row)
+                index.append(((target,) if target is not None else ())
+                             + (p, f"{t:.6g}", int(n)))
+    names = (["target"] if "target" in perf else []) + ["parameter", "truth", "n"]
+    columns = pd.MultiIndex.from_tuples(
+        [(MEASURES[ms][0], m) for ms in present for m in having[ms]], names=["measure", "method"])
+    if not index:
+        return pd.DataFrame(columns=columns, index=pd.MultiIndex.from_tuples([], names=names))
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=names),
+                        columns=columns)
+
+
+def _groups(table):
+    """[(target, parameter, truth, [(n, [cells])])] in the table's order."""
+    out = []
+    for key, row in zip(table.index, table.itertuples(index=False)):
+        target, p, truth, n = key if len(key) == 4 else (None, *key)
+        if not out or out[-1][:3] != (target, p, truth):
+            out.append((target, p, truth, []))
+        out[-1][3].append((n, list(row)))
     return out
 
 
+def _measure_groups(table) -> list[tuple[str, list[str]]]:
+    """[(measure heading, [its methods])] in the table's column order."""
+    groups: dict = {}
+    for heading, method in table.columns:
+        groups.setdefault(heading, []).append(method)
+    return list(groups.items())
+
+
+def _group_starts(table) -> set[int]:
+    """Column positions that start a measure's group of methods."""
+    starts, at = set(), 0
+    for _, ms in _measure_groups(table):
+        starts.add(at)
+        at += len(ms)
+    return starts
+
+
+def _single_method(table) -> bool:
+    return table.columns.get_level_values("method").nunique() <= 1
+
+
+def _flat_headings(table) -> list[str]:
+    """'bias ± MCSE' with one method, 'bias ± MCSE: fast' with several."""
+    if _single_method(table):
+        return list(table.columns.get_level_values("measure"))
+    return [f"{h}: {m}" for h, m in table.columns]
+
+
+def to_csv(table) -> str:
+    """The table as CSV, one row per (parameter, n), one column per (measure,
+    method) with the cells as shown (the unrounded numbers are performance.csv's)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(list(table.index.names) + _flat_headings(table))
+    for key, row in zip(table.index, table.itertuples(index=False)):
+        w.writerow(list(key) + list(row))
+    return buf.getvalue()
+
+
+def _target_heading(target) -> str:
+    return f"Performance {TARGETS.get(target, target)}"
+
+
 def to_markdown(table, title: str, notes=()) -> str:
-    """The table as GitHub-flavoured Markdown under a heading, notes below."""
-    cols = list(table.columns)
-    lines = [f"## {title}", "", "| " + " | ".join(cols) + " |",
-             "|" + "|".join("---" if c in ("method", "parameter") else "---:" for c in cols) + "|"]
-    for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v) for v in row) + " |")
+    """The table as GitHub-flavoured Markdown under a heading: the parameter
+    (and its true value) in bold on its group's first row, notes below."""
+    from .tables import parameter_symbol
+
+    cols = ["parameter", "n"] + _flat_headings(table)
+    head = ["| " + " | ".join(cols) + " |", "|---|---:|" + "---:|" * (len(cols) - 2)]
+    lines, last = [f"## {title}", ""], object()
+    for target, p, truth, rows in _groups(table):
+        if target != last:
+            if target is not None:
+                lines += ["", f"### {_target_heading(target)}", ""]
+            lines += head
+            last = target
+        for i, (n, cells) in enumerate(rows):
+            label = f"**{p}** ({parameter_symbol(p)}, true {truth})" if i == 0 else ""
+            lines.append("| " + " | ".join([label, str(n)] + [str(c) for c in cells]) + " |")
     lines += [""] + [f"- {n}" for n in notes]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -107,25 +222,140 @@ td.l,th.l{text-align:left}
 tr.first td{border-top:2px solid #888}
 caption{text-align:left;font-weight:600;margin-bottom:.5em}"""
 
+# Table 2's page: the table scrolls sideways inside its box when the window is
+# narrower than it, so no column is ever cut off; the row labels stay in view.
+_SUMMARY_STYLE = """.scroll{overflow-x:auto;max-width:100%;margin-bottom:1em}
+table.t2{font-size:12.5px}
+table.t2 th{position:static}
+table.t2 thead th{text-align:center;border-bottom:1px solid #bbb}
+table.t2 th.m{border-left:2px solid #fff}
+table.t2 td.g{text-align:left;font-weight:600;background:#fafafa;border-top:2px solid #888;
+  position:sticky;left:0}
+table.t2 td.n,table.t2 th.n{position:sticky;left:0;background:#fff;text-align:right}
+table.t2 thead th.n{background:#f2f2f2}
+table.t2 td.s{border-left:2px solid #ccc}
+h3{font-size:15px;margin:1.2em 0 .4em}
+ul{font-size:13px;max-width:75em}"""
+
 
 def to_html(table, title: str, notes=()) -> str:
-    """A standalone HTML page: the table, a new (method, n) block marked by a rule."""
-    cols = list(table.columns)
-    left = {"method", "parameter"}
-    head = "".join(f'<th class="{"l" if c in left else ""}">{html.escape(c)}</th>' for c in cols)
-    body, last = [], None
-    for row in table.itertuples(index=False):
-        key = (row[0], row[1])
-        cls = ' class="first"' if key != last else ""
-        last = key
-        cells = "".join(f'<td class="{"l" if c in left else ""}">{html.escape(str(v))}</td>'
-                        for c, v in zip(cols, row))
-        body.append(f"<tr{cls}>{cells}</tr>")
-    note = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}'
-            f"</title><style>{_STYLE}</style></head><body>\n<table><caption>"
-            f"{html.escape(title)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
-            + "\n".join(body) + f"\n</tbody></table>\n<ul>{note}</ul>\n</body></html>\n")
+    """A standalone HTML page: a two-row header (measure over methods), one
+    group of rows per parameter headed by its true value; the table scrolls
+    sideways where the window is too narrow for it."""
+    from .tables import parameter_symbol
+
+    esc = html.escape
+    groups, starts = _measure_groups(table), _group_starts(table)
+    if _single_method(table):
+        head = ('<tr><th class="n">n</th>' + "".join(
+            f'<th class="m">{esc(h)}</th>' for h, _ in groups) + "</tr>")
+    else:
+        head = ('<tr><th class="n" rowspan="2">n</th>' + "".join(
+            f'<th class="m" colspan="{len(ms)}">{esc(h)}</th>' for h, ms in groups)
+            + "</tr>\n<tr>" + "".join(f'<th class="{"m" if j == 0 else ""}">{esc(m)}</th>'
+                                      for _, ms in groups for j, m in enumerate(ms)) + "</tr>")
+    width = 1 + len(table.columns)
+    parts, last = [], object()
+
+    def close():
+        if parts and not parts[-1].endswith("</div>"):
+            parts.append("</tbody></table></div>")
+
+    for target, p, truth, rows in _groups(table):
+        if target != last:
+            close()
+            if target is not None:
+                parts.append(f"<h3>{esc(_target_heading(target))}</h3>")
+            parts.append(f'<div class="scroll"><table class="t2"><thead>{head}</thead><tbody>')
+            last = target
+        parts.append(f'<tr><td class="g" colspan="{width}">{esc(p)} '
+                     f"({esc(parameter_symbol(p))}), true {esc(truth)}</td></tr>")
+        for n, cells in rows:
+            tds = "".join(f'<td class="{"s" if j in starts else ""}">{esc(str(c))}</td>'
+                          for j, c in enumerate(cells))
+            parts.append(f'<tr><td class="n">{n}</td>{tds}</tr>')
+    close()
+    note = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{esc(title)}'
+            f"</title><style>{_STYLE}\n{_SUMMARY_STYLE}</style></head><body>\n"
+            f'<h2 style="font-size:16px">{esc(title)}</h2>\n' + "\n".join(parts)
+            + f"\n<ul>{note}</ul>\n</body></html>\n")
+
+
+_TEX_ESCAPE = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+               "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+               "\\": r"\textbackslash{}"}
+
+
+def _tex(text: str) -> str:
+    """Plain text for LaTeX: specials escaped, the few Unicode signs the
+    tables use as math."""
+    out = "".join(_TEX_ESCAPE.get(ch, ch) for ch in str(text))
+    for a, b in (("±", r"$\pm$"), ("−", "$-$"), ("—", "---"), ("–", "--"), ("×", r"$\times$"),
+                 ("π", r"$\pi$"), ("μ", r"$\mu$"), ("σ", r"$\sigma$"), ("·", r"$\cdot$"),
+                 ("Σ", r"$\Sigma$"), ("é", r"\'e"), ("’", "'")):
+        out = out.replace(a, b)
+    return out
+
+
+def _tex_number(cell: str) -> str:
+    """A cell in math mode so a minus is a minus: '-0.02 ± 0.01' -> '$-0.02 \\pm 0.01$'."""
+    if cell in ("–", ""):
+        return "--"
+    return "$" + cell.replace("±", r"\pm") + "$"
+
+
+def to_latex(table, caption: str, notes=(), label: str = "tab:summary") -> str:
+    """The table as a LaTeX ``table`` float for \\input: booktabs rules, a
+    two-row header (measure over methods, \\cmidrule under each measure), one
+    row group per parameter (symbol and true value), n as rows; notes below
+    the tabular. Needs \\usepackage{booktabs} and graphicx (it shrinks to the
+    line width when wider)."""
+    from .tables import parameter_symbol
+
+    groups = _measure_groups(table)
+    ncol = 1 + len(table.columns)
+    spec = "r" + "".join("@{\\hspace{1.2em}}" + "r" * len(ms) for _, ms in groups)
+    lines = ["% Table 2 of the study (gmm-recovery); needs \\usepackage{booktabs,graphicx}.",
+             "\\begin{table}[htbp]", "\\centering", "\\small",
+             f"\\caption{{{_tex(caption)}}}", f"\\label{{{label}}}",
+             "\\sbox0{%", f"\\begin{{tabular}}{{{spec}}}", "\\toprule"]
+    if _single_method(table):
+        lines.append("$n$" + "".join(f" & {_tex(h)}" for h, _ in groups) + " \\\\")
+    else:
+        lines.append(" & " + " & ".join(f"\\multicolumn{{{len(ms)}}}{{c}}{{{_tex(h)}}}"
+                                        for h, ms in groups) + " \\\\")
+        rules, at = [], 2
+        for _, ms in groups:
+            rules.append(f"\\cmidrule(lr){{{at}-{at + len(ms) - 1}}}")
+            at += len(ms)
+        lines.append(" ".join(rules))
+        lines.append("$n$ & " + " & ".join(_tex(m) for _, ms in groups for m in ms) + " \\\\")
+    lines.append("\\midrule")
+    last, first = object(), True
+    for target, p, truth, rows in _groups(table):
+        if target != last:
+            if target is not None:
+                if not first:
+                    lines.append("\\midrule")
+                lines.append(f"\\multicolumn{{{ncol}}}{{l}}{{\\textbf{{"
+                             f"{_tex(_target_heading(target))}}}}} \\\\")
+            last = target
+        if not first:
+            lines.append("\\addlinespace")
+        first = False
+        lines.append(f"\\multicolumn{{{ncol}}}{{l}}{{{parameter_symbol(p, 'latex')} "
+                     f"(true {_tex_number(truth)})}} \\\\")
+        for n, cells in rows:
+            lines.append(f"{n} & " + " & ".join(_tex_number(str(c)) for c in cells) + " \\\\")
+    lines += ["\\bottomrule", "\\end{tabular}}",
+              "\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox0}\\else\\usebox0\\fi"]
+    if notes:
+        lines += ["\\par\\smallskip", "\\begin{minipage}{\\linewidth}\\footnotesize"]
+        lines += [_tex(n) + "\\par" for n in notes]
+        lines.append("\\end{minipage}")
+    lines.append("\\end{table}")
+    return "\n".join(lines) + "\n"
 
 
 def scenario_notes(convergence, misspecified: bool, level: float) -> list[str]:
@@ -149,6 +379,25 @@ def scenario_notes(convergence, misspecified: bool, level: float) -> list[str]:
         notes.append("The data are not drawn from the fitted Gaussian model (other component "
                      "families or contamination): no Cramér–Rao bound is given.")
     return notes
+
+
+def dataset_warnings(name: str, log_text: str, fit=None, n_restarts: int = 1,
+                     has_start: bool = False) -> list[str]:
+    """The warnings of one own-data fit, one line each: every WARNING line its
+    job logged (spurious maximum, dropped rows, ...) and, from its fit table
+    (fit.csv: ``n_best``, ``loglik``), a best maximum that only one of several
+    random starts reached, so that another seed may well report another."""
+    warned = [line.split(" WARNING ", 1)[1].strip() for line in log_text.splitlines()
+              if " WARNING " in line]
+    if (fit is not None and len(fit) and "n_best" in fit and not has_start and n_restarts > 1
+            and not any("best maximum" in w for w in warned)):
+        n_best = int(fit["n_best"].iloc[0])
+        if n_best <= 1:
+            warned.append(f"dataset {name}: only {n_best} of {n_restarts} starts reached the "
+                          f"best maximum (log-likelihood {float(fit['loglik'].iloc[0]):.2f}); "
+                          f"another seed may find another: raise datasets.{name}.fit."
+                          "n_restarts.")
+    return warned
 
 
 def describe_truth(truth, families=(), contamination=None) -> str:

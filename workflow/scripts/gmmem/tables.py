@@ -46,6 +46,28 @@ def reading_order(params) -> list[str]:
     return params
 
 
+_SYMBOLS = {"weight": ("π", r"\pi"), "mean": ("μ", r"\mu"), "sd": ("σ", r"\sigma"),
+            "cov": ("Σ", r"\Sigma")}
+_SUB = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
+
+
+def parameter_symbol(label: str, style: str = "text") -> str:
+    """A parameter label as its symbol: 'mean[2]' -> 'μ₂' (text) or
+    '$\\mu_{2}$' (latex); 'mean_1[2]' -> μ₂,₁ (component 2, coordinate 1);
+    'cov_1_2[2]' -> Σ₂,₁₂. Labels of another form are returned as they are."""
+    import re
+
+    m = re.fullmatch(r"(weight|mean|sd|cov)((?:_\d+)*)\[(\d+)\]", label)
+    if not m or style not in ("text", "latex"):
+        if style not in ("text", "latex"):
+            raise ValueError(f"style must be 'text' or 'latex', got {style!r}")
+        return label
+    name, coords, k = m.groups()
+    sub = k + ("," + "".join(coords.split("_")[1:]) if coords else "")
+    text, tex = _SYMBOLS[name]
+    return text + sub.translate(_SUB) if style == "text" else f"${tex}_{{{sub}}}$"
+
+
 def component_columns(m: Mixture, se: StandardErrors | None = None,
                       ci: ConfidenceIntervals | None = None) -> dict[str, np.ndarray]:
     """The columns of :func:`component_table` as a dict of (K,) arrays (no pandas:

@@ -1,0 +1,178 @@
+"""Every study figure renders for a 1-D, a 2-D and a grid study, from the
+tables the workflow's evaluate rule makes (small studies fitted here)."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gmmem import plotting
+from gmmem.config import check_config, study_schema
+from gmmem.recovery import evaluate_study, fit_replicates
+from gmmem.study import parse_scenarios, seed_for
+from gmmem.summary import grid_table
+from workflow_helpers import REPO
+
+SCHEMA = study_schema(REPO / "workflow/schemas/config.schema.yaml")
+CONFIG = {
+    "sample_sizes": [40, 90], "replicates": 4, "fit": {"n_restarts": 2},
+    "methods": {"two": {}, "three": {"n_restarts": 3}},
+    "scenarios": {
+        "one_d": {"weights": [0.4, 0.6], "means": [0.0, 4.0], "sds": [1.0, 1.5],
+                  "select_k": [1, 2]},
+        "two_d": {"weights": [0.5, 0.5], "means": [[0, 0], [4, 4]],
+                  "covariances": [[[1, 0.3], [0.3, 1]], [[1, 0], [0, 2]]],
+                  "methods": ["two"]},
+        "three": {"weights": [0.3, 0.3, 0.4], "means": [-4.0, 0.0, 4.0], "sds": [1.0, 1.0, 1.0],
+                  "methods": ["two"], "sample_sizes": [90]},
+    },
+}
+
+
+def _study(sc):
+    """The evaluate rule's tables and the first replicates' traces of one scenario."""
+    parts, traces = [], []
+    for n in sc.sample_sizes:
+        xs = [sc.truth.sample(n, np.random.default_rng(seed_for(1, sc.name, "simulate", n, r)))[0]
+              for r in range(sc.replicates)]
+        for name, settings in sc.methods.items():
+            seeds = [seed_for(1, f"{sc.name}/{name}", "fit", n, r) for r in range(sc.replicates)]
+            rows, tr = fit_replicates(xs, settings, seeds, select_k=sc.select_k, traces=2)
+            parts += [r.assign(method=name, n=n, replicate=i) for i, r in enumerate(rows)]
+            traces += [t.assign(replicate=i) for i, t in enumerate(tr) if t is not None]
+    fits = pd.concat(parts, ignore_index=True)
+    tables = evaluate_study(fits, sc.truth, sc.methods, sc.select_k)
+    return tables, pd.concat(traces, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def studies():
+    check_config(CONFIG, SCHEMA, "test")
+    return {name: (sc, *_study(sc)) for name, sc in parse_scenarios(CONFIG).items()}
+
+
+def _rendered(fig):
+    """The figure drawn to pixels: something is on it, and it is closed."""
+    import matplotlib.pyplot as plt
+
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    plt.close(fig)
+    return pixels.shape[0] > 100 and pixels.std() > 0
+
+
+def _legend_outside(fig):
+    """No legend box overlaps the data area of any axes."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            if ax.get_visible() and box.overlaps(ax.get_window_extent(renderer)):
+                return False
+    return True
+
+
+@pytest.mark.parametrize("name", ["one_d", "two_d", "three"])
+def test_every_study_figure_renders(studies, name):
+    sc, tables, traces = studies[name]
+    perf, aligned = tables["performance"], tables["aligned"]
+    truths = tables["recovery"].groupby("parameter")["truth"].first().to_dict()
+    figures = {
+        "bias": plotting.bias_figure(perf, name, truths),
+        "rmse": plotting.rmse_figure(perf, name, truths),
+        "rmse_crlb": plotting.rmse_crlb_figure(perf, name, truths),
+        "coverage": plotting.coverage_figure(perf, 0.95, name, truths),
+        "spread": plotting.spread_figure(aligned, name, truths),
+        "zip": plotting.zip_figure(aligned, min(sc.sample_sizes), 0.95, name),
+        "failures": plotting.failures_figure(tables["convergence"], name),
+        "traces": plotting.traces_figure(traces, name),
+    }
+    if len(sc.methods) > 1:
+        figures["comparison"] = plotting.comparison_figure(tables["comparison"], name, truths)
+    if sc.select_k:
+        figures["model_choice"] = plotting.model_choice_figure(tables["model_choice"], name)
+    for key in ("bias", "rmse", "coverage", "spread") + (("comparison",) if len(sc.methods) > 1
+                                                        else ()):
+        assert _legend_outside(figures[key]), key
+    for key, fig in figures.items():
+        assert _rendered(fig), key
+
+
+def test_panels_follow_reading_order_with_one_weight_for_two_components(studies):
+    _, tables, _ = studies["one_d"]
+    truths = tables["recovery"].groupby("parameter")["truth"].first().to_dict()
+    fig = plotting.bias_figure(tables["performance"], "one_d", truths)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["weight[1], true 0.4", "mean[1], true 0", "sd[1], true 1",
+                      "mean[2], true 4", "sd[2], true 1.5"]
+    fig = plotting.comparison_figure(tables["comparison"], "one_d", truths)
+    assert "weight[2]" not in " ".join(ax.get_title() for ax in fig.axes)
+    assert fig.axes[0].get_title() == "weight[1], true 0.4"
+    _, tables3, _ = studies["three"]
+    fig = plotting.bias_figure(tables3["performance"], "three")
+    assert sum(ax.get_title().startswith("weight[") for ax in fig.axes) == 3
+
+
+def test_log_n_axes_tick_the_study_sizes(studies):
+    _, tables, _ = studies["one_d"]
+    for fig in (plotting.rmse_figure(tables["performance"]),
+                plotting.coverage_figure(tables["performance"]),
+                plotting.rmse_crlb_figure(tables["performance"]),
+                plotting.comparison_figure(tables["comparison"]),
+                plotting.model_choice_figure(tables["model_choice"])):
+        ax = fig.axes[0]
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["40", "90"]
+        assert not len(ax.xaxis.get_minorticklocs())
+
+
+def test_bias_lolly_shows_every_method_and_n_with_its_mcse(studies):
+    _, tables, _ = studies["one_d"]
+    perf = tables["performance"]
+    fig = plotting.bias_figure(perf, "one_d")
+    ax = fig.axes[0]  # weight[1]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["n = 40", "n = 90"]
+    # One error bar per (method, n), centred on the bias, ± 1.96 MCSE wide.
+    bars = [c for c in ax.containers]
+    assert len(bars) == 2 * 2
+    want = perf[(perf["measure"] == "bias") & (perf["parameter"] == "weight[1]")]
+    got = sorted(float(b.lines[0].get_xdata()[0]) for b in bars)
+    assert got == pytest.approx(sorted(want["estimate"]))
+    half = sorted(float(np.diff(b.lines[2][0].get_segments()[0][:, 0])[0]) / 2 for b in bars)
+    assert half == pytest.approx(sorted(1.96 * want["mcse"]))
+
+
+def test_zip_plot_shares_a_parameter_axis_and_marks_clipped_intervals(studies):
+    _, tables, _ = studies["one_d"]
+    aligned = tables["aligned"].copy()
+    n = 40
+    # One wild interval for the first method: the axis stays at truth ± 6 empirical SEs.
+    i = aligned.index[(aligned["n"] == n) & (aligned["label"] == "mean[1]")
+                      & (aligned["method"] == "two")][0]
+    aligned.loc[i, ["lo", "hi"]] = [-300.0, 300.0]
+    fig = plotting.zip_figure(aligned, n, 0.95, "one_d", clip=6.0)
+    panels = {ax.get_title().split("\n")[0] + ax.get_title().split("\n")[1].split(":")[0]: ax
+              for ax in fig.axes if ax.get_title()}
+    a, b = panels["mean[1], true 0two"], panels["mean[1], true 0three"]
+    assert a.get_xlim() == b.get_xlim()
+    d = aligned[(aligned["n"] == n) & (aligned["label"] == "mean[1]")]
+    empse = np.median([np.std(g["estimate"], ddof=1) for _, g in d.groupby("method")])
+    assert a.get_xlim()[1] < 0 + 6.5 * empse and a.get_xlim()[0] > -6.5 * empse
+    markers = [line for line in a.get_lines() if line.get_marker() in ("<", ">")]
+    assert len(markers) == 2  # both ends of the one wild interval
+    cut = re.search(r"(\d+) interval\(s\) cut there", fig.get_supxlabel())
+    assert cut and int(cut.group(1)) >= 1
+
+
+def test_grid_figures_render_for_every_measure(studies):
+    sc, tables, _ = studies["one_d"]
+    perf2 = tables["performance"].assign(estimate=tables["performance"]["estimate"] * 0.9)
+    rows = [("g", "g-means1", "means", 1, "[0, 4]"), ("g", "g-means2", "means", 2, "[0, 2]")]
+    table = grid_table({"g-means1": tables["performance"], "g-means2": perf2}, rows)
+    for measure in ("bias", "rmse", "coverage"):
+        fig = plotting.grid_figure(table, measure, "means", 0.95, f"grid g: {measure}")
+        ax = fig.axes[0]
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["[0, 4]", "[0, 2]"]
+        assert _legend_outside(fig) and _rendered(fig)
