@@ -307,9 +307,37 @@ def _config_error(cfg) -> str:
     return ""
 
 
-@pytest.mark.parametrize("case", sorted(CASES | UNIT_CASES | ISSUE_19_CASES))
+_GRID = {"weights": [0.5, 0.5], "means": [0, 3], "sds": [1, 1],
+         "grid": {"means": [[0, 1], [0, 2]], "weights": [[0.5, 0.5], [0.9, 0.1]]}}
+GRID_VIEW_CASES = {
+    "grid_labels_unknown_factor": (
+        _with(("scenarios", "a"), {**_GRID, "grid_labels": {"mean": ["x", "y"]}}),
+        "scenario 'a': grid_labels.mean: 'mean' is not a factor of its grid; did you mean "
+        "'means'?"),
+    "grid_labels_count": (
+        _with(("scenarios", "a"), {**_GRID, "grid_labels": {"means": ["close"]}}),
+        "scenario 'a': grid_labels.means has 1 label(s) for 2 alternatives"),
+    "grid_labels_repeat": (
+        _with(("scenarios", "a"), {**_GRID, "grid_labels": {"means": ["x", "x"]}}),
+        "scenario 'a': grid_labels.means repeats a label"),
+    "grid_labels_not_text": (
+        _with(("scenarios", "a"), {**_GRID, "grid_labels": {"means": [1, 2]}}),
+        "scenarios.a.grid_labels.means[1]: expected a string, got 2"),
+    "grid_order_unknown": (
+        _with(("scenarios", "a"), {**_GRID, "grid_order": ["n", "sds"]}),
+        "scenario 'a': grid_order: 'sds' is not a factor of its grid"),
+    "grid_heatmap_one": (
+        _with(("scenarios", "a"), {**_GRID, "grid_heatmap": ["means"]}),
+        "scenarios.a.grid_heatmap"),
+    "grid_view_without_grid": (
+        _with(("scenarios", "a", "grid_order"), ["n"]),
+        "scenario 'a': grid_order is given but the scenario has no grid"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES | UNIT_CASES | ISSUE_19_CASES | GRID_VIEW_CASES))
 def test_bad_config_is_rejected_with_one_message(case):
-    cfg, message = (CASES | UNIT_CASES | ISSUE_19_CASES)[case]
+    cfg, message = (CASES | UNIT_CASES | ISSUE_19_CASES | GRID_VIEW_CASES)[case]
     error = _config_error(cfg)
     assert message in error and "\n" not in error, error
 

@@ -167,12 +167,16 @@ def test_zip_plot_shares_a_parameter_axis_and_marks_clipped_intervals(studies):
 
 
 def test_grid_figures_render_for_every_measure(studies):
+    from gmmem import grid_views
+
     sc, tables, _ = studies["one_d"]
     perf2 = tables["performance"].assign(estimate=tables["performance"]["estimate"] * 0.9)
-    rows = [("g", "g-means1", "means", 1, "[0, 4]"), ("g", "g-means2", "means", 2, "[0, 2]")]
-    table = grid_table({"g-means1": tables["performance"], "g-means2": perf2}, rows)
+    rows = [("g", "g-means1", "means", 1, "[0,4]"), ("g", "g-means2", "means", 2, "[0,2]")]
+    table = grid_views.generating(grid_table({"g-means1": tables["performance"],
+                                              "g-means2": perf2}, rows))
+    labels = grid_views.level_labels(table, ["means"])
+    assert labels["means"] == {1: "Δμ = 4", 2: "Δμ = 2"}
     for measure in ("bias", "rmse", "coverage"):
-        fig = plotting.grid_figure(table, measure, "means", 0.95, f"grid g: {measure}")
-        ax = fig.axes[0]
-        assert [t.get_text() for t in ax.get_xticklabels()] == ["[0, 4]", "[0, 2]"]
-        assert _legend_outside(fig) and _rendered(fig)
+        for fig in (grid_views.nested_loop_figure(table, measure, ["means"], labels),
+                    grid_views.heatmap_figure(table, measure, ["means"], labels)):
+            assert _rendered(fig)

@@ -100,7 +100,7 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
     assert set(np.unique(labels)) <= {0, 1, 2}
     assert "n_missed_oracle" in pd.read_csv(res / "uni" / "convergence.csv")
     mc = pd.read_csv(res / "uni" / "model_choice.csv")
-    assert set(mc["k"]) == {1, 2, 3} and set(mc["criterion"]) == {"bic", "aic"}
+    assert set(mc["k"]) == {1, 2, 3} and set(mc["criterion"]) == {"bic", "aic", "icl"}
     assert np.allclose(mc.groupby(["method", "n", "criterion"])["share"].sum(), 1.0)
     assert _png(res / "uni" / "figures" / "model_choice.png")
     for ds in ("heights", "heights_k"):
@@ -328,7 +328,8 @@ def test_a_grid_runs_every_point_and_summarises_by_factor(tmp_path):
            "fit": {"n_restarts": 1},
            "scenarios": {"sep": {"weights": [0.5, 0.5], "means": [0, 3], "sds": [1, 1],
                                  "grid": {"family": [["normal", "normal"],
-                                                     [{"t": {"df": 4}}, "normal"]]}}}}
+                                                     [{"t": {"df": 4}}, "normal"]]},
+                                 "grid_labels": {"family": ["normal", "t(4)"]}}}}
     work = make_workdir(tmp_path, cfg)
     snakemake(work, "--cores", "2")
     res = work / "results"
@@ -342,8 +343,17 @@ def test_a_grid_runs_every_point_and_summarises_by_factor(tmp_path):
     # The t point is misspecified: no CRLB rows there.
     crlb = table[table["measure"] == "crlb_sd"]
     assert set(crlb["level_family"]) == {1}
-    for measure in ("bias", "rmse", "coverage"):
-        assert _png(res / "sep/grid" / f"{measure}_by_family.png")
+    for name in ("nlp_bias", "nlp_rmse", "nlp_coverage", "heatmap_bias", "heatmap_rmse",
+                 "heatmap_coverage", "lolly_bias", "lolly_coverage"):
+        assert _png(res / "sep/grid/figures" / f"{name}.png")
+    # the grid table: one row per parameter × condition × n, with the given labels
+    summary = pd.read_csv(res / "sep/grid/summary.csv")
+    assert set(summary["family"]) == {"normal", "t(4)"}
+    assert len(summary) == 5 * 2 * 1
+    assert "default: spurious" in summary.columns
+    assert "t(4)" in (res / "sep/grid/summary.html").read_text()
+    # a grid's conditions have no figures of their own unless asked for
+    assert not (res / "sep-family1" / "figures").exists()
 
 
 def test_a_run_byte_compiles_gmmem_once_for_its_jobs(tmp_path):

@@ -96,6 +96,7 @@ def fit_runtime(wildcards, attempt):
     sc = scenario_of(wildcards)
     restarts = method_settings(wildcards)["n_restarts"]
     fits = replicates_in_chunk(wildcards) * restarts * (1 + len(sc.select_k)) * (1 + sc.oracle_start)
+    fits *= 1 + 2 * sc.select_blrt  # each bootstrap LRT draw refits K and K + 1
     # ~50 µs per point and restart at d = 1, generous for slow nodes.
     seconds = fits * int(wildcards.n) * 50e-6 * sc.truth.dim
     return (5 + int(seconds / 60) * 3) * attempt
@@ -103,7 +104,18 @@ def fit_runtime(wildcards, attempt):
 
 FIGURES = ["fit_example", "bias", "rmse", "spread", "traces", "rmse_crlb", "coverage", "zip",
            "failures"]
-GRID_MEASURES = ["bias", "rmse", "coverage"]
+# A grid's own figures (grid.smk), drawn by one job per grid.
+GRID_FIGURE_TITLES = {
+    "nlp_bias": "01. Bias: nested loop plot",
+    "nlp_rmse": "02. RMSE: nested loop plot",
+    "nlp_coverage": "03. Coverage: nested loop plot",
+    "heatmap_bias": "04. Bias: heat map",
+    "heatmap_rmse": "05. RMSE: heat map",
+    "heatmap_coverage": "06. Coverage: heat map",
+    "lolly_bias": "07. Bias per condition (lolly plot)",
+    "lolly_coverage": "08. Coverage per condition (lolly plot)",
+}
+GRID_FIGURES = list(GRID_FIGURE_TITLES)
 
 
 def largest_n(wildcards):
@@ -127,7 +139,7 @@ FIGURE_TITLES = {
     "spread": "Spread of the estimates",
     "failures": "Failed and spurious fits",
     "traces": "EM traces of the restarts",
-    "model_choice": "Choosing K by BIC and AIC",
+    "model_choice": "Choosing K (BIC, AIC, ICL)",
 }
 FIGURE_ORDER = list(FIGURE_TITLES)
 
@@ -151,24 +163,32 @@ def grid_points(wildcards):
     return list(dict.fromkeys(row[1] for row in GRID_ROWS if row[0] == wildcards.grid))
 
 
+GRID_POINTS = {row[1] for row in GRID_ROWS}
+
+
 def all_outputs():
+    """Every table and figure of the study. A grid's conditions get their
+    tables but, unless grid_point_figures is on, not their own figures: the
+    grid's figures show every condition."""
     out = [f"{RESULTS}/versions.txt"]
     if SCENARIOS:
         out.append(f"{RESULTS}/timing/run.html")
     for name, sc in SCENARIOS.items():
         out += expand("{r}/{s}/{table}.csv", r=RESULTS, s=name,
                       table=["recovery", "performance", "convergence", "comparison"])
+        if sc.misspecified:  # the population maxima and the fits' split among them
+            out += expand("{r}/{s}/{t}.csv", r=RESULTS, s=name, t=["pseudo_true", "maxima_split"])
+        if name in GRID_POINTS and not config.get("grid_point_figures", False):
+            continue
         out += expand("{r}/{s}/figures/{fig}.png", r=RESULTS, s=name, fig=FIGURES)
         if len(sc.methods) > 1:
             out.append(f"{RESULTS}/{name}/figures/comparison.png")
         if sc.select_k:
             out.append(f"{RESULTS}/{name}/figures/model_choice.png")
-        if sc.misspecified:  # pseudotrue: the population maxima and the fits' split
-            out += expand("{r}/{s}/{t}.csv", r=RESULTS, s=name, t=["pseudo_true", "maxima_split"])
     for grid in GRIDS:
-        out.append(f"{RESULTS}/{grid}/grid/performance.csv")
-        out += expand("{r}/{g}/grid/{m}_by_{f}.png", r=RESULTS, g=grid, m=GRID_MEASURES,
-                      f=grid_factors(grid))
+        out += expand("{r}/{g}/grid/{f}", r=RESULTS, g=grid,
+                      f=["performance.csv", "summary.html", "summary.md", "summary.csv"])
+        out += expand("{r}/{g}/grid/figures/{f}.png", r=RESULTS, g=grid, f=GRID_FIGURES)
     out += expand("{r}/datasets/{d}/{f}", r=RESULTS, d=list(DATASETS),
                   f=["fit.csv", "assignments.csv", "fit.png", "bic.csv", "bic.png"])
     return out

@@ -131,6 +131,7 @@ rule evaluate:
         scenario=lambda w: w.scenario,
         truth=truth_spec,
         select_k=lambda w: list(scenario_of(w).select_k),
+        select_blrt=lambda w: scenario_of(w).select_blrt,
         methods=lambda w: scenario_of(w).methods,
         misspecified=lambda w: scenario_of(w).misspecified,
         level=LEVEL,

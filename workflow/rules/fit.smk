@@ -17,6 +17,7 @@ rule fit:
         fit=method_settings,
         oracle_start=lambda w: scenario_of(w).oracle_start,
         select_k=lambda w: list(scenario_of(w).select_k),
+        select_blrt=lambda w: scenario_of(w).select_blrt,
         level=LEVEL,
         seed=SEED,
     threads: 1

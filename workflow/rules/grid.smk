@@ -11,7 +11,7 @@ def grid_spec(wildcards):
             "heatmap": spec.get("grid_heatmap") or []}
 
 
-def grid_figure(name):
+def grid_figure_output(name):
     return report(
         f"{RESULTS}/{{grid}}/grid/figures/{name}.png",
         caption=f"../report/grid_{name.split('_')[0]}.rst",
@@ -25,10 +25,11 @@ rule grid_figures:
     input:
         f"{RESULTS}/{{grid}}/grid/performance.csv",
     output:
-        **{name: grid_figure(name) for name in GRID_FIGURES},
+        **{name: grid_figure_output(name) for name in GRID_FIGURES},
     log:
         f"{RESULTS}/logs/{{grid}}/grid_figures.log",
     params:
+        points=grid_points,
         factors=lambda w: grid_factors(w.grid),
         spec=grid_spec,
         level=LEVEL,

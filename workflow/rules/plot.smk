@@ -78,35 +78,3 @@ rule plot_comparison:
         "../envs/gmmem.yaml"
     script:
         "../scripts/plot_comparison.py"
-
-
-rule plot_grid:
-    input:
-        f"{RESULTS}/{{grid}}/grid/performance.csv",
-    output:
-        report(
-            f"{RESULTS}/{{grid}}/grid/{{measure}}_by_{{factor}}.png",
-            caption="../report/grid_figure.rst",
-            category="{grid}",
-            subcategory="Grid",
-            labels={"grid": "{grid}", "item": "figure: {measure} by {factor}"},
-        ),
-    log:
-        f"{RESULTS}/logs/{{grid}}/plot_grid_{{measure}}_{{factor}}.log",
-    params:
-        grid=lambda w: w.grid,
-        measure=lambda w: w.measure,
-        factor=lambda w: w.factor,
-        level=LEVEL,
-    wildcard_constraints:
-        measure="|".join(GRID_MEASURES),
-        factor="[a-z_]+",
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    localrule: True
-    conda:
-        "../envs/gmmem.yaml"
-    script:
-        "../scripts/plot_grid.py"

@@ -19,7 +19,8 @@ with logged(snakemake) as log:
     # per (replicate of its block, component), so a table that lost rows, was
     # cut or belongs elsewhere stops the job, named.
     columns = {m: fit_table_columns(settings, truth, oracle=p.oracle_start,
-                                    select_k=tuple(p.select_k), level=p.level)[0]
+                                    select_k=tuple(p.select_k), level=p.level,
+                                    select_blrt=p.select_blrt)[0]
                for m, settings in p.methods.items()}
     fit_tables = []
     for path in snakemake.input.fits:

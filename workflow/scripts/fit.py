@@ -37,7 +37,7 @@ with logged(snakemake) as log:
         [data[r] for r in reps], p.fit, [seed_for(p.seed, p.scenario, "fit", n, r) for r in reps],
         level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
         select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in reps],
-        traces=TRACED, progress=progress)
+        traces=TRACED, progress=progress, select_blrt=p.select_blrt)
     tables = [fit_rows(p.method, n, r, table) for r, table in zip(reps, rows)]
     traced = [trace_rows(p.method, n, r, t) for r, t in zip(reps, traces) if t is not None]
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0

@@ -6,6 +6,7 @@ from _workflow import logged, save_csv, save_figure
 from gmmem import plotting
 from gmmem.analysis import analyse
 from gmmem.datasets import load_columns
+from gmmem.spurious import advice_lines
 from gmmem.study import mixture_from_spec, seed_for
 
 with logged(snakemake) as log:
@@ -27,8 +28,7 @@ with logged(snakemake) as log:
                 snakemake.output.figure)
     save_csv(result.criteria, snakemake.output.bic)
     save_figure(plotting.bic_figure(result.criteria, p.name), snakemake.output.bic_png)
-    if res.spurious:
-        log.warning("dataset %s: the reported maximum is spurious: %s. Try fit: {estimator: pmle} "
-                    "(or map), more n_restarts, or prefer: regular.", p.name, res.spurious_reason)
+    for line in advice_lines(res, "config"):
+        log.warning("dataset %s: %s", p.name, line)
     log.info("dataset %s: K = %d, loglik %.6f, %d EM maps, converged %s",
              p.name, res.mixture.n_components, res.loglik, res.n_iter, res.converged)

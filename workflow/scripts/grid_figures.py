@@ -2,11 +2,12 @@
 
 import pandas as pd
 
-from _workflow import logged, save_figure
+from _workflow import check_grid_inputs, logged, save_figure
 from gmmem import grid_views
 
 with logged(snakemake) as log:
     p = snakemake.params
+    check_grid_inputs(snakemake, p.points)
     table = grid_views.generating(pd.read_csv(snakemake.input[0], dtype={"method": str}))
     labels = grid_views.level_labels(table, p.factors, p.spec["labels"])
     axes = dict(zip(("x_factor", "y_factor"), p.spec["heatmap"]))

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from _workflow import logged, save_csv
+from _workflow import check_grid_inputs, logged, save_csv
 from gmmem import grid_views
 
 with logged(snakemake) as log:
     p = snakemake.params
+    check_grid_inputs(snakemake, p.points)
     table = grid_views.generating(pd.read_csv(snakemake.input.performance, dtype={"method": str}))
     convergence = pd.concat([pd.read_csv(path, dtype={"method": str}).assign(scenario=point)
                              for point, path in zip(p.points, snakemake.input.convergence)],

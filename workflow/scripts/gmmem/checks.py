@@ -249,7 +249,8 @@ def parameter_labels(d: int, n_components: int, covariance: str = "full") -> lis
 
 
 def fit_table_columns(settings: dict, truth, *, oracle: bool = False,
-                      select_k: tuple[int, ...] = (), level: float = 0.95) -> tuple[list, list]:
+                      select_k: tuple[int, ...] = (), level: float = 0.95,
+                      select_blrt: int = 0) -> tuple[list, list]:
     """(fits columns, traces columns) that a fit job writes for a method's
     settings: found by running the code that writes them
     (recovery.replicate_columns) on one small data set drawn from the truth
@@ -266,7 +267,7 @@ def fit_table_columns(settings: dict, truth, *, oracle: bool = False,
     x, _ = truth.sample(max(40, 10 * K * (d + 1)), np.random.default_rng(0))
     rows, traces = replicate_columns([x], cheap, [np.random.SeedSequence(0)], level=level,
                                      oracle=truth if oracle else None, select_k=tuple(select_k),
-                                     traces=1)
+                                     traces=1, select_blrt=min(int(select_blrt), 2))
     return list(fit_rows("", 0, 0, rows[0])), list(trace_rows("", 0, 0, traces[0]))
 
 

@@ -15,10 +15,11 @@ import sys
 
 import numpy as np
 
-from .fit import FitResult
+from .fit import CRITERIA, FitResult
 from .settings import SETTINGS
 from .settings import add_options as add_setting_options
 from .settings import from_options as fit_settings_of
+from .spurious import advice_lines
 
 EXIT_ERROR = 2
 
@@ -156,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("-k", type=_k_list, required=True, metavar="K",
                    help="candidates: a range like 1-5 or a list like 1,2,4")
-    s.add_argument("--criterion", choices=["bic", "aic"], default="bic",
+    s.add_argument("--criterion", choices=list(CRITERIA), default="bic",
                    help="which criterion chooses (default %(default)s)")
     r = sub.add_parser("refit", help="repeat a fit or selection from the record.json of --out",
                        description="Repeat the fit (or selection) that 'gmmem fit/select --out "
@@ -254,9 +255,7 @@ def _report(args, result, data, selection=None, notes=()) -> str:
     lines.append(f"{status} after {res.n_iter} EM maps; {starts} start(s), {res.n_best} reached "
                  f"the best maximum" + ("; DEGENERATE (a component collapsed or emptied)"
                                         if res.degenerate else ""))
-    if res.spurious:
-        lines.append(f"WARNING: spurious maximum: {res.spurious_reason}. Try --estimator pmle "
-                     "(or map), more --restarts, or --prefer regular.")
+    lines.extend(advice_lines(res))
     if not result.estimates["se_ok"].iloc[0]:
         lines.append(f"standard errors unavailable: {result.se_reason}")
     lines.extend(f"NOTE: {note}" for note in notes)

@@ -393,48 +393,6 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96):
     return fig
 
 
-def grid_figure(table, measure: str, factor: str, level: float = 0.95, title: str = ""):
-    """A performance measure (± 2 MCSE) against the levels of one grid factor,
-    one panel per parameter, one line per (n, method); the other factors'
-    levels are averaged over when the grid has more than one."""
-    if "target" in table:  # pseudotrue: against the generating values only
-        table = table[table["target"] == "generating"]
-    d = table[table["measure"] == measure]
-    params = list(dict.fromkeys(d["parameter"]))
-    levels = sorted(d[f"level_{factor}"].unique())
-    ticks = (d.drop_duplicates(f"level_{factor}").set_index(f"level_{factor}")
-             [f"value_{factor}"].reindex(levels).tolist())
-    methods = list(dict.fromkeys(d["method"]))
-    ns = sorted(d["n"].unique())
-
-    def draw(ax, p):
-        cell = d[d["parameter"] == p]
-        agg = cell.groupby(["method", "n", f"level_{factor}"], sort=True).agg(
-            estimate=("estimate", "mean"), mcse=("mcse", lambda s: np.sqrt((s**2).mean() / len(s))))
-        for i, m in enumerate(methods):
-            for j, n in enumerate(ns):
-                if (m, n) not in agg.index.droplevel(2):
-                    continue
-                a = agg.loc[(m, n)]
-                est, bar = a["estimate"].to_numpy(), 2 * a["mcse"].to_numpy()
-                yerr = _share_err(est, bar) if measure == "coverage" else bar
-                ax.errorbar(np.arange(len(a)) + 0.06 * (j - (len(ns) - 1) / 2), est,
-                            yerr=yerr, fmt="o-" if i == 0 else "s--", capsize=2,
-                            color=f"C{j % 10}", alpha=1.0 if i == 0 else 0.7,
-                            label=f"n = {n}" + (f", {m}" if len(methods) > 1 else ""))
-        if measure == "coverage":
-            ax.axhline(level, color="k", lw=1)
-        elif measure == "bias":
-            ax.axhline(0, color="k", lw=0.8)
-        ax.set_xticks(np.arange(len(levels)), [str(t) for t in ticks], fontsize=7, rotation=20)
-
-    fig = _panels(params, draw, title)
-    for ax in fig.axes:
-        ax.set_xlabel(factor, fontsize=8)
-        ax.set_ylabel(measure, fontsize=8)
-    return fig
-
-
 def model_choice_figure(model_choice, title: str = ""):
     """How often BIC and AIC choose the true K, against n, with ±2 MCSE bars."""
 

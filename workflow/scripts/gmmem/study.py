@@ -107,6 +107,7 @@ class Scenario:
     methods: dict = field(hash=False)
     oracle_start: bool = False
     select_k: tuple[int, ...] = ()
+    select_blrt: int = 0
     families: tuple = ()
     contamination: dict | None = field(default=None, hash=False)
 
@@ -315,7 +316,8 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
                              "sd_factor": float(contamination.get("sd_factor", 10))}
             check_contamination_scale(truth, contamination["sd_factor"], where)
         out[name] = Scenario(name, truth, sizes, int(spec.get("replicates", config.get("replicates"))),
-                             resolved, bool(spec.get("oracle_start", False)), select, families,
+                             resolved, bool(spec.get("oracle_start", False)), select,
+                             int(spec.get("select_blrt", 0)) if select else 0, families,
                              contamination)
     return out
 
@@ -407,6 +409,33 @@ def check_design_size(config: dict) -> None:
                          "40 s of CPU and 320 MB to build here)")
 
 
+def check_grid_views(name: str, spec: dict, fields: list) -> None:
+    """A grid's own view settings name its factors: grid_labels one label per
+    alternative of a factor, grid_order and grid_heatmap factors (or n)."""
+    from .config import did_you_mean
+
+    where = f"scenario {name!r}"
+    loops = list(fields) + ["n"]
+    for key in ("grid_labels", "grid_order", "grid_heatmap"):
+        if spec.get(key) and not fields:
+            raise ValueError(f"{where}: {key} is given but the scenario has no grid")
+    for factor, labels in (spec.get("grid_labels") or {}).items():
+        if factor not in fields:
+            raise ValueError(f"{where}: grid_labels.{factor}: {factor!r} is not a factor of "
+                             f"its grid{did_you_mean(factor, fields)} (factors: "
+                             f"{', '.join(fields)})")
+        if len(labels) != len(spec["grid"][factor]):
+            raise ValueError(f"{where}: grid_labels.{factor} has {len(labels)} label(s) for "
+                             f"{len(spec['grid'][factor])} alternatives")
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"{where}: grid_labels.{factor} repeats a label: {labels!r}")
+    for key in ("grid_order", "grid_heatmap"):
+        for f in spec.get(key) or []:
+            if f not in loops:
+                raise ValueError(f"{where}: {key}: {f!r} is not a factor of its grid"
+                                 f"{did_you_mean(f, loops)} (factors: {', '.join(loops)})")
+
+
 def expand_grids(scenarios: dict) -> tuple[dict, list]:
     """Scenarios with every ``grid:`` expanded, and the grid's factor rows.
 
@@ -422,6 +451,7 @@ def expand_grids(scenarios: dict) -> tuple[dict, list]:
     out, rows = {}, []
     for name, spec in scenarios.items():
         grid = spec.get("grid")
+        check_grid_views(name, spec, list(grid or {}))
         if not grid:
             out[name] = spec
             continue
