@@ -577,3 +577,31 @@ def test_a_record_with_arguments_this_gmmem_refuses_is_one_line(heights_csv, tmp
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "its arguments are not valid for this gmmem (argument " \
         "--restarts: expected an integer >= 1, got '0'" in err, err
+
+
+@pytest.fixture
+def two_groups_csv(tmp_path):
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.normal(0, 1, 40), rng.normal(6, 1, 40)])
+    path = tmp_path / "two.csv"
+    path.write_text("v\n" + "\n".join(f"{v:.6f}" for v in x) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("criterion", ["icl", "blrt"])
+def test_select_by_icl_or_blrt_prints_its_table(two_groups_csv, capsys, criterion):
+    # Every criterion select offers is a column (or the BLRT's p-values) of the
+    # selection table: the text report and the notes read it without a KeyError.
+    assert main(["select", str(two_groups_csv), "-c", "v", "-k", "1-2", "--restarts", "2",
+                 "--criterion", criterion]) == 0
+    out = capsys.readouterr().out
+    assert f"chosen by {criterion.upper()}" in out
+    if criterion == "blrt":
+        assert "BLRT p" in out
+
+
+def test_sandwich_intervals_are_printed_when_asked(two_groups_csv, capsys):
+    assert main(["fit", str(two_groups_csv), "-c", "v", "-k", "2", "--restarts", "2",
+                 "--intervals", "wald,sandwich"]) == 0
+    out = capsys.readouterr().out
+    assert "sandwich SE" in out and "sandwich" in out.splitlines()[2]
