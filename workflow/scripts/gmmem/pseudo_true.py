@@ -338,7 +338,11 @@ def sample_maxima(x: np.ndarray, K: int, seed: np.random.SeedSequence, *, n_star
     from .fit import SAME_MAXIMUM, fit
 
     n = x.shape[0]
-    fits = [fit(x, K, n_restarts=1, seed=s, covariance=covariance) for s in seed.spawn(n_starts)]
+    # One k-means++ start per fit (not fit()'s default emem, which adds the best
+    # of 8 short runs to each): the counts are of starts reaching each maximum.
+    # The spurious flag is not used here, so its bootstrap calibration is not run.
+    fits = [fit(x, K, n_restarts=1, init="kmeans++", spurious_test="rule", seed=s,
+                covariance=covariance) for s in seed.spawn(n_starts)]
     fits = sorted(fits, key=lambda f: -f.loglik)
     kept: list[list] = []
     for f in fits:
