@@ -170,7 +170,7 @@ UNIT_CASES = {
         "scenario 'a': grid point 'a-sds1' has the name of another scenario"),
 }
 
-# Issue 19: values that were accepted (or crashed the checks) and now are refused in one line.
+# Values once accepted (or crashing the checks), now refused in one line.
 SCENARIO = BASE["scenarios"]["a"]
 ISSUE_19_CASES = {
     # 4: booleans are not numbers, wherever a truth's number is meant

@@ -304,7 +304,7 @@ def test_fit_jobs_write_the_csv_pandas_would(tmp_path):
 
 
 def test_contamination_up_to_its_bound_simulates_data_the_fit_accepts():
-    # The load-time bound on contamination.sd_factor (issue 19): below it the
+    # The load-time bound on contamination.sd_factor: below it the
     # outliers stay under the magnitude the fits accept, and a fit runs; past
     # it the config is refused, naming the largest sd_factor this truth allows.
     from gmmem._validate import MAX_ABS
