@@ -499,7 +499,10 @@ def test_out_is_refused_before_work_and_nothing_is_half_written(heights_csv, tmp
 
     monkeypatch.setattr(fr, "record_of", broken)
     assert main(base + ["--out", str(tmp_path / "run")]) == 2
-    assert "No space left on device" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # One line naming the option and the folder asked for, not a temporary path.
+    assert "No space left on device" in err and f"--out {str(tmp_path / 'run')!r}" in err
+    assert err.count("\n") == 1
     assert _tree(tmp_path) == before  # neither run/ nor a temporary folder is left
 
 
