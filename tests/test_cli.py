@@ -608,3 +608,21 @@ def test_sandwich_intervals_are_printed_when_asked(two_groups_csv, capsys):
                  "--intervals", "wald,sandwich"]) == 0
     out = capsys.readouterr().out
     assert "sandwich SE" in out and "sandwich" in out.splitlines()[2]
+
+
+def test_more_restarts_advice_counts_emem_runs_per_restart():
+    # Under init="emem" each restart is two runs (a k-means++ start and a
+    # short-run start): --restarts N gives 2N starts, and the advice is in
+    # --restarts, not in starts.
+    from types import SimpleNamespace
+
+    from gmmem.cli import _notes
+
+    fit = SimpleNamespace(mixture=SimpleNamespace(n_components=2), n_best=1,
+                          restarts=(None,) * 20)
+    emem = SimpleNamespace(n_restarts=10, init="emem")
+    (note,) = _notes(emem, SimpleNamespace(result=fit, selection=None))
+    assert note.startswith("only 1 of 20 starts") and "--restarts 50 " in note
+    plain = SimpleNamespace(n_restarts=20, init="kmeans++")
+    (note,) = _notes(plain, SimpleNamespace(result=fit, selection=None))
+    assert "--restarts 100 " in note

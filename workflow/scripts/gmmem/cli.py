@@ -302,6 +302,9 @@ def _notes(args, result) -> list[str]:
                 - sel.table[score].min() < 10):
             continue  # a K far from the choice: its exact maximum does not matter here
         more = _more_restarts(f.n_best, len(f.restarts))
+        if getattr(args, "init", None) == "emem" and getattr(args, "n_restarts", None):
+            # emem runs two starts per restart (k-means++ and a short run).
+            more = int(math.ceil(more * args.n_restarts / len(f.restarts) / 10) * 10)
         notes.append(f"{'K = ' + str(k) + ': ' if sel is not None else ''}only {f.n_best} of "
                      f"{len(f.restarts)} starts reached the best maximum found: a higher "
                      f"maximum may exist that no start reached, and another seed may report "
