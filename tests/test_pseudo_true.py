@@ -371,3 +371,14 @@ def test_sample_maxima_lists_single_kmeans_starts(monkeypatch):
     kept = [r for r in made if r.converged and not r.degenerate]
     assert sum(mx.n_starts for mx, _ in maxima) == len(kept)
     assert maxima[0][0].objective == pytest.approx(max(r.loglik for r in kept) / len(x), rel=1e-12)
+
+
+def test_pseudo_true_seed_words_differ_from_every_study_stage():
+    # SeedSequence hashes a spawn key as its ints' 32-bit words, concatenated:
+    # after the scenario's hash, the pseudo-true key's next word (the low word
+    # of its second entry) must be no stage code of gmmem.study.seed_for.
+    from gmmem.study import STAGES, stable_hash
+
+    key = pt.pseudo_true_seed(7, "s").spawn_key
+    assert key[0] == stable_hash("s") and key[1] >= 2**32
+    assert key[1] & 0xFFFFFFFF not in set(STAGES.values())
