@@ -332,17 +332,9 @@ def _notes(args, result) -> list[str]:
 
 
 def _json(result, data, selection=None, notes=()) -> str:
+    from .fit_records import _clean as clean
+
     res = result.result
-
-    def clean(v):
-        if isinstance(v, (np.floating, float)):
-            return None if not np.isfinite(v) else float(v)
-        if isinstance(v, np.integer):
-            return int(v)
-        if isinstance(v, np.bool_):
-            return bool(v)
-        return v
-
     out = {
         "n": res.n, "k": res.mixture.n_components, "covariance": res.mixture.covariance,
         "loglik": res.loglik, "bic": res.bic, "aic": res.aic, "n_iter": res.n_iter,
