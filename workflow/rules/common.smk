@@ -94,9 +94,16 @@ def fit_mem_mb(wildcards, attempt):
 def fit_runtime(wildcards, attempt):
     """Minutes for a fit job, scaled from n, replicates in the chunk and restarts."""
     sc = scenario_of(wildcards)
-    restarts = method_settings(wildcards)["n_restarts"]
+    settings = method_settings(wildcards)
+    restarts = settings["n_restarts"]
     fits = replicates_in_chunk(wildcards) * restarts * (1 + len(sc.select_k)) * (1 + sc.oracle_start)
     fits *= 1 + 2 * sc.select_blrt  # each bootstrap LRT draw refits K and K + 1
+    # emem: 1.6-2.9x the CPU of its k-means++ starts alone (benchmarks/bench_starts.py);
+    # the calibrated spurious test 3.5x where a quarter of the fits are tested, up
+    # to 24x where all are (gmmem.spurious); bootstrap intervals refit n_boot times.
+    fits *= 3 if settings["init"] == "emem" else 1
+    fits *= 4 if settings["spurious_test"] == "bootstrap" and settings["estimator"] == "mle" else 1
+    fits *= 1 + (settings["n_boot"] if "bootstrap" in settings["intervals"] else 0)
     # ~50 µs per point and restart at d = 1, generous for slow nodes.
     seconds = fits * int(wildcards.n) * 50e-6 * sc.truth.dim
     return (5 + int(seconds / 60) * 3) * attempt
