@@ -170,9 +170,9 @@ UNIT_CASES = {
         "scenario 'a': grid point 'a-sds1' has the name of another scenario"),
 }
 
-# Issue 19: values that were accepted (or crashed the checks) and now are refused in one line.
+# Values once accepted (or crashing the checks), now refused in one line.
 SCENARIO = BASE["scenarios"]["a"]
-ISSUE_19_CASES = {
+RELIABILITY_CASES = {
     # 4: booleans are not numbers, wherever a truth's number is meant
     "bool_mean": (_with(("scenarios", "a", "means"), [True, 3]),
                   "config.yaml: scenario 'a': means[0]: expected a number, got True (a boolean "
@@ -334,10 +334,26 @@ GRID_VIEW_CASES = {
         "scenario 'a': grid_order is given but the scenario has no grid"),
 }
 
+# The bootstrap LRT of model choice: a setting that would do nothing, or fail in
+# every fit job (a test needs at least 2 draws), is refused at load time.
+MODEL_CHOICE_CASES = {
+    "select_blrt_without_select_k": (
+        _with(("scenarios", "a", "select_blrt"), 99),
+        "scenario 'a': select_blrt is given but the scenario has no select_k"),
+    "select_blrt_one_draw": (
+        _with(("scenarios", "a"), {**BASE["scenarios"]["a"], "select_k": [1, 2],
+                                   "select_blrt": 1}),
+        "scenario 'a': select_blrt: 1 draw cannot calibrate a test; give 0 (no bootstrap LRT) "
+        "or at least 2"),
+}
 
-@pytest.mark.parametrize("case", sorted(CASES | UNIT_CASES | ISSUE_19_CASES | GRID_VIEW_CASES))
+
+ONE_MESSAGE_CASES = CASES | UNIT_CASES | RELIABILITY_CASES | GRID_VIEW_CASES | MODEL_CHOICE_CASES
+
+
+@pytest.mark.parametrize("case", sorted(ONE_MESSAGE_CASES))
 def test_bad_config_is_rejected_with_one_message(case):
-    cfg, message = (CASES | UNIT_CASES | ISSUE_19_CASES | GRID_VIEW_CASES)[case]
+    cfg, message = ONE_MESSAGE_CASES[case]
     error = _config_error(cfg)
     assert message in error and "\n" not in error, error
 

@@ -248,3 +248,24 @@ def test_a_grid_jobs_inputs_are_checked_against_the_config(tmp_path):
     pd.DataFrame({"method": "default", "n": [50], "n_fits": 4}).to_csv(convs["g-f2"], index=False)
     with pytest.raises(InputError, match=r"g-f2\.csv: has no rows of n 80"):
         check(perf)
+
+
+def test_maxima_table_of_another_k_or_without_rows_is_named():
+    import pandas as pd
+
+    from gmmem.checks import InputError, check_maxima_table
+
+    rows = pd.DataFrame({"maximum": [1, 1, 1, 1, 1, 1],
+                         "parameter": ["weight[1]", "mean[1]", "sd[1]",
+                                       "weight[2]", "mean[2]", "sd[2]"],
+                         "value": [0.4, 0.0, 1.0, 0.6, 3.0, 1.0]})
+    check_maxima_table(rows, "p.csv", n_components=2, d=1)
+    with pytest.raises(InputError, match=r"^p\.csv: maximum 1 lacks weight\[3\], mean\[3\] of "
+                                         r"the truth's K = 3, d = 1"):
+        check_maxima_table(rows, "p.csv", n_components=3, d=1)
+    with pytest.raises(InputError, match=r"^p\.csv: maximum 1 lacks mean_1\[1\]"):
+        check_maxima_table(rows, "p.csv", n_components=2, d=2)
+    with pytest.raises(InputError, match=r"^p\.csv: has no rows"):
+        check_maxima_table(rows.iloc[:0], "p.csv", n_components=2, d=1)
+    with pytest.raises(InputError, match=r"^p\.csv: lacks column\(s\) value"):
+        check_maxima_table(rows.drop(columns="value"), "p.csv", n_components=2, d=1)

@@ -499,7 +499,10 @@ def test_out_is_refused_before_work_and_nothing_is_half_written(heights_csv, tmp
 
     monkeypatch.setattr(fr, "record_of", broken)
     assert main(base + ["--out", str(tmp_path / "run")]) == 2
-    assert "No space left on device" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # One line naming the option and the folder asked for, not a temporary path.
+    assert "No space left on device" in err and f"--out {str(tmp_path / 'run')!r}" in err
+    assert err.count("\n") == 1
     assert _tree(tmp_path) == before  # neither run/ nor a temporary folder is left
 
 
@@ -577,3 +580,49 @@ def test_a_record_with_arguments_this_gmmem_refuses_is_one_line(heights_csv, tmp
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "its arguments are not valid for this gmmem (argument " \
         "--restarts: expected an integer >= 1, got '0'" in err, err
+
+
+@pytest.fixture
+def two_groups_csv(tmp_path):
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.normal(0, 1, 40), rng.normal(6, 1, 40)])
+    path = tmp_path / "two.csv"
+    path.write_text("v\n" + "\n".join(f"{v:.6f}" for v in x) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("criterion", ["icl", "blrt"])
+def test_select_by_icl_or_blrt_prints_its_table(two_groups_csv, capsys, criterion):
+    # Every criterion select offers is a column (or the BLRT's p-values) of the
+    # selection table: the text report and the notes read it without a KeyError.
+    assert main(["select", str(two_groups_csv), "-c", "v", "-k", "1-2", "--restarts", "2",
+                 "--criterion", criterion]) == 0
+    out = capsys.readouterr().out
+    assert f"chosen by {criterion.upper()}" in out
+    if criterion == "blrt":
+        assert "BLRT p" in out
+
+
+def test_sandwich_intervals_are_printed_when_asked(two_groups_csv, capsys):
+    assert main(["fit", str(two_groups_csv), "-c", "v", "-k", "2", "--restarts", "2",
+                 "--intervals", "wald,sandwich"]) == 0
+    out = capsys.readouterr().out
+    assert "sandwich SE" in out and "sandwich" in out.splitlines()[2]
+
+
+def test_more_restarts_advice_counts_emem_runs_per_restart():
+    # Under init="emem" each restart is two runs (a k-means++ start and a
+    # short-run start): --restarts N gives 2N starts, and the advice is in
+    # --restarts, not in starts.
+    from types import SimpleNamespace
+
+    from gmmem.cli import _notes
+
+    fit = SimpleNamespace(mixture=SimpleNamespace(n_components=2), n_best=1,
+                          restarts=(None,) * 20)
+    emem = SimpleNamespace(n_restarts=10, init="emem")
+    (note,) = _notes(emem, SimpleNamespace(result=fit, selection=None))
+    assert note.startswith("only 1 of 20 starts") and "--restarts 50 " in note
+    plain = SimpleNamespace(n_restarts=20, init="kmeans++")
+    (note,) = _notes(plain, SimpleNamespace(result=fit, selection=None))
+    assert "--restarts 100 " in note

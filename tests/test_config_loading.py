@@ -27,7 +27,7 @@ def _refusal(tmp_path, text) -> str:
     return message
 
 
-# --- duplicate keys (issue 19, item 3) ----------------------------------------
+# --- duplicate keys -----------------------------------------------------------
 
 def test_a_repeated_top_level_key_is_refused_naming_both_lines(tmp_path):
     message = _refusal(tmp_path, "seed: 7\nreplicates: 3\nseed: 8\n")
@@ -70,7 +70,7 @@ def test_json_configs_load_and_refuse_duplicates_too(tmp_path):
     assert "duplicate key 'seed', first at line 1" in _refusal(tmp_path, '{"seed": 3, "seed": 4}')
 
 
-# --- aliases (item 15) ------------------------------------------------------------
+# --- aliases ------------------------------------------------------------------
 
 def _anchor_bomb(levels=9, width=10) -> str:
     """The "billion laughs": level i is a list of width aliases of level i - 1."""
@@ -106,7 +106,7 @@ def test_an_alias_cycle_is_refused(tmp_path):
     assert "refers to the collection that contains it" in _refusal(tmp_path, "a: &a [1, *a]\n")
 
 
-# --- code in a config (item 8) ------------------------------------------------------
+# --- code in a config ---------------------------------------------------------
 
 @pytest.mark.parametrize("text,key", [
     ("__use_yte__: true\nseed: ?__import__('os').system('true')\n", "__use_yte__"),

@@ -53,7 +53,7 @@ def test_ses_of_columns_in_very_different_units():
     np.testing.assert_allclose(other.sds, c * base.sds, rtol=1e-6)
 
 
-# --- one BLAS thread inside the engine (issue 19, item 23) ---------------------
+# --- one BLAS thread inside the engine -----------------------------------------
 
 def _blas_threads():
     from threadpoolctl import threadpool_info
@@ -105,7 +105,7 @@ def test_fits_run_with_one_blas_thread_and_restore_the_callers():
         assert _blas_threads() == before
 
 
-# --- performance measures over the same replicates (issue 21, item 5) ----------
+# --- performance measures over the same replicates ----------------------------
 
 def test_relerr_modse_and_be_coverage_use_the_replicates_with_ses():
     from gmmem import performance
@@ -173,7 +173,7 @@ def test_standard_errors_memory_is_blocked():
     np.testing.assert_allclose(one.cov, whole_pass.cov, rtol=1e-10)
 
 
-# --- the Cramér–Rao bound's off-diagonal entries (issue 21, item 5) ------------
+# --- the Cramér–Rao bound's off-diagonal entries ------------------------------
 
 def test_crlb_covariances_and_off_diagonals_match_monte_carlo():
     from gmmem import align_components, fit_many
@@ -216,7 +216,7 @@ def test_crlb_of_diagonal_covariances_has_no_off_diagonal_entries():
                                2 * cr.sds * np.sqrt(np.diagonal(truth.covariances, axis1=1, axis2=2)))
 
 
-# --- sandwich (Huber–White) SEs (issue 21; White 1982) --------------------------
+# --- sandwich (Huber–White) SEs (White 1982) -----------------------------------
 
 def _univariate_from_free(theta, K):
     eta = np.append(theta[:K - 1], 0.0)

@@ -345,3 +345,40 @@ def test_workflow_writes_pseudo_true_tables_for_misspecified_scenarios_only(tmp_
     split = pd.read_csv(res / "skew" / "maxima_split.csv")
     assert np.allclose(split.groupby(["method", "n"])["share"].sum(), 1.0)
     assert (res / "logs" / "skew" / "pseudo_true.log").stat().st_size > 0
+
+
+def test_sample_maxima_lists_single_kmeans_starts(monkeypatch):
+    # Each of the n_starts fits is one k-means++ start, whatever fit()'s default
+    # start strategy: the counts say how many starts reached each maximum.
+    import sys
+
+    fit_module = sys.modules["gmmem.fit"]  # gmmem.fit is also the function
+
+    made = []
+    real = fit_module.fit
+
+    def recording(*args, **kwargs):
+        res = real(*args, **kwargs)
+        made.append(res)
+        return res
+
+    monkeypatch.setattr(fit_module, "fit", recording)
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(0, 1, 300), rng.normal(3, 1, 200)])
+    maxima = pt.sample_maxima(x, 2, np.random.SeedSequence(11), n_starts=4)
+    assert len(made) == 4
+    assert all(len(r.restarts) == 1 for r in made)
+    kept = [r for r in made if r.converged and not r.degenerate]
+    assert sum(mx.n_starts for mx, _ in maxima) == len(kept)
+    assert maxima[0][0].objective == pytest.approx(max(r.loglik for r in kept) / len(x), rel=1e-12)
+
+
+def test_pseudo_true_seed_words_differ_from_every_study_stage():
+    # SeedSequence hashes a spawn key as its ints' 32-bit words, concatenated:
+    # after the scenario's hash, the pseudo-true key's next word (the low word
+    # of its second entry) must be no stage code of gmmem.study.seed_for.
+    from gmmem.study import STAGES, stable_hash
+
+    key = pt.pseudo_true_seed(7, "s").spawn_key
+    assert key[0] == stable_hash("s") and key[1] >= 2**32
+    assert key[1] & 0xFFFFFFFF not in set(STAGES.values())

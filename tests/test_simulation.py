@@ -1,4 +1,4 @@
-"""The data-generating families at extreme shapes (issue 19, item 5)."""
+"""The data-generating families at extreme shapes."""
 
 import numpy as np
 import pytest

@@ -155,3 +155,20 @@ def test_a_two_dimensional_clump_is_tested_and_real():
     # 9 points from the bulk, pulled together: a narrow component, but the
     # likelihood it buys is far beyond chance, so the test calls it real.
     assert not res.spurious and res.spurious_gain > 10
+
+
+def test_fit_many_with_calibration_equals_fit_one_by_one():
+    # The calibration's draws come from each data set's own seed (child
+    # SPURIOUS_KEY), so batching data sets (some tested, some not) changes
+    # nothing: the same flags, p-values and gains as fitting each alone.
+    xs = [SMALL_NARROW.sample(200, np.random.default_rng(700 + r))[0] for r in range(3)]
+    xs += [OVERLAP.sample(100, np.random.default_rng(800 + r))[0] for r in range(3)]
+    seeds = list(range(700, 703)) + list(range(800, 803))
+    together = fit_many(xs, 2, seeds=seeds, n_restarts=3, prefer="regular")
+    assert any(np.isfinite(r.spurious_p) for r in together)  # the test ran somewhere
+    for x, seed, res in zip(xs, seeds, together):
+        alone = fit(x, 2, seed=seed, n_restarts=3, prefer="regular")
+        assert alone.mixture.means.tobytes() == res.mixture.means.tobytes()
+        assert alone.spurious == res.spurious
+        assert np.array_equal([alone.spurious_p, alone.spurious_gain],
+                              [res.spurious_p, res.spurious_gain], equal_nan=True)

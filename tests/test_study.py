@@ -304,7 +304,7 @@ def test_fit_jobs_write_the_csv_pandas_would(tmp_path):
 
 
 def test_contamination_up_to_its_bound_simulates_data_the_fit_accepts():
-    # The load-time bound on contamination.sd_factor (issue 19): below it the
+    # The load-time bound on contamination.sd_factor: below it the
     # outliers stay under the magnitude the fits accept, and a fit runs; past
     # it the config is refused, naming the largest sd_factor this truth allows.
     from gmmem._validate import MAX_ABS
@@ -322,3 +322,29 @@ def test_contamination_up_to_its_bound_simulates_data_the_fit_accepts():
     assert np.all(np.isfinite(x)) and np.abs(x).max() < MAX_ABS and np.any(labels == 2)
     result = fit(x, n_components=2, n_restarts=2)
     assert np.isfinite(result.loglik)
+
+
+def test_oracle_fits_draw_no_fresh_entropy(monkeypatch):
+    # The oracle fits (from the truth, no seeds) are only scored by their
+    # log-likelihood: they keep the spurious rule, whose bootstrap calibration
+    # would draw from fresh OS entropy (and cost 99 draws per flagged fit).
+    import sys
+
+    from gmmem.recovery import fit_replicates
+
+    fit_module = sys.modules["gmmem.fit"]
+    calls = []
+    real = fit_module.fit_many
+
+    def recording(xs, k, **kwargs):
+        calls.append(kwargs)
+        return real(xs, k, **kwargs)
+
+    monkeypatch.setattr(fit_module, "fit_many", recording)
+    truth = Mixture.univariate([0.6, 0.4], [0.0, 2.0], [1.0, 1.0])
+    xs = [truth.sample(60, np.random.default_rng(i))[0] for i in range(3)]
+    settings_ = {"n_components": 2, "n_restarts": 2, "spurious_test": "bootstrap"}
+    fit_replicates(xs, settings_, [np.random.SeedSequence(i) for i in range(3)], oracle=truth)
+    oracle = [c for c in calls if c.get("start") is not None]
+    assert len(oracle) == 1 and oracle[0].get("seeds") is None
+    assert oracle[0]["spurious_test"] == "rule"

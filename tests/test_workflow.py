@@ -422,6 +422,11 @@ def test_a_table_cut_mid_line_stops_the_stage_saying_it_is_truncated(tiny_run, t
     traces = "results/bi/fits/fast/n150/chunk0.traces.csv"  # read by bi's plot job
     text = (work / traces).read_bytes()
     (work / traces).write_bytes(text[:len(text) - 7])
+    # The pseudo-true maxima, read by the evaluate and maxima_split stages.
+    maxima = "results/heavy/pseudo_true.csv"
+    text = (work / maxima).read_bytes()
+    (work / maxima).write_bytes(text[:len(text) // 2])
     out = _rerun_fails(work)
-    for path in (cut, traces):
+    for path in (cut, traces, maxima):
         assert f"{path}: is truncated: its last line has no newline (cut mid-line?)" in out
+    assert "weights must sum to 1" not in out

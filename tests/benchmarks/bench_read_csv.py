@@ -9,7 +9,7 @@ temporary folder, then reads each in fresh processes, alternating
 pandas.read_csv(path) (its defaults) and load_columns(path, columns), a few
 times; prints the median wall time (and the ratio of the fastest runs, the
 least disturbed on a shared machine) of the read, the peak resident memory of
-the process (VmHWM, Linux) and that after the imports, and the targets of issue 19 item 24: time within 3x
+the process (VmHWM, Linux) and that after the imports, and the targets: time within 3x
 of pandas, peak memory <= 3x the file's size + 256 MB.
 """
 

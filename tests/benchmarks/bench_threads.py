@@ -1,4 +1,4 @@
-"""One BLAS thread inside the engine (issue 19, item 23), side by side in one run.
+"""One BLAS thread inside the engine, side by side in one run.
 
 Prints, for one EM fit at n = 1e6, K = 3 (d = 1) with a fixed number of
 EM-map evaluations, the time per iteration with the engine's limit (one

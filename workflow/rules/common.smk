@@ -94,9 +94,16 @@ def fit_mem_mb(wildcards, attempt):
 def fit_runtime(wildcards, attempt):
     """Minutes for a fit job, scaled from n, replicates in the chunk and restarts."""
     sc = scenario_of(wildcards)
-    restarts = method_settings(wildcards)["n_restarts"]
+    settings = method_settings(wildcards)
+    restarts = settings["n_restarts"]
     fits = replicates_in_chunk(wildcards) * restarts * (1 + len(sc.select_k)) * (1 + sc.oracle_start)
     fits *= 1 + 2 * sc.select_blrt  # each bootstrap LRT draw refits K and K + 1
+    # emem: 1.6-2.9x the CPU of its k-means++ starts alone (benchmarks/bench_starts.py);
+    # the calibrated spurious test 3.5x where a quarter of the fits are tested, up
+    # to 24x where all are (gmmem.spurious); bootstrap intervals refit n_boot times.
+    fits *= 3 if settings["init"] == "emem" else 1
+    fits *= 4 if settings["spurious_test"] == "bootstrap" and settings["estimator"] == "mle" else 1
+    fits *= 1 + (settings["n_boot"] if "bootstrap" in settings["intervals"] else 0)
     # ~50 µs per point and restart at d = 1, generous for slow nodes.
     seconds = fits * int(wildcards.n) * 50e-6 * sc.truth.dim
     return (5 + int(seconds / 60) * 3) * attempt
@@ -192,6 +199,79 @@ def all_outputs():
     out += expand("{r}/datasets/{d}/{f}", r=RESULTS, d=list(DATASETS),
                   f=["fit.csv", "assignments.csv", "fit.png", "bic.csv", "bic.png"])
     return out
+
+
+def pseudo_true_input(wildcards):
+    """A misspecified scenario's pseudo_true.csv (none for Gaussian truths)."""
+    if scenario_of(wildcards).misspecified:
+        return [f"{RESULTS}/{wildcards.scenario}/pseudo_true.csv"]
+    return []
+
+
+def fit_blocks(wildcards):
+    """What each fits table of a scenario holds: {path: [method, n, start, stop]}
+    (the files of fit_files("fits")), for the evaluate stage to check them."""
+    sc = scenario_of(wildcards)
+    return {f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.fits.csv": [m, n, a, b]
+            for m in sc.methods for n in sc.sample_sizes
+            for c, (a, b) in enumerate(scenario_chunks(wildcards))}
+
+
+def expected_tables(name):
+    """What a scenario's summary tables must have rows of: its methods and sample sizes."""
+    sc = SCENARIOS[name]
+    return {"methods": list(sc.methods), "sample_sizes": list(sc.sample_sizes)}
+
+
+def timing_blocks(wildcards):
+    """What each fit job's timing file is of: {path: [scenario, method, n, start, stop]}."""
+    return {f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv": [s, m, n, a, b]
+            for s, sc in SCENARIOS.items() for m in sc.methods for n in sc.sample_sizes
+            for c, (a, b) in enumerate(study.chunks(sc.replicates, CHUNK_SIZE))}
+
+
+def most_restarts_method(wildcards):
+    """The scenario's method with the most restarts (the first of those tied):
+    its traces show how restarts reach, or miss, the best maximum."""
+    methods = scenario_of(wildcards).methods
+    return max(methods, key=lambda m: methods[m]["n_restarts"])
+
+
+def grid_spec(wildcards):
+    """The grid's own settings (labels, loop order, heat-map axes), as written
+    on the scenario that holds the grid (every point carries them)."""
+    first = grid_points(wildcards)[0]
+    spec = config["scenarios"][first]
+    return {"labels": spec.get("grid_labels") or {}, "order": spec.get("grid_order") or [],
+            "heatmap": spec.get("grid_heatmap") or []}
+
+
+def grid_figure_output(name):
+    return report(
+        f"{RESULTS}/{{grid}}/grid/figures/{name}.png",
+        caption=f"../report/grid_{name.split('_')[0]}.rst",
+        category="{grid}",
+        subcategory="1. Grid figures",
+        labels={"grid": "{grid}", "figure": GRID_FIGURE_TITLES[name]},
+    )
+
+
+def dataset_warnings():
+    """Every warning of this run's own-data fits (gmmem.summary.dataset_warnings
+    on each dataset's log and fit.csv), for the console at the end of the run."""
+    import pandas as pd
+
+    from gmmem.summary import dataset_warnings as warnings_of
+
+    out = []
+    for name, ds in DATASETS.items():
+        log = Path(f"{RESULTS}/logs/datasets/{name}.log")
+        fit_csv = Path(f"{RESULTS}/datasets/{name}/fit.csv")
+        out += warnings_of(name, log.read_text() if log.exists() else "",
+                           pd.read_csv(fit_csv) if fit_csv.exists() else None,
+                           int(ds.fit.get("n_restarts", 1)), ds.start is not None)
+    return out
+
 
 
 def precompile_scripts():

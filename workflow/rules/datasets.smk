@@ -46,24 +46,6 @@ rule fit_dataset:
         "../scripts/fit_dataset.py"
 
 
-
-def dataset_warnings():
-    """Every warning of this run's own-data fits (gmmem.summary.dataset_warnings
-    on each dataset's log and fit.csv), for the console at the end of the run."""
-    import pandas as pd
-
-    from gmmem.summary import dataset_warnings as warnings_of
-
-    out = []
-    for name, ds in DATASETS.items():
-        log = Path(f"{RESULTS}/logs/datasets/{name}.log")
-        fit_csv = Path(f"{RESULTS}/datasets/{name}/fit.csv")
-        out += warnings_of(name, log.read_text() if log.exists() else "",
-                           pd.read_csv(fit_csv) if fit_csv.exists() else None,
-                           int(ds.fit.get("n_restarts", 1)), ds.start is not None)
-    return out
-
-
 onsuccess:
     # Shown on the console, not only in the logs: a fit to one's own data is
     # only as good as these warnings allow.

@@ -1,10 +1,3 @@
-def pseudo_true_input(wildcards):
-    """A misspecified scenario's pseudo_true.csv (none for Gaussian truths)."""
-    if scenario_of(wildcards).misspecified:
-        return [f"{RESULTS}/{wildcards.scenario}/pseudo_true.csv"]
-    return []
-
-
 rule pseudo_true:
     output:
         report(
@@ -54,28 +47,6 @@ rule maxima_split:
         "../envs/gmmem.yaml"
     script:
         "../scripts/maxima_split.py"
-
-
-def fit_blocks(wildcards):
-    """What each fits table of a scenario holds: {path: [method, n, start, stop]}
-    (the files of fit_files("fits")), for the evaluate stage to check them."""
-    sc = scenario_of(wildcards)
-    return {f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.fits.csv": [m, n, a, b]
-            for m in sc.methods for n in sc.sample_sizes
-            for c, (a, b) in enumerate(scenario_chunks(wildcards))}
-
-
-def expected_tables(name):
-    """What a scenario's summary tables must have rows of: its methods and sample sizes."""
-    sc = SCENARIOS[name]
-    return {"methods": list(sc.methods), "sample_sizes": list(sc.sample_sizes)}
-
-
-def timing_blocks(wildcards):
-    """What each fit job's timing file is of: {path: [scenario, method, n, start, stop]}."""
-    return {f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv": [s, m, n, a, b]
-            for s, sc in SCENARIOS.items() for m in sc.methods for n in sc.sample_sizes
-            for c, (a, b) in enumerate(study.chunks(sc.replicates, CHUNK_SIZE))}
 
 
 rule evaluate:

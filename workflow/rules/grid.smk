@@ -2,25 +2,6 @@
 # writes its summary table (every condition, no averaging over factors).
 
 
-def grid_spec(wildcards):
-    """The grid's own settings (labels, loop order, heat-map axes), as written
-    on the scenario that holds the grid (every point carries them)."""
-    first = grid_points(wildcards)[0]
-    spec = config["scenarios"][first]
-    return {"labels": spec.get("grid_labels") or {}, "order": spec.get("grid_order") or [],
-            "heatmap": spec.get("grid_heatmap") or []}
-
-
-def grid_figure_output(name):
-    return report(
-        f"{RESULTS}/{{grid}}/grid/figures/{name}.png",
-        caption=f"../report/grid_{name.split('_')[0]}.rst",
-        category="{grid}",
-        subcategory="1. Grid figures",
-        labels={"grid": "{grid}", "figure": GRID_FIGURE_TITLES[name]},
-    )
-
-
 rule grid_figures:
     input:
         f"{RESULTS}/{{grid}}/grid/performance.csv",

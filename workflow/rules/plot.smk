@@ -1,10 +1,3 @@
-def most_restarts_method(wildcards):
-    """The scenario's method with the most restarts (the first of those tied):
-    its traces show how restarts reach, or miss, the best maximum."""
-    methods = scenario_of(wildcards).methods
-    return max(methods, key=lambda m: methods[m]["n_restarts"])
-
-
 rule plot:
     input:
         aligned=f"{RESULTS}/{{scenario}}/aligned.csv",

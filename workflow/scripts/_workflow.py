@@ -160,8 +160,8 @@ def check_scenario_inputs(snakemake) -> None:
     """Check every input of a scenario's plot job that it knows by name against
     the scenario in the config (gmmem.checks): the summary tables have rows of
     every method, sample size and parameter (and, for model choice, candidate
-    K); the example data, fit and traces are those of the first method's first
-    block at the largest n. An InputError names the first file that is off."""
+    K); the example data and fit are those of the first method's first block at
+    the largest n, the traces those of the method with the most restarts. An InputError names the first file that is off."""
     from gmmem import checks
     from gmmem.study import chunks
 

@@ -37,10 +37,13 @@ with logged(snakemake) as log:
     pseudo = None
     given = snakemake.input.get("pseudo_true") or []
     if given:
+        from gmmem.checks import check_maxima_table
         from gmmem.pseudo_true import mixtures_from_rows
 
         path = given if isinstance(given, str) else given[0]
-        pseudo = mixtures_from_rows(pd.read_csv(path))[0]
+        maxima = read_table(path)
+        check_maxima_table(maxima, path, n_components=truth.n_components, d=truth.dim)
+        pseudo = mixtures_from_rows(maxima)[0]
         log.info("scenario %s: pseudo-true value %r", p.scenario, pseudo)
     tables = evaluate_study(fits, truth, dict(p.methods), tuple(p.select_k), p.misspecified,
                             pseudo_true=pseudo)

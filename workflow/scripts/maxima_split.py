@@ -1,15 +1,24 @@
 """Rule maxima_split: per method and n, the share of fits nearest to each local
 maximum of the population objective of a misspecified scenario."""
 
-import pandas as pd
-
-from _workflow import logged, save_csv
+from _workflow import logged, read_table, save_csv, scenario_from_config
+from gmmem.checks import check_maxima_table, check_summary_table, parameter_labels
 from gmmem.pseudo_true import mixtures_from_rows
 from gmmem.recovery import maxima_split
 
 with logged(snakemake) as log:
-    maxima = mixtures_from_rows(pd.read_csv(snakemake.input.pseudo_true))
-    aligned = pd.read_csv(snakemake.input.aligned, dtype={"method": str})
+    # Both inputs checked against the scenario before use (one line naming the file).
+    sc = scenario_from_config(snakemake)
+    K, d = sc.truth.n_components, sc.truth.dim
+    path = snakemake.input.pseudo_true
+    rows = read_table(path)
+    check_maxima_table(rows, path, n_components=K, d=d)
+    maxima = mixtures_from_rows(rows)
+    aligned = read_table(snakemake.input.aligned, dtype={"method": str})
+    check_summary_table(aligned, snakemake.input.aligned, methods=list(sc.methods),
+                        sample_sizes=list(sc.sample_sizes), parameter_column="label",
+                        parameters=[lab for lab in parameter_labels(d, K)
+                                    if lab.startswith("weight[")])
     table = maxima_split(aligned, maxima)
     save_csv(table, snakemake.output[0])
     for (method, n), cell in table.groupby(["method", "n"], sort=False):

@@ -1,4 +1,5 @@
-"""Rule plot_model_choice: how often BIC and AIC pick the true K, against n."""
+"""Rule plot_model_choice: how often each criterion (BIC, AIC, ICL, and the bootstrap LRT
+with select_blrt) picks the true K, against n."""
 
 import pandas as pd
 

@@ -1,4 +1,4 @@
-"""One BLAS thread inside the engine's public entry points (issue 19, item 23).
+"""One BLAS thread inside the engine's public entry points.
 
 EM's products are thin (n × d by d × d, d ≤ 10): BLAS threads buy nothing
 there, and on a busy machine they spin against other work (an iteration at

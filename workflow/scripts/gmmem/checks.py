@@ -239,6 +239,25 @@ def check_summary_table(table, path, *, methods=None, sample_sizes=None, paramet
         check_present(table, path, parameter_column, list(parameters), "parameter")
 
 
+def check_maxima_table(table, path, *, n_components: int, d: int) -> None:
+    """A scenario's pseudo_true.csv as the evaluate and maxima_split stages read
+    it: rows of maximum, parameter and value, and for every maximum a weight
+    and mean of each of the truth's K components in d dimensions."""
+    check_columns(table, path, ("maximum", "parameter", "value"), exact=False)
+    if not len(table):
+        raise InputError(path, f"has no rows; {_FIX}")
+    _integers(table, path, "maximum")
+    want = [lab for lab in parameter_labels(d, n_components)
+            if lab.startswith(("weight[", "mean[", "mean_"))]
+    for m, part in table.groupby("maximum", sort=True):
+        have = set(part["parameter"].astype(str))
+        missing = [lab for lab in want if lab not in have]
+        if missing:
+            raise InputError(path, f"maximum {m} lacks {_listed(missing)} of the truth's "
+                                   f"K = {n_components}, d = {d}: another scenario's table? "
+                                   f"{_FIX}")
+
+
 def parameter_labels(d: int, n_components: int, covariance: str = "full") -> list[str]:
     """The labels ("weight[1]", "mean_2[1]", ...) of every estimated parameter, as
     the evaluate stage's tables name them (recovery.align_fits)."""

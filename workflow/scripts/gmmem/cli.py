@@ -153,12 +153,15 @@ def _parser() -> argparse.ArgumentParser:
                         "'{weights: [0.5, 0.5], means: [170, 180], sds: [5, 5]}' "
                         "(d-D: means as lists and covariances)")
     s = sub.add_parser("select", help="fit each K and print the BIC/AIC table",
-                       description="Fit every candidate K and choose one by BIC (or AIC).")
+                       description="Fit every candidate K and choose one by BIC (or AIC, ICL, "
+                                   "or the sequential bootstrap LRT).")
     common(s)
     s.add_argument("-k", type=_k_list, required=True, metavar="K",
                    help="candidates: a range like 1-5 or a list like 1,2,4")
     s.add_argument("--criterion", choices=list(CRITERIA), default="bic",
-                   help="which criterion chooses (default %(default)s)")
+                   help="which criterion chooses: bic, aic, icl (smallest value) or blrt "
+                        "(the sequential bootstrap likelihood-ratio test of K against the next "
+                        "candidate, 99 draws per test, level 0.05) (default %(default)s)")
     r = sub.add_parser("refit", help="repeat a fit or selection from the record.json of --out",
                        description="Repeat the fit (or selection) that 'gmmem fit/select --out "
                                    "DIR' recorded in DIR/record.json: the same file (its SHA-256 "
@@ -213,33 +216,47 @@ def _report(args, result, data, selection=None, notes=()) -> str:
     if selection is not None:
         lines.append("")
         crit = selection.criterion
-        best = selection.table[crit].min()
+        # The BLRT has no score per K: its column is each K's p-value against the next.
+        blrt = crit == "blrt"
+        best = None if blrt else selection.table[crit].min()
+        head = "BLRT p" if blrt else "Δ" + crit.upper()
         lines.append(f"{'K':>3} {'log-likelihood':>16} {'params':>7} {'BIC':>14} {'AIC':>14} "
-                     f"{'Δ' + crit.upper():>10} {'at best':>8}")
+                     f"{head:>10} {'at best':>8}")
         for r in selection.table.itertuples():
             mark = f"  <- chosen by {crit.upper()}" if r.chosen else ""
             fit_k = selection.fits[r.k]
             at_best = f"{fit_k.n_best}/{len(fit_k.restarts)}"
+            score = (("" if np.isnan(r.blrt_p) else f"{r.blrt_p:.3g}") if blrt
+                     else f"{getattr(r, crit) - best:.2f}")
             lines.append(f"{r.k:>3} {r.loglik:>16.4f} {r.n_params:>7} {r.bic:>14.4f} "
-                         f"{r.aic:>14.4f} {getattr(r, crit) - best:>10.2f} {at_best:>8}{mark}")
-        lines.append(f"(Δ{crit.upper()}: difference from the smallest; at best: starts that "
-                     f"reached the best maximum found for that K)")
+                         f"{r.aic:>14.4f} {score:>10} {at_best:>8}{mark}")
+        lines.append(("(BLRT p: bootstrap LRT of K against the next K; " if blrt else
+                      f"(Δ{crit.upper()}: difference from the smallest; ")
+                     + "at best: starts that reached the best maximum found for that K)")
     lines.append("")
     pct = f"{100 * args.level:g}% CI"
     boot = result.boot
-    if boot is None:
-        lines.append("intervals: Wald, from the observed information")
-        lines.append(f"{'parameter':<12} {'estimate':>12} {'SE':>10}   {pct}")
-    else:
-        lines.append(f"intervals: Wald, from the observed information; {boot.summary()}")
-        lines.append(f"{'parameter':<12} {'estimate':>12} {'SE':>10}   {'Wald ' + pct:<24} "
-                     f"{'boot SE':>10}   {'percentile ' + pct:<24} {'BCa ' + pct}")
     est_table = result.estimates
+    sandwich = "se_sw_weight" in est_table.columns
+    kinds = ["Wald, from the observed information"]
+    head = f"{'parameter':<12} {'estimate':>12} {'SE':>10}   " + (
+        f"{'Wald ' + pct:<24}" if sandwich or boot is not None else pct)
+    if sandwich:
+        kinds.append("sandwich (Huber-White, White 1982) SEs and Wald intervals on them")
+        head += f" {'sandwich SE':>12}   {'sandwich ' + pct:<24}"
+    if boot is not None:
+        kinds.append(boot.summary())
+        head += f" {'boot SE':>10}   {'percentile ' + pct:<24} {'BCa ' + pct}"
+    lines.append("intervals: " + "; ".join(kinds))
+    lines.append(head.rstrip())
     for name, est, se, lo, hi in _long_table(est_table, args.level):
         line = f"{name:<12} {_num(est):>12} {_num(se):>10}   " + f"[{_num(lo)}, {_num(hi)}]".ljust(24)
+        c, k = name.split("[")
+        row = est_table[est_table["component"] == int(k.rstrip("]"))].iloc[0]
+        if sandwich:
+            line += (f" {_num(row[f'se_sw_{c}']):>12}   "
+                     + f"[{_num(row[f'lo_sw_{c}'])}, {_num(row[f'hi_sw_{c}'])}]".ljust(24))
         if boot is not None:
-            c, k = name.split("[")
-            row = est_table[est_table["component"] == int(k.rstrip("]"))].iloc[0]
             line += (f" {_num(row[f'se_boot_{c}']):>10}   "
                      + f"[{_num(row[f'lo_pct_{c}'])}, {_num(row[f'hi_pct_{c}'])}]".ljust(24)
                      + f" [{_num(row[f'lo_bca_{c}'])}, {_num(row[f'hi_bca_{c}'])}]")
@@ -280,28 +297,37 @@ def _notes(args, result) -> list[str]:
     chosen = result.result.mixture.n_components
     few = [(k, f) for k, f in sorted(fits.items())
            if len(f.restarts) >= 2 and f.n_best <= 2 and f.n_best < len(f.restarts)]
+    # The BLRT has no score per K: closeness is read on BIC then.
+    score = None if sel is None else "bic" if sel.criterion == "blrt" else sel.criterion
     for k, f in few:
         if sel is not None and k != chosen and not (
-                sel.table.loc[sel.table["k"] == k, sel.criterion].item()
-                - sel.table[sel.criterion].min() < 10):
+                sel.table.loc[sel.table["k"] == k, score].item()
+                - sel.table[score].min() < 10):
             continue  # a K far from the choice: its exact maximum does not matter here
         more = _more_restarts(f.n_best, len(f.restarts))
+        if getattr(args, "init", None) == "emem" and getattr(args, "n_restarts", None):
+            # emem runs two starts per restart (k-means++ and a short run).
+            more = int(math.ceil(more * args.n_restarts / len(f.restarts) / 10) * 10)
         notes.append(f"{'K = ' + str(k) + ': ' if sel is not None else ''}only {f.n_best} of "
                      f"{len(f.restarts)} starts reached the best maximum found: a higher "
                      f"maximum may exist that no start reached, and another seed may report "
                      f"another one. Try --restarts {more} (about 5 starts would then reach this "
                      f"one) and compare the log-likelihood")
-    if sel is not None:
+    if sel is not None and sel.criterion != "blrt":
         crit = sel.criterion
         table = sel.table.sort_values(crit)
         best = table.iloc[0]
         for r in table.iloc[1:].itertuples():
             gap = getattr(r, crit) - best[crit]
             if gap < 2:
-                source = ("Kass & Raftery 1995: a BIC difference of 0-2, about 2 log Bayes "
-                          "factor, is 'not worth more than a bare mention'" if crit == "bic" else
-                          "Burnham & Anderson 2002: models within 2 AIC units both have "
-                          "substantial support")
+                source = {
+                    "bic": "Kass & Raftery 1995: a BIC difference of 0-2, about 2 log Bayes "
+                           "factor, is 'not worth more than a bare mention'",
+                    "icl": "ICL is BIC plus twice the classification entropy (Biernacki, "
+                           "Celeux & Govaert 2000), read on BIC's scale: a difference of 0-2 "
+                           "is 'not worth more than a bare mention' (Kass & Raftery 1995)",
+                    "aic": "Burnham & Anderson 2002: models within 2 AIC units both have "
+                           "substantial support"}[crit]
                 notes.append(f"{crit.upper()} of K = {r.k} is within 2 of K = {int(best['k'])}'s "
                              f"(difference {gap:.2f}): the data barely distinguish them "
                              f"({source})")
@@ -309,17 +335,9 @@ def _notes(args, result) -> list[str]:
 
 
 def _json(result, data, selection=None, notes=()) -> str:
+    from .fit_records import _clean as clean
+
     res = result.result
-
-    def clean(v):
-        if isinstance(v, (np.floating, float)):
-            return None if not np.isfinite(v) else float(v)
-        if isinstance(v, np.integer):
-            return int(v)
-        if isinstance(v, np.bool_):
-            return bool(v)
-        return v
-
     out = {
         "n": res.n, "k": res.mixture.n_components, "covariance": res.mixture.covariance,
         "loglik": res.loglik, "bic": res.bic, "aic": res.aic, "n_iter": res.n_iter,

@@ -124,8 +124,12 @@ def write_out(out: Path, args, result, data, source, report: str, figures: dict,
               notes) -> None:
     """Every --out file into a temporary folder beside ``out``, then renamed
     into place (an earlier --out folder there is replaced only then)."""
-    out = out.absolute()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    given, out = out, out.absolute()
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as e:
+        raise ValueError(f"--out {str(given)!r}: cannot create a folder beside it: "
+                         f"{e.strerror or e}") from None
     try:
         result.estimates.to_csv(tmp / "estimates.csv", index=False)
         n_rows = len(data.x) + len(data.dropped_rows)
@@ -148,6 +152,10 @@ def write_out(out: Path, args, result, data, source, report: str, figures: dict,
         os.replace(tmp, out)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        # The temporary folder's path would mean nothing to the user: name theirs.
+        raise ValueError(f"--out {str(given)!r}: writing it failed: {e.strerror or e}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

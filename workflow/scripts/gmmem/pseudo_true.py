@@ -338,7 +338,11 @@ def sample_maxima(x: np.ndarray, K: int, seed: np.random.SeedSequence, *, n_star
     from .fit import SAME_MAXIMUM, fit
 
     n = x.shape[0]
-    fits = [fit(x, K, n_restarts=1, seed=s, covariance=covariance) for s in seed.spawn(n_starts)]
+    # One k-means++ start per fit (not fit()'s default emem, which adds the best
+    # of 8 short runs to each): the counts are of starts reaching each maximum.
+    # The spurious flag is not used here, so its bootstrap calibration is not run.
+    fits = [fit(x, K, n_restarts=1, init="kmeans++", spurious_test="rule", seed=s,
+                covariance=covariance) for s in seed.spawn(n_starts)]
     fits = sorted(fits, key=lambda f: -f.loglik)
     kept: list[list] = []
     for f in fits:
@@ -506,8 +510,11 @@ def mixtures_from_rows(table) -> list[Mixture]:
 
 
 def pseudo_true_seed(root: int, scenario: str) -> np.random.SeedSequence:
-    """The seed of a scenario's pseudo-true computation: a spawn key of another
-    length than :func:`gmmem.study.seed_for`'s, so it shares no stream with them."""
+    """The seed of a scenario's pseudo-true computation. SeedSequence hashes a
+    spawn key as its 32-bit words: this key's third word is a word of
+    SHA-256("pseudo_true") (3103375144), where every :func:`gmmem.study.seed_for`
+    key, and every key spawned from one, has a stage code (1-6), so no stream of
+    this seed or of its children is one of theirs."""
     from .study import stable_hash
 
     return np.random.SeedSequence(root, spawn_key=(stable_hash(scenario),

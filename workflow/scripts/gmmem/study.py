@@ -283,6 +283,13 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
                                  "or in the scenario")
         sizes = tuple(int(n) for n in spec.get("sample_sizes", config.get("sample_sizes")))
         select = tuple(int(k) for k in spec.get("select_k", ()))
+        blrt = int(spec.get("select_blrt", 0))
+        if blrt and not select:
+            raise ValueError(f"{where}: select_blrt is given but the scenario has no select_k "
+                             "(the candidate K it would test)")
+        if blrt == 1:
+            raise ValueError(f"{where}: select_blrt: 1 draw cannot calibrate a test; give 0 "
+                             "(no bootstrap LRT) or at least 2 (99 is usual)")
         chosen = spec.get("methods", list(methods))
         for m in chosen:
             if m not in methods:
@@ -317,7 +324,7 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
             check_contamination_scale(truth, contamination["sd_factor"], where)
         out[name] = Scenario(name, truth, sizes, int(spec.get("replicates", config.get("replicates"))),
                              resolved, bool(spec.get("oracle_start", False)), select,
-                             int(spec.get("select_blrt", 0)) if select else 0, families,
+                             blrt, families,
                              contamination)
     return out
 
