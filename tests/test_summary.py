@@ -255,3 +255,18 @@ def test_html_table_fits_or_scrolls_at_1400_px(tmp_path):
     # window and scrolls sideways to every column, rather than cutting them off.
     assert got["boxRight"] <= got["windowWidth"] and got["overflow"] == "auto"
     assert got["scrollable"] and got["tableWidth"] > got["boxWidth"]
+
+
+def test_sandwich_coverage_is_a_column_of_the_methods_that_computed_it():
+    # intervals: [wald, sandwich] writes coverage_sw; Table 2 shows it beside Wald's.
+    perf, rec = _tables(methods=("wald", "sw"))
+    extra = perf[(perf["method"] == "sw") & (perf["measure"] == "coverage")]
+    perf = pd.concat([perf, extra.assign(measure="coverage_sw", estimate=extra["estimate"] - 0.01)],
+                     ignore_index=True)
+    table = summary_table(perf, rec)
+    groups = {}
+    for heading, method in table.columns:
+        groups.setdefault(heading, []).append(method)
+    assert groups["sandwich cov. % ± MCSE"] == ["sw"]
+    assert (table[("sandwich cov. % ± MCSE", "sw")]
+            != table[("coverage % ± MCSE", "sw")]).all()

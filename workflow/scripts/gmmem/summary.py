@@ -3,7 +3,7 @@ paper (Morris, White & Crowther 2019, Stat Med 38:2074, Section 5.2 and
 Table 7): the parameters as row groups (with their true values), the sample
 sizes as rows, and for each chosen measure the methods side by side: bias ±
 MCSE, empirical SE, RMSE, coverage ± MCSE and the Wald interval's width (and
-the bootstrap intervals' coverage where a method has them), each rounded to
+the sandwich and bootstrap intervals' coverage where a method has them), each rounded to
 what its Monte Carlo SE supports. For K = 2 the mirrored weight[2]
 (= 1 − weight[1]) is left out. Rendered as HTML, Markdown, CSV and a LaTeX
 (booktabs) table.
@@ -25,15 +25,18 @@ MEASURES = {
     "relerr_modse": ("model SE error %", 1.0, False),
     "coverage": ("coverage % ± MCSE", 100.0, True),
     "width": ("CI width", 1.0, False),
+    "coverage_sw": ("sandwich cov. % ± MCSE", 100.0, True),
+    "width_sw": ("sandwich width", 1.0, False),
     "coverage_pct": ("percentile cov. % ± MCSE", 100.0, True),
     "width_pct": ("percentile width", 1.0, False),
     "coverage_bca": ("BCa cov. % ± MCSE", 100.0, True),
     "width_bca": ("BCa width", 1.0, False),
 }
-# Table 2's measures, in its column order; the bootstrap intervals' coverage
-# only where a method computed them.
-DEFAULT_MEASURES = ("bias", "empse", "rmse", "coverage", "width", "coverage_pct",
-                    "coverage_bca")
+# Table 2's measures, in its column order; the sandwich and bootstrap
+# intervals' coverage only where a method computed them (intervals: sandwich,
+# bootstrap).
+DEFAULT_MEASURES = ("bias", "empse", "rmse", "coverage", "width", "coverage_sw",
+                    "coverage_pct", "coverage_bca")
 # The blocks of the table when performance.csv has a ``target`` column.
 TARGETS = {"generating": "against the generating parameters",
            "pseudo_true": "against the pseudo-true parameters (the fitted model's best "
