@@ -180,3 +180,45 @@ def test_grid_figures_render_for_every_measure(studies):
         for fig in (grid_views.nested_loop_figure(table, measure, ["means"], labels),
                     grid_views.heatmap_figure(table, measure, ["means"], labels)):
             assert _rendered(fig)
+
+
+def _perf_rows(methods, measures, ns=(100, 400), params=("weight[1]", "mean[1]")):
+    rows = [{"method": m, "n": n, "parameter": p, "measure": ms, "estimate": est, "mcse": 0.02,
+             "n_sim": 100}
+            for m in methods for n in ns for p in params for ms, est in measures.items()]
+    return pd.DataFrame(rows)
+
+
+def test_coverage_figure_draws_sandwich_coverage_and_one_y_range():
+    perf = _perf_rows(["mle", "sw"], {"coverage": 0.9})
+    sw = perf[perf["method"] == "sw"].assign(measure="coverage_sw", estimate=0.6)
+    fig = plotting.coverage_figure(pd.concat([perf, sw], ignore_index=True), 0.95)
+    labels = {t.get_text() for leg in fig.legends for t in leg.get_texts()}
+    assert "sandwich coverage ± 2 MCSE (sw)" in labels
+    assert "Wald coverage ± 2 MCSE (mle)" in labels
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len({ax.get_ylim() for ax in panels}) == 1
+    assert panels[0].get_ylim()[0] <= 0.6 - 0.04
+
+
+def test_comparison_of_methods_that_agree_has_no_noise_axis():
+    # two methods with the same fits (e.g. wald vs wald + sandwich): differences of
+    # ~1e-7 with MCSEs of ~1e-6 must not get an axis of ±1e-6
+    rows = pd.DataFrame([{"n": n, "parameter": p, "method_a": "a", "method_b": "b", "n_sim": 20,
+                          "relprec": 0.0, "relprec_mcse": 1e-6, "rmse_a": 0.2, "rmse_b": 0.2,
+                          "rmse_diff": 1e-18, "rmse_diff_mcse": 2e-18}
+                         for n in (100, 400) for p in ("weight[1]", "mean[1]")])
+    fig = plotting.comparison_figure(rows)
+    lows = [ax.get_ylim()[0] for ax in fig.axes]
+    assert min(abs(v) for v in lows[:2]) >= 1.0          # ±1 % precision at least
+    assert min(abs(v) for v in lows[2:]) >= 0.01 * 0.2   # ±1 % of the RMSE at least
+
+
+def test_model_choice_criteria_have_distinct_styles():
+    rows = pd.DataFrame([{"method": "m", "n": n, "criterion": c, "k": 2, "share": 0.5,
+                          "mcse": 0.05, "is_true_k": True, "n_fits": 100}
+                         for n in (100, 400) for c in ("bic", "aic", "icl")])
+    fig = plotting.model_choice_figure(rows)
+    lines = [c.lines[0] for c in fig.axes[0].containers if c.get_label() in ("BIC", "AIC", "ICL")]
+    assert len(lines) == 3
+    assert len({(ln.get_marker(), ln.get_linestyle()) for ln in lines}) == 3

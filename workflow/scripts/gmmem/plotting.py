@@ -249,10 +249,28 @@ def rmse_crlb_figure(performance, title: str = "", truths=None):
     return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE·√n ({_unit(p)})")
 
 
+# Interval kinds a performance table can hold coverage of: (measure, name,
+# marker and line style). Wald's is always there; the others where a method
+# computed them (intervals: sandwich, bootstrap).
+_COVERAGES = (("coverage", "Wald", "o-"), ("coverage_sw", "sandwich", "s--"),
+              ("coverage_pct", "percentile", "^:"), ("coverage_bca", "BCa", "D-."))
+
+
 def coverage_figure(performance, level: float = 0.95, title: str = "", truths=None):
-    """Wald-interval coverage against n, with the nominal level, the band of
-    ±2 MCSE around it for the number of replicates, and ±2 MCSE bars."""
+    """Interval coverage against n, with the nominal level, the band of ±2 MCSE
+    around it for the number of replicates, and ±2 MCSE bars: the Wald
+    intervals (solid) and, for methods that computed them, the sandwich and
+    bootstrap intervals (other line styles). Every panel has one y-range, so
+    parameters compare at a glance."""
     cv = _measure(performance, "coverage")
+    kinds = [(ms, name, fmt, _measure(performance, ms)) for ms, name, fmt in _COVERAGES]
+    kinds = [k for k in kinds if len(k[3])]
+    several = len(kinds) > 1
+    # a method's colour and nudge are its Wald ones in every kind
+    styles = [(m, colour, shift, suffix) for m, _, colour, shift, suffix in _methods(cv)]
+    lows = [float(np.nanmin(t["estimate"] - 2 * t["mcse"].fillna(0))) for *_, t in kinds]
+    # whiskers are never clipped: the lowest bar of any panel sets the common floor
+    bottom = max(0.0, min([level - 0.1] + [lo - 0.03 for lo in lows if np.isfinite(lo)]))
 
     def draw(ax, p):
         d = cv[cv["parameter"] == p].sort_values("n")
@@ -261,13 +279,18 @@ def coverage_figure(performance, level: float = 0.95, title: str = "", truths=No
         ax.fill_between(first["n"], level - band, level + band, color="0.85",
                         label="nominal ± 2 MCSE")
         ax.axhline(level, color="k", lw=1)
-        for m, rows, colour, shift, suffix in _methods(d):
-            est = rows["estimate"].to_numpy()
-            ax.errorbar(rows["n"] * shift, est, yerr=_share_err(est, 2 * rows["mcse"]), fmt="o-",
-                        capsize=2, color=colour, label="coverage ± 2 MCSE" + suffix)
+        for _, name, fmt, table in kinds:
+            rows_p = table[table["parameter"] == p].sort_values("n")
+            for m, colour, shift, suffix in styles:
+                rows = rows_p if m is None else rows_p[rows_p["method"] == m]
+                if not len(rows):
+                    continue
+                est = rows["estimate"].to_numpy()
+                ax.errorbar(rows["n"] * shift, est, yerr=_share_err(est, 2 * rows["mcse"]),
+                            fmt=fmt if several else "o-", capsize=2, color=colour,
+                            label=(f"{name} " if several else "") + "coverage ± 2 MCSE" + suffix)
         _n_axis(ax, cv["n"])
-        low = float(np.nanmin(d["estimate"] - 2 * d["mcse"]))  # whiskers are never clipped
-        ax.set_ylim(max(0.0, min(level - 0.1, low - 0.03)), 1.01)
+        ax.set_ylim(bottom, 1.01)
 
     return _panels(_finite(cv), draw, title, truths, lambda p: "coverage (share)")
 
@@ -334,10 +357,21 @@ def comparison_figure(comparison, title: str = "", truths=None):
             for ax, col in zip(axes[:, j], ("relprec", "rmse_diff")):
                 ax.errorbar(d["n"] * shift, d[col], yerr=2 * d[f"{col}_mcse"], fmt="o-",
                             capsize=2, color=f"C{(i + 1) % 10}", label=f"{m} vs {first}")
-        for ax in axes[:, j]:
+        scale = float(rows.loc[rows["parameter"] == p, ["rmse_a", "rmse_b"]].abs().max().max()) \
+            if {"rmse_a", "rmse_b"} <= set(rows) else 0.0
+        for ax, col, floor in zip(axes[:, j], ("relprec", "rmse_diff"),
+                                  (1.0, 0.01 * scale if np.isfinite(scale) else 0.0)):
             ax.axhline(0, color="k", lw=0.8)
             _n_axis(ax, rows["n"])
             ax.tick_params(labelsize=7)
+            # Methods that agree to rounding (same fits, other intervals) would
+            # otherwise get an axis of ±1e-6 noise: at least ±1 % precision and
+            # ±1 % of the RMSE.
+            d = rows[rows["parameter"] == p]
+            reach = float(np.nanmax(np.abs(d[col]) + 2 * d[f"{col}_mcse"].fillna(0))) \
+                if len(d) else 0.0
+            if not np.isfinite(reach) or reach < floor:
+                ax.set_ylim(-1.1 * floor, 1.1 * floor)
         truth = (truths or {}).get(p)
         axes[0, j].set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
         axes[1, j].set_xlabel("n")
@@ -393,19 +427,28 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96):
     return fig
 
 
+# Criteria of a study's model choice: (order, marker and line style), one
+# style each so that no two criteria look alike when methods share a colour.
+_CRITERIA = {"bic": (0, "o-"), "aic": (1, "s--"), "icl": (2, "^:"), "blrt": (3, "D-.")}
+
+
 def model_choice_figure(model_choice, title: str = ""):
-    """How often BIC and AIC choose the true K, against n, with ±2 MCSE bars."""
+    """How often each criterion (BIC, AIC, ICL, the BLRT where run) chooses the
+    true K, against n, with ±2 MCSE bars: one marker and line style per
+    criterion, one colour per method (or per criterion with one method)."""
 
     def draw(ax):
         true = model_choice[model_choice["is_true_k"]]
         for m, rows, colour, shift, suffix in _methods(true):
-            for crit, d in rows.groupby("criterion"):
+            for j, (crit, d) in enumerate(sorted(rows.groupby("criterion"),
+                                                 key=lambda c: _CRITERIA.get(c[0], (9,))[0])):
                 d = d.sort_values("n")
+                fmt = _CRITERIA.get(crit, (9, "d-."))[1]
                 ax.errorbar(d["n"] * shift, d["share"], yerr=_share_err(d["share"], 2 * d["mcse"]),
-                            fmt="o-" if crit == "bic" else "s--", capsize=2,
-                            color=colour if suffix else None, label=crit.upper() + suffix)
+                            fmt=fmt, capsize=2, color=colour if suffix else f"C{j % 10}",
+                            label=crit.upper() + suffix)
         _n_axis(ax, model_choice["n"])
-        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylim(-0.04, 1.04)  # markers at 0 and 1 drawn whole
 
     return _single(draw, title, "n", "share choosing the true K")
 
