@@ -71,6 +71,8 @@ def draw_fit(ax, x: np.ndarray, m: Mixture, xlabel: str = "x") -> None:
     ax.plot([], [], "k+", label="component mean")
     ax.plot([], [], "k-", lw=1.3, label="1-SD ellipse")
     ax.plot([], [], "--", color="0.3", lw=0.7, label="2-SD ellipse")
+    # Equal units on both axes: an ellipse's shape is the covariance's, not the window's.
+    ax.set_aspect("equal", adjustable="datalim")
     names = [s.strip() for s in xlabel.split(",")]
     ax.set_xlabel(names[0] if len(names) > 1 else f"{xlabel} 1")
     ax.set_ylabel(names[1] if len(names) > 1 else f"{xlabel} 2")
@@ -168,6 +170,8 @@ def uncertainty_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str =
     for mask, colour, size, label in groups:
         ax.scatter(x[mask, 0], x[mask, 1], s=size, color=colour, lw=0, label=label)
     _ellipses(ax, m)
+    # Equal units on both axes: an ellipse's shape is the covariance's, not the window's.
+    ax.set_aspect("equal", adjustable="datalim")
     names = [s.strip() for s in xlabel.split(",")]
     ax.set_xlabel(names[0] if len(names) > 1 else f"{xlabel} 1")
     ax.set_ylabel(names[1] if len(names) > 1 else f"{xlabel} 2")
