@@ -184,3 +184,15 @@ def test_lolly_coverage_bars_stay_within_0_and_1():
                            if isinstance(c, LineCollection) for seg in c.get_segments()])
     assert ends.max() <= 1.0 + 1e-12
     plt.close(fig)
+
+
+def test_grid_summary_puts_methods_side_by_side_within_a_measure():
+    t = grid_table(TWO)
+    s = gv.grid_summary(t, convergence_of(t), list(TWO), gv.level_labels(t, list(TWO)))
+    cols = [c for c in s.columns if ": " in c]
+    assert cols[:4] == ["mle: bias", "pmle: bias", "mle: empse", "pmle: empse"]
+    assert cols[-2:] == ["mle: SE-less", "pmle: SE-less"]
+    import html
+
+    assert html.escape(gv.GRID_NOTE) in gv.to_html(s, "g")
+    assert gv.GRID_NOTE in gv.to_markdown(s, "g")

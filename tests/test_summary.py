@@ -261,8 +261,8 @@ def test_sandwich_coverage_is_a_column_of_the_methods_that_computed_it():
     # intervals: [wald, sandwich] writes coverage_sw; Table 2 shows it beside Wald's.
     perf, rec = _tables(methods=("wald", "sw"))
     extra = perf[(perf["method"] == "sw") & (perf["measure"] == "coverage")]
-    perf = pd.concat([perf, extra.assign(measure="coverage_sw", estimate=extra["estimate"] - 0.01)],
-                     ignore_index=True)
+    sw = extra.assign(measure="coverage_sw", estimate=extra["estimate"] - 0.01)
+    perf = pd.concat([perf, sw], ignore_index=True)
     table = summary_table(perf, rec)
     groups = {}
     for heading, method in table.columns:

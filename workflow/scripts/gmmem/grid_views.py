@@ -383,7 +383,8 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
                 if "coverage" in measure:  # a share: its bar stays in [0, 1]
                     err = np.stack([np.minimum(err[0], est), np.minimum(err[1], 1 - est)])
                 yy = y + (i - (len(methods) - 1) / 2) * step
-                ax.errorbar(est, yy, xerr=np.clip(err, 0, None), fmt="o", ms=3, lw=1, capsize=0, color=f"C{i % 10}",
+                ax.errorbar(est, yy, xerr=np.clip(err, 0, None), fmt="o", ms=3, lw=1, capsize=0,
+                            color=f"C{i % 10}",
                             label=m if (r, c) == (0, 0) else None)
             if ref is not None:
                 ax.axvline(ref, color="k", lw=0.8, ls=":")
@@ -406,7 +407,8 @@ def grid_summary(table, convergence, factors: list[str], labels: dict,
     """The grid in one table: one row per parameter × condition × n, the
     factors as labelled columns, per method the chosen measures (bias and
     coverage with their MCSE) and the condition's failure counts
-    (non-converged, degenerate, spurious, SE-less fits).
+    (non-converged, degenerate, spurious, SE-less fits); the methods side by
+    side within each measure and each failure count.
 
     table: the grid's performance table; convergence: the conditions'
     convergence tables in one (a ``scenario`` column, method, n and the
@@ -428,34 +430,43 @@ def grid_summary(table, convergence, factors: list[str], labels: dict,
             row = {"parameter": p}
             row |= {f: labels[f][int(pt[f"level_{f}"])] for f in factors}
             row["n"] = int(pt["n"])
-            for m in methods:
-                for measure in measures:
-                    scale = 100.0 if measure == "coverage" else 1.0
-                    head = f"{m}: {measure}" + (" %" if measure == "coverage" else "")
-                    try:
-                        est, se = perf.loc[key + (m, p, measure)]
-                    except KeyError:
-                        row[head] = "–"
-                        continue
-                    est, se = scale * est, scale * se
-                    if not np.isfinite(est):
-                        row[head] = "–"
-                    elif measure in ("bias", "coverage") and np.isfinite(se):
-                        k = decimals(se) if se > 0 else 1
-                        row[head] = f"{est:.{k}f} ± {se:.{k}f}"
-                    else:
-                        row[head] = f"{est:.3g}"
+            # Methods side by side within each measure (bias: mle, bias: pmle, ...),
+            # then the failure counts the same way.
+            for measure, m in ((ms, m) for ms in measures for m in methods):
+                scale = 100.0 if measure == "coverage" else 1.0
+                head = f"{m}: {measure}" + (" %" if measure == "coverage" else "")
+                try:
+                    est, se = perf.loc[key + (m, p, measure)]
+                except KeyError:
+                    row[head] = "–"
+                    continue
+                est, se = scale * est, scale * se
+                if not np.isfinite(est):
+                    row[head] = "–"
+                elif measure in ("bias", "coverage") and np.isfinite(se):
+                    k = decimals(se) if se > 0 else 1
+                    row[head] = f"{est:.{k}f} ± {se:.{k}f}"
+                else:
+                    row[head] = f"{est:.3g}"
+            for (col, head), m in ((f, m) for f in FAILURES for m in methods):
                 c = (pt["scenario"], m, pt["n"])
-                for col, head in FAILURES:
-                    row[f"{m}: {head}"] = (int(conv.loc[c, col]) if c in conv.index
-                                           and col in conv.columns else "–")
+                row[f"{m}: {head}"] = (int(conv.loc[c, col]) if c in conv.index
+                                       and col in conv.columns else "–")
             rows.append(row)
     return pd.DataFrame(rows)
 
 
+# What a reader of the grid table must know, below it.
+GRID_NOTE = ("Columns 'method: measure': bias ± Monte Carlo SE, empirical SE (empse), RMSE and "
+             "Wald coverage % ± MCSE against the generating parameters, rounded to what the "
+             "MCSE supports (grid/performance.csv holds them unrounded); 'method: non-converged', "
+             "'degenerate', 'spurious', 'SE-less' count fits of the condition and n, all kept in "
+             "the measures.")
+
+
 def to_markdown(summary, title: str) -> str:
-    """The grid summary as Markdown, one table per parameter."""
-    out = [f"# {title}", ""]
+    """The grid summary as Markdown, one table per parameter, the column note below."""
+    out = [f"# {title}", "", GRID_NOTE, ""]
     for p, part in summary.groupby("parameter", sort=False):
         cols = [c for c in part.columns if c != "parameter"]
         out += [f"## {p}", "", "| " + " | ".join(cols) + " |",
@@ -485,5 +496,5 @@ def to_html(summary, title: str) -> str:
                 f"<td{' class=f' if i < len(cols) and ':' not in cols[i] else ''}>"
                 f"{html.escape(str(v))}</td>" for i, v in enumerate(r)) + "</tr>")
         parts.append("</table></div>")
-    parts.append("</body></html>")
+    parts.append(f"<p style='max-width:75em'>{html.escape(GRID_NOTE)}</p></body></html>")
     return "\n".join(parts)
