@@ -222,3 +222,11 @@ def test_model_choice_criteria_have_distinct_styles():
     lines = [c.lines[0] for c in fig.axes[0].containers if c.get_label() in ("BIC", "AIC", "ICL")]
     assert len(lines) == 3
     assert len({(ln.get_marker(), ln.get_linestyle()) for ln in lines}) == 3
+
+
+def test_criteria_figure_of_one_fixed_k_says_nothing_was_chosen():
+    table = pd.DataFrame({"k": [2], "loglik": [-10.0], "n_params": [5], "bic": [31.5],
+                          "aic": [30.0], "converged": [True], "degenerate": [False],
+                          "chosen": [True]})
+    fig = plotting.bic_figure(table, "d")
+    assert "K = 2 was fixed" in fig.axes[0].texts[0].get_text()

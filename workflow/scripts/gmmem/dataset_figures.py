@@ -115,8 +115,19 @@ def draw_criteria(ax, table, criterion: str = "bic") -> None:
 
 
 def criteria_figure(table, criterion: str = "bic", title: str = ""):
-    """draw_criteria on one axes."""
+    """draw_criteria on one axes; for a table of one K (a fixed n_components:
+    nothing was chosen) a short panel that says so and gives its criteria."""
     plt = _plt()
+    if len(table) == 1:
+        row = table.iloc[0]
+        fig, ax = plt.subplots(figsize=(6.4, 1.8))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"K = {int(row['k'])} was fixed, so no K was chosen: BIC "
+                f"{float(row['bic']):.2f}, AIC {float(row['aic']):.2f}.\nGive a list of K "
+                "(e.g. n_components: [1, 2, 3, 4], or -k 1-4) to compare them.",
+                ha="center", va="center", fontsize=9)
+        ax.set_title(title, fontsize=10)
+        return fig
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     draw_criteria(ax, table, criterion)
     ax.legend(fontsize=8)
