@@ -230,3 +230,13 @@ def test_criteria_figure_of_one_fixed_k_says_nothing_was_chosen():
                           "chosen": [True]})
     fig = plotting.bic_figure(table, "d")
     assert "K = 2 was fixed" in fig.axes[0].texts[0].get_text()
+
+
+def test_failures_figure_names_the_kinds_that_never_happened():
+    conv = pd.DataFrame({"method": "m", "n": [100, 400], "n_fits": 100, "n_nonconverged": 0,
+                         "n_degenerate": [2, 0], "n_se_failed": [2, 0], "n_spurious": [5, 1]})
+    fig = plotting.failures_figure(conv, "t")
+    ax = fig.axes[0]
+    drawn = [ln.get_label() for ln in ax.get_lines() if len(ln.get_xdata())]
+    assert drawn == ["degenerate", "SE failed", "spurious maximum"]
+    assert "never: not converged" in [t.get_text() for t in ax.get_legend().get_texts()]

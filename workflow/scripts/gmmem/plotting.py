@@ -309,10 +309,20 @@ def failures_figure(convergence, title: str = ""):
         for col, _ in kinds:
             top = max(top, 1.1 * float((rows[col] / rows["n_fits"]).max()))
 
+    # Kinds that never happened are named in the legend, not drawn: their lines
+    # at 0 would hide one another.
+    never = [label for col, label in kinds if float(convergence[col].sum()) == 0]
+    drawn = [(i, col, label) for i, (col, label) in enumerate(kinds) if label not in never]
+
     def draw(ax, c):
         c = c.sort_values("n")
-        for col, label in kinds:
-            ax.plot(c["n"], c[col] / c["n_fits"], "o-", label=label)
+        for j, (i, col, label) in enumerate(drawn):
+            # Markers and sizes differ so that coinciding kinds (a degenerate fit
+            # has no SEs either) stay visible one inside the other.
+            ax.plot(c["n"], c[col] / c["n_fits"], "-", marker="osD^vx"[i], ms=8 - 1.2 * j,
+                    mfc="none" if j % 2 else None, color=f"C{i}", label=label)
+        if never:
+            ax.plot([], [], " ", label="never: " + ", ".join(never))
         _n_axis(ax, convergence["n"])
         ax.set_ylim(-0.02, top)
         ax.set_ylabel("share of fits")
