@@ -270,3 +270,11 @@ def test_sandwich_coverage_is_a_column_of_the_methods_that_computed_it():
     assert groups["sandwich cov. % ± MCSE"] == ["sw"]
     assert (table[("sandwich cov. % ± MCSE", "sw")]
             != table[("coverage % ± MCSE", "sw")]).all()
+
+
+def test_a_value_that_rounds_to_zero_has_no_minus_sign():
+    from gmmem.summary import _cell
+
+    assert _cell(-0.0002, 0.02, True) == "0.000 ± 0.020"
+    assert _cell(-0.02, 0.02, True) == "-0.020 ± 0.020"
+    assert _cell(1.0 * 100, 0.0, True) == "100 ± 0"

@@ -416,7 +416,7 @@ def grid_summary(table, convergence, factors: list[str], labels: dict,
     """
     import pandas as pd
 
-    from .summary import decimals
+    from .summary import _cell
 
     methods = list(dict.fromkeys(table["method"]))
     keys = ["scenario"] + [f"level_{f}" for f in factors] + ["n"]
@@ -444,8 +444,7 @@ def grid_summary(table, convergence, factors: list[str], labels: dict,
                 if not np.isfinite(est):
                     row[head] = "–"
                 elif measure in ("bias", "coverage") and np.isfinite(se):
-                    k = decimals(se) if se > 0 else 1
-                    row[head] = f"{est:.{k}f} ± {se:.{k}f}"
+                    row[head] = _cell(est, se, True)  # as Table 2 writes it
                 else:
                     row[head] = f"{est:.3g}"
             for (col, head), m in ((f, m) for f in FAILURES for m in methods):

@@ -51,13 +51,20 @@ def decimals(mcse: float, largest: int = 6) -> int:
     return int(min(max(1 - math.floor(math.log10(mcse)), 0), largest))
 
 
+def _fixed(value: float, k: int) -> str:
+    """value to k decimals, without the sign of a value that rounds to zero ('-0.000')."""
+    text = f"{value:.{k}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 def _cell(value: float, mcse: float, with_mcse: bool) -> str:
     if not np.isfinite(value):
         return "–"
     if with_mcse and mcse == 0:  # every replicate alike (e.g. all covered): no spread to round to
         return f"{value:.4g} ± 0"
     k = decimals(mcse)
-    return f"{value:.{k}f} ± {mcse:.{k}f}" if with_mcse and np.isfinite(mcse) else f"{value:.{k}f}"
+    return (f"{_fixed(value, k)} ± {mcse:.{k}f}" if with_mcse and np.isfinite(mcse)
+            else _fixed(value, k))
 
 
 def _targets(table):
