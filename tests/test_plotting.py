@@ -240,3 +240,16 @@ def test_failures_figure_names_the_kinds_that_never_happened():
     drawn = [ln.get_label() for ln in ax.get_lines() if len(ln.get_xdata())]
     assert drawn == ["degenerate", "SE failed", "spurious maximum"]
     assert "never: not converged" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_traces_of_many_runs_explain_the_markers_and_do_not_repeat_colours():
+    rows = [{"replicate": 0, "restart": r, "iteration": i, "loglik": -100.0 - 10 / i - r / 100}
+            for r in range(1, 17) for i in range(1, 6)]
+    fig = plotting.traces_figure(pd.DataFrame(rows), "t")
+    labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert "stop at the best maximum" in labels and "16 runs, one colour each" in labels
+    from matplotlib.colors import to_rgba
+
+    colours = {to_rgba(ln.get_color()) for ln in fig.axes[0].get_lines()
+               if len(ln.get_xdata()) > 1}
+    assert len(colours) == 16

@@ -207,25 +207,34 @@ def traces_figure(traces, title: str = ""):
     for ax, rep in zip(axes[0], reps):
         t = traces if rep is None else traces[traces["replicate"] == rep]
         best = t["loglik"].max()
-        for r, d in t.groupby("restart"):
-            line, = ax.plot(d["iteration"], d["loglik"], lw=1, label=f"restart {r}")
+        n_runs = t["restart"].nunique()
+        for j, (r, d) in enumerate(t.groupby("restart")):
+            # more than 10 runs: tab20's colours, so no two runs share one up to 20
+            colour = f"C{j}" if n_runs <= 10 else plt.get_cmap("tab20")(j % 20)
+            line, = ax.plot(d["iteration"], d["loglik"], lw=1, color=colour,
+                            label=f"restart {r}")
             last = d.iloc[-1]
             top = np.isclose(last["loglik"], best, rtol=1e-9, atol=1e-9)
             ax.plot([last["iteration"]], [last["loglik"]], "*" if top else "o",
                     ms=9 if top else 4, color=line.get_color())
         span = best - t["loglik"].min()
-        ax.set_ylim(best - min(span, max(50.0, 1e-3 * abs(best))) * 1.05,
-                    best + 0.02 * max(span, 1))
+        shown = min(span, max(50.0, 1e-3 * abs(best)))  # the last 50 nats or so: the endgame
+        ax.set_ylim(best - shown * 1.05, best + 0.04 * max(shown, 1))
         ax.set_title("" if rep is None else f"replicate {rep}", fontsize=9)
         ax.set_xlabel("iteration (EM step or SQUAREM cycle)", fontsize=8)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.ticklabel_format(axis="y", useOffset=False)  # the objective itself, not an offset
         ax.tick_params(labelsize=7)
     axes[0, 0].set_ylabel("objective (log-likelihood)")
-    if t["restart"].nunique() <= 12:
-        axes[0, 0].plot([], [], "k*", label="stop at the best maximum")
-        axes[0, 0].plot([], [], "ko", ms=4, label="stop elsewhere")
-        _legend_below(fig, [axes[0, 0]], ncol=min(t["restart"].nunique() + 2, 7))
+    # Up to 12 runs each gets a legend entry; always, what the markers mean.
+    runs = t["restart"].nunique()
+    if runs > 12:
+        for h in axes[0, 0].get_lines():
+            h.set_label("_" + h.get_label())
+        axes[0, 0].plot([], [], "-", color="0.5", lw=1, label=f"{runs} runs, one colour each")
+    axes[0, 0].plot([], [], "k*", label="stop at the best maximum")
+    axes[0, 0].plot([], [], "ko", ms=4, label="stop elsewhere")
+    _legend_below(fig, [axes[0, 0]], ncol=min(runs + 2, 7) if runs <= 12 else 3)
     fig.suptitle(title, fontsize=10)
     return fig
 
