@@ -253,3 +253,12 @@ def test_traces_of_many_runs_explain_the_markers_and_do_not_repeat_colours():
     colours = {to_rgba(ln.get_color()) for ln in fig.axes[0].get_lines()
                if len(ln.get_xdata()) > 1}
     assert len(colours) == 16
+
+
+def test_bias_figure_marks_the_pseudo_true_offset_of_a_misspecified_truth():
+    perf = _perf_rows(["m"], {"bias": 0.05}, params=("weight[1]",))
+    fig = plotting.bias_figure(perf, "t", {"weight[1]": 0.25}, pseudo={"weight[1]": 0.10})
+    ax = fig.axes[0]
+    dashed = [ln for ln in ax.get_lines() if ln.get_label() == "pseudo-true − generating"]
+    assert len(dashed) == 1 and dashed[0].get_xdata()[0] == pytest.approx(-0.15)
+    assert ax.get_xlim()[0] <= -0.15

@@ -401,11 +401,13 @@ def comparison_figure(comparison, title: str = "", truths=None):
     return fig
 
 
-def bias_figure(performance, title: str = "", truths=None, z: float = 1.96):
+def bias_figure(performance, title: str = "", truths=None, z: float = 1.96, pseudo=None):
     """Lolly plot of bias ± z·MCSE (rsimsum's ``lolly``; Morris, White &
     Crowther 2019, Fig. 5): one panel per parameter, one row per (n, method),
     a stick from 0 to the bias and a bar of ± z MCSE around it; the zero line
-    marks no bias. Works for any study: every method and n in the table."""
+    marks no bias. Works for any study: every method and n in the table.
+    ``pseudo`` ({parameter: pseudo-true value}, misspecified truths): a dashed
+    line at pseudo-true − generating, the bias a consistent fit converges to."""
     b = _measure(performance, "bias")
     b = b[np.isfinite(b["estimate"].to_numpy(dtype=float))]
     groups = _methods(b)
@@ -430,13 +432,18 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96):
                 else:
                     ax.plot([est], [y], "o", ms=4, color=colour)
         ax.axvline(0, color="k", lw=0.9)
+        truth = (truths or {}).get(p)
+        offset = None
+        if pseudo and p in pseudo and truth is not None:
+            offset = float(pseudo[p]) - float(truth)
+            ax.axvline(offset, color="0.35", lw=1, ls="--", label="pseudo-true − generating")
         centres = [j * (M + 0.8) + (M - 1) / 2 for j in range(len(ns))]
         ax.set_yticks(centres, [f"n = {n}" for n in ns], fontsize=7)
         ax.set_ylim(-0.8, len(ns) * (M + 0.8) - 0.2)
         ax.invert_yaxis()
         lim = float(np.nanmax(np.abs(d["estimate"]) + z * d["mcse"].fillna(0)))
+        lim = max(lim, abs(offset) if offset is not None else 0.0)
         ax.set_xlim(-1.08 * lim if lim > 0 else -1, 1.08 * lim if lim > 0 else 1)
-        truth = (truths or {}).get(p)
         ax.set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
         ax.set_xlabel(f"bias ({_unit(p)})", fontsize=8)
         ax.xaxis.set_major_locator(_plt().MaxNLocator(5))
