@@ -141,3 +141,58 @@ def test_heatmap_axes():
     t = grid_table(TWO)
     with pytest.raises(ValueError, match="x_factor 'sds' is not a factor"):
         gv.heatmap_figure(t, "bias", list(TWO), gv.level_labels(t, list(TWO)), x_factor="sds")
+
+
+def test_heatmap_scales_are_centred_on_the_target():
+    import matplotlib.pyplot as plt
+
+    t = grid_table(TWO)
+    labels = gv.level_labels(t, list(TWO))
+    # coverage: one linear scale for all parameters, symmetric about the nominal level,
+    # so 0.97 is as pale as 0.93 (no stretch of 0.95..1 over half the colours)
+    fig = gv.heatmap_figure(t, "coverage", list(TWO), labels, level=0.95)
+    images = [im for ax in fig.axes for im in ax.get_images()]
+    norms = {(im.norm.vmin, im.norm.vmax) for im in images}
+    assert len(norms) == 1
+    (lo, hi), = norms
+    assert hi - 0.95 == pytest.approx(0.95 - lo)
+    assert images[0].norm(0.97) - 0.5 == pytest.approx(0.5 - images[0].norm(0.93))
+    plt.close(fig)
+    # bias: a scale per parameter (units differ), each symmetric about 0
+    fig = gv.heatmap_figure(t, "bias", list(TWO), labels)
+    by_row = {}
+    for ax in fig.axes:
+        for im in ax.get_images():
+            by_row.setdefault(ax.get_subplotspec().rowspan.start, set()).add(
+                (im.norm.vmin, im.norm.vmax))
+    assert all(len(v) == 1 for v in by_row.values())
+    assert len({next(iter(v)) for v in by_row.values()}) == len(by_row) > 1
+    assert all(vmin == pytest.approx(-vmax) for v in by_row.values() for vmin, vmax in v)
+    plt.close(fig)
+
+
+def test_lolly_coverage_bars_stay_within_0_and_1():
+    import matplotlib.pyplot as plt
+
+    t = grid_table(TWO)
+    t.loc[t["measure"] == "coverage", "estimate"] = 0.99
+    t.loc[t["measure"] == "coverage", "mcse"] = 0.05
+    fig = gv.lolly_figure(t, "coverage", list(TWO), gv.level_labels(t, list(TWO)))
+    from matplotlib.collections import LineCollection
+
+    ends = np.concatenate([np.asarray(seg)[:, 0] for ax in fig.axes for c in ax.collections
+                           if isinstance(c, LineCollection) for seg in c.get_segments()])
+    assert ends.max() <= 1.0 + 1e-12
+    plt.close(fig)
+
+
+def test_grid_summary_puts_methods_side_by_side_within_a_measure():
+    t = grid_table(TWO)
+    s = gv.grid_summary(t, convergence_of(t), list(TWO), gv.level_labels(t, list(TWO)))
+    cols = [c for c in s.columns if ": " in c]
+    assert cols[:4] == ["mle: bias", "pmle: bias", "mle: empse", "pmle: empse"]
+    assert cols[-2:] == ["mle: SE-less", "pmle: SE-less"]
+    import html
+
+    assert html.escape(gv.GRID_NOTE) in gv.to_html(s, "g")
+    assert gv.GRID_NOTE in gv.to_markdown(s, "g")

@@ -180,3 +180,85 @@ def test_grid_figures_render_for_every_measure(studies):
         for fig in (grid_views.nested_loop_figure(table, measure, ["means"], labels),
                     grid_views.heatmap_figure(table, measure, ["means"], labels)):
             assert _rendered(fig)
+
+
+def _perf_rows(methods, measures, ns=(100, 400), params=("weight[1]", "mean[1]")):
+    rows = [{"method": m, "n": n, "parameter": p, "measure": ms, "estimate": est, "mcse": 0.02,
+             "n_sim": 100}
+            for m in methods for n in ns for p in params for ms, est in measures.items()]
+    return pd.DataFrame(rows)
+
+
+def test_coverage_figure_draws_sandwich_coverage_and_one_y_range():
+    perf = _perf_rows(["mle", "sw"], {"coverage": 0.9})
+    sw = perf[perf["method"] == "sw"].assign(measure="coverage_sw", estimate=0.6)
+    fig = plotting.coverage_figure(pd.concat([perf, sw], ignore_index=True), 0.95)
+    labels = {t.get_text() for leg in fig.legends for t in leg.get_texts()}
+    assert "sandwich coverage ± 2 MCSE (sw)" in labels
+    assert "Wald coverage ± 2 MCSE (mle)" in labels
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len({ax.get_ylim() for ax in panels}) == 1
+    assert panels[0].get_ylim()[0] <= 0.6 - 0.04
+
+
+def test_comparison_of_methods_that_agree_has_no_noise_axis():
+    # two methods with the same fits (e.g. wald vs wald + sandwich): differences of
+    # ~1e-7 with MCSEs of ~1e-6 must not get an axis of ±1e-6
+    rows = pd.DataFrame([{"n": n, "parameter": p, "method_a": "a", "method_b": "b", "n_sim": 20,
+                          "relprec": 0.0, "relprec_mcse": 1e-6, "rmse_a": 0.2, "rmse_b": 0.2,
+                          "rmse_diff": 1e-18, "rmse_diff_mcse": 2e-18}
+                         for n in (100, 400) for p in ("weight[1]", "mean[1]")])
+    fig = plotting.comparison_figure(rows)
+    lows = [ax.get_ylim()[0] for ax in fig.axes]
+    assert min(abs(v) for v in lows[:2]) >= 1.0          # ±1 % precision at least
+    assert min(abs(v) for v in lows[2:]) >= 0.01 * 0.2   # ±1 % of the RMSE at least
+
+
+def test_model_choice_criteria_have_distinct_styles():
+    rows = pd.DataFrame([{"method": "m", "n": n, "criterion": c, "k": 2, "share": 0.5,
+                          "mcse": 0.05, "is_true_k": True, "n_fits": 100}
+                         for n in (100, 400) for c in ("bic", "aic", "icl")])
+    fig = plotting.model_choice_figure(rows)
+    lines = [c.lines[0] for c in fig.axes[0].containers if c.get_label() in ("BIC", "AIC", "ICL")]
+    assert len(lines) == 3
+    assert len({(ln.get_marker(), ln.get_linestyle()) for ln in lines}) == 3
+
+
+def test_criteria_figure_of_one_fixed_k_says_nothing_was_chosen():
+    table = pd.DataFrame({"k": [2], "loglik": [-10.0], "n_params": [5], "bic": [31.5],
+                          "aic": [30.0], "converged": [True], "degenerate": [False],
+                          "chosen": [True]})
+    fig = plotting.bic_figure(table, "d")
+    assert "K = 2 was fixed" in fig.axes[0].texts[0].get_text()
+
+
+def test_failures_figure_names_the_kinds_that_never_happened():
+    conv = pd.DataFrame({"method": "m", "n": [100, 400], "n_fits": 100, "n_nonconverged": 0,
+                         "n_degenerate": [2, 0], "n_se_failed": [2, 0], "n_spurious": [5, 1]})
+    fig = plotting.failures_figure(conv, "t")
+    ax = fig.axes[0]
+    drawn = [ln.get_label() for ln in ax.get_lines() if len(ln.get_xdata())]
+    assert drawn == ["degenerate", "SE failed", "spurious maximum"]
+    assert "never: not converged" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_traces_of_many_runs_explain_the_markers_and_do_not_repeat_colours():
+    rows = [{"replicate": 0, "restart": r, "iteration": i, "loglik": -100.0 - 10 / i - r / 100}
+            for r in range(1, 17) for i in range(1, 6)]
+    fig = plotting.traces_figure(pd.DataFrame(rows), "t")
+    labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert "stop at the best maximum" in labels and "16 runs, one colour each" in labels
+    from matplotlib.colors import to_rgba
+
+    colours = {to_rgba(ln.get_color()) for ln in fig.axes[0].get_lines()
+               if len(ln.get_xdata()) > 1}
+    assert len(colours) == 16
+
+
+def test_bias_figure_marks_the_pseudo_true_offset_of_a_misspecified_truth():
+    perf = _perf_rows(["m"], {"bias": 0.05}, params=("weight[1]",))
+    fig = plotting.bias_figure(perf, "t", {"weight[1]": 0.25}, pseudo={"weight[1]": 0.10})
+    ax = fig.axes[0]
+    dashed = [ln for ln in ax.get_lines() if ln.get_label() == "pseudo-true − generating"]
+    assert len(dashed) == 1 and dashed[0].get_xdata()[0] == pytest.approx(-0.15)
+    assert ax.get_xlim()[0] <= -0.15

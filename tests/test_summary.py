@@ -255,3 +255,26 @@ def test_html_table_fits_or_scrolls_at_1400_px(tmp_path):
     # window and scrolls sideways to every column, rather than cutting them off.
     assert got["boxRight"] <= got["windowWidth"] and got["overflow"] == "auto"
     assert got["scrollable"] and got["tableWidth"] > got["boxWidth"]
+
+
+def test_sandwich_coverage_is_a_column_of_the_methods_that_computed_it():
+    # intervals: [wald, sandwich] writes coverage_sw; Table 2 shows it beside Wald's.
+    perf, rec = _tables(methods=("wald", "sw"))
+    extra = perf[(perf["method"] == "sw") & (perf["measure"] == "coverage")]
+    sw = extra.assign(measure="coverage_sw", estimate=extra["estimate"] - 0.01)
+    perf = pd.concat([perf, sw], ignore_index=True)
+    table = summary_table(perf, rec)
+    groups = {}
+    for heading, method in table.columns:
+        groups.setdefault(heading, []).append(method)
+    assert groups["sandwich cov. % ± MCSE"] == ["sw"]
+    assert (table[("sandwich cov. % ± MCSE", "sw")]
+            != table[("coverage % ± MCSE", "sw")]).all()
+
+
+def test_a_value_that_rounds_to_zero_has_no_minus_sign():
+    from gmmem.summary import _cell
+
+    assert _cell(-0.0002, 0.02, True) == "0.000 ± 0.020"
+    assert _cell(-0.02, 0.02, True) == "-0.020 ± 0.020"
+    assert _cell(1.0 * 100, 0.0, True) == "100 ± 0"

@@ -71,6 +71,8 @@ def draw_fit(ax, x: np.ndarray, m: Mixture, xlabel: str = "x") -> None:
     ax.plot([], [], "k+", label="component mean")
     ax.plot([], [], "k-", lw=1.3, label="1-SD ellipse")
     ax.plot([], [], "--", color="0.3", lw=0.7, label="2-SD ellipse")
+    # Equal units on both axes: an ellipse's shape is the covariance's, not the window's.
+    ax.set_aspect("equal", adjustable="datalim")
     names = [s.strip() for s in xlabel.split(",")]
     ax.set_xlabel(names[0] if len(names) > 1 else f"{xlabel} 1")
     ax.set_ylabel(names[1] if len(names) > 1 else f"{xlabel} 2")
@@ -113,8 +115,19 @@ def draw_criteria(ax, table, criterion: str = "bic") -> None:
 
 
 def criteria_figure(table, criterion: str = "bic", title: str = ""):
-    """draw_criteria on one axes."""
+    """draw_criteria on one axes; for a table of one K (a fixed n_components:
+    nothing was chosen) a short panel that says so and gives its criteria."""
     plt = _plt()
+    if len(table) == 1:
+        row = table.iloc[0]
+        fig, ax = plt.subplots(figsize=(6.4, 1.8))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"K = {int(row['k'])} was fixed, so no K was chosen: BIC "
+                f"{float(row['bic']):.2f}, AIC {float(row['aic']):.2f}.\nGive a list of K "
+                "(e.g. n_components: [1, 2, 3, 4], or -k 1-4) to compare them.",
+                ha="center", va="center", fontsize=9)
+        ax.set_title(title, fontsize=10)
+        return fig
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     draw_criteria(ax, table, criterion)
     ax.legend(fontsize=8)
@@ -168,6 +181,8 @@ def uncertainty_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str =
     for mask, colour, size, label in groups:
         ax.scatter(x[mask, 0], x[mask, 1], s=size, color=colour, lw=0, label=label)
     _ellipses(ax, m)
+    # Equal units on both axes: an ellipse's shape is the covariance's, not the window's.
+    ax.set_aspect("equal", adjustable="datalim")
     names = [s.strip() for s in xlabel.split(",")]
     ax.set_xlabel(names[0] if len(names) > 1 else f"{xlabel} 1")
     ax.set_ylabel(names[1] if len(names) > 1 else f"{xlabel} 2")

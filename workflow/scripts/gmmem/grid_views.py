@@ -243,14 +243,33 @@ def nested_loop_figure(table, measure: str, factors: list[str], labels: dict,
     return fig
 
 
+def _heat_norm(values, measure: str, ref):
+    """(norm, colormap) of one parameter's heat-map cells: for a measure with a
+    target (bias 0, coverage the nominal level) a linear scale symmetric about
+    it, so equal distances from the target get equally strong colours (a
+    coverage of 0.97 is not painted as far from 0.95 as 0.10 is); else viridis
+    over the values' range."""
+    from matplotlib.colors import Normalize
+
+    vals = np.asarray(values, dtype=float)
+    vals = vals[np.isfinite(vals)]
+    if ref is not None:
+        half = max(float(np.abs(vals - ref).max()) if len(vals) else 0.0, 1e-12)
+        return Normalize(ref - half, ref + half), ("RdBu_r" if measure == "bias" else "RdBu")
+    lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
+    return Normalize(lo, hi if hi > lo else lo + 1e-12), "viridis"
+
+
 def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
                    x_factor: str | None = None, y_factor: str | None = None,
                    level: float = 0.95, title: str = ""):
     """A measure over two factors as a heat map (cells annotated), one panel
     per parameter (rows) and per method × n × combination of the other
     factors (columns); ``n`` may be one of the two (the default second axis of
-    a one-factor grid). Bias and coverage use a diverging scale centred on
-    their target (0, the nominal level); others a sequential one."""
+    a one-factor grid). Bias and coverage use a linear diverging scale
+    symmetric about their target (0, the nominal level), others a sequential
+    one; one scale and colour bar per parameter (row), but one for all rows of
+    coverage (a share whatever the parameter)."""
     plt = _plt()
     axes_of = list(factors) + ["n"]
     x_factor = x_factor or factors[0]
@@ -274,25 +293,16 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
     xl = sorted(d[f"level_{x_factor}"].unique())
     yl = sorted(d[f"level_{y_factor}"].unique())
     ref = _reference(measure, level)
-    vals = d["estimate"].to_numpy(dtype=float)
-    vals = vals[np.isfinite(vals)]
-    from matplotlib.colors import Normalize, TwoSlopeNorm
-
-    if ref is not None and len(vals):
-        # Diverging about the target; coverage cannot exceed 1, so its scale stops there.
-        half = max(np.abs(vals - ref).max(), 1e-12)
-        top = min(ref + half, 1.0) if "coverage" in measure else ref + half
-        norm = TwoSlopeNorm(vcenter=ref, vmin=ref - half, vmax=max(top, ref + 1e-12))
-        cmap = "RdBu_r" if measure == "bias" else "RdBu"
-    else:
-        norm = Normalize(*((vals.min(), vals.max()) if len(vals) else (0, 1)))
-        cmap = "viridis"
     ncol, nrow = max(len(facets), 1), max(len(params), 1)
     cw = max(1.9, 0.55 * len(xl) + 0.8)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(cw * ncol + 1.2, (0.45 * len(yl) + 0.9) * nrow),
-                             squeeze=False)
-    image = None
+    fig, axes = plt.subplots(nrow, ncol, squeeze=False, layout="constrained",
+                             figsize=(cw * ncol + 1.6, (0.45 * len(yl) + 1.0) * nrow + 0.6))
     for r, p in enumerate(params):
+        # One colour scale per parameter: a weight's bias (a proportion) and a
+        # mean's (data units) are not on one scale; coverage is, and shares one.
+        own = d["estimate"] if "coverage" in measure else d.loc[d["parameter"] == p, "estimate"]
+        norm, cmap = _heat_norm(own, measure, ref)
+        image = None
         for c, facet in enumerate(facets):
             ax = axes[r, c]
             sel = (d["parameter"] == p)
@@ -304,7 +314,10 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
             for a in range(len(yl)):
                 for b in range(len(xl)):
                     if np.isfinite(z[a, b]):
-                        ax.text(b, a, f"{z[a, b]:.2g}", ha="center", va="center", fontsize=6)
+                        # White on the dark ends of the scale, black elsewhere.
+                        dark = abs(float(norm(z[a, b])) - 0.5) > 0.33
+                        ax.text(b, a, f"{z[a, b]:.2g}", ha="center", va="center", fontsize=6,
+                                color="white" if dark else "black")
             ax.set_xticks(range(len(xl)), [labels[x_factor][int(v)] for v in xl], fontsize=6,
                           rotation=30 if len(xl) > 2 else 0)
             ax.set_yticks(range(len(yl)), [labels[y_factor][int(v)] for v in yl], fontsize=6)
@@ -312,14 +325,25 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
                 ax.tick_params(labelleft=False)
             if r < nrow - 1:
                 ax.tick_params(labelbottom=False)
+            else:
+                ax.set_xlabel(x_factor, fontsize=7)
             if r == 0:
                 head = [str(facet[0])] + [labels["n" if col == "n" else col[6:]][int(v)]
                                            for col, v in zip(facet_cols[1:], facet[1:])]
                 ax.set_title("\n".join(head), fontsize=7)
             if c == 0:
                 ax.set_ylabel(f"{p}\n{y_factor}", fontsize=7)
-    if image is not None:
-        fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.5, aspect=30, label=measure)
+        shared = "coverage" in measure
+        if image is not None and (not shared or r == nrow - 1):
+            bar = fig.colorbar(image, ax=(axes.ravel() if shared else axes[r, :]).tolist(),
+                               shrink=0.5 if shared else 0.9, aspect=30 if shared else 12,
+                               pad=0.01)
+            bar.set_label(measure if shared else f"{measure}, {p}", fontsize=7)
+            bar.ax.tick_params(labelsize=6)
+            if ref is not None:  # the target the scale is centred on
+                bar.ax.axhline(ref, color="k", lw=0.8)
+            if shared:  # shares stop at 1: no colours for impossible coverage
+                bar.ax.set_ylim(norm.vmin, min(norm.vmax, 1.0))
     fig.suptitle(title or f"{measure} over {x_factor} × {y_factor}", fontsize=10)
     return fig
 
@@ -341,7 +365,9 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
     fig, axes = plt.subplots(len(ns), max(len(params), 1),
                              figsize=(2.3 * max(len(params), 1) + 2.2,
                                       (0.2 * len(cond) + 0.9) * len(ns)),
-                             squeeze=False, sharey=True, sharex="col")
+                             squeeze=False, sharey=True,
+                             # coverage is a share whatever the parameter: one x-scale
+                             sharex=True if "coverage" in measure else "col")
     ref = _reference(measure, level)
     y = cond["x"].to_numpy()
     step = 0.7 / max(len(methods), 1)
@@ -353,8 +379,12 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
                 d = _measure_rows(tn, measure, p, m, loops, cond)
                 est = d["estimate"].to_numpy(dtype=float)
                 err = 2 * d["mcse"].to_numpy(dtype=float)
+                err = np.stack([err, err])
+                if "coverage" in measure:  # a share: its bar stays in [0, 1]
+                    err = np.stack([np.minimum(err[0], est), np.minimum(err[1], 1 - est)])
                 yy = y + (i - (len(methods) - 1) / 2) * step
-                ax.errorbar(est, yy, xerr=err, fmt="o", ms=3, lw=1, capsize=0, color=f"C{i % 10}",
+                ax.errorbar(est, yy, xerr=np.clip(err, 0, None), fmt="o", ms=3, lw=1, capsize=0,
+                            color=f"C{i % 10}",
                             label=m if (r, c) == (0, 0) else None)
             if ref is not None:
                 ax.axvline(ref, color="k", lw=0.8, ls=":")
@@ -362,6 +392,8 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
             ax.tick_params(axis="x", labelsize=6)
             ax.set_title(f"{p}, n = {int(n)}", fontsize=8)
             ax.grid(axis="x", lw=0.3, alpha=0.5)
+            if r == len(ns) - 1:
+                ax.set_xlabel(f"{measure} ± 2 MCSE", fontsize=7)
     axes[0, 0].invert_yaxis()  # the first condition at the top (the axes share y)
     if params and methods:
         fig.legend(fontsize=7, loc="upper right", frameon=False)
@@ -375,7 +407,8 @@ def grid_summary(table, convergence, factors: list[str], labels: dict,
     """The grid in one table: one row per parameter × condition × n, the
     factors as labelled columns, per method the chosen measures (bias and
     coverage with their MCSE) and the condition's failure counts
-    (non-converged, degenerate, spurious, SE-less fits).
+    (non-converged, degenerate, spurious, SE-less fits); the methods side by
+    side within each measure and each failure count.
 
     table: the grid's performance table; convergence: the conditions'
     convergence tables in one (a ``scenario`` column, method, n and the
@@ -383,7 +416,7 @@ def grid_summary(table, convergence, factors: list[str], labels: dict,
     """
     import pandas as pd
 
-    from .summary import decimals
+    from .summary import _cell
 
     methods = list(dict.fromkeys(table["method"]))
     keys = ["scenario"] + [f"level_{f}" for f in factors] + ["n"]
@@ -397,34 +430,42 @@ def grid_summary(table, convergence, factors: list[str], labels: dict,
             row = {"parameter": p}
             row |= {f: labels[f][int(pt[f"level_{f}"])] for f in factors}
             row["n"] = int(pt["n"])
-            for m in methods:
-                for measure in measures:
-                    scale = 100.0 if measure == "coverage" else 1.0
-                    head = f"{m}: {measure}" + (" %" if measure == "coverage" else "")
-                    try:
-                        est, se = perf.loc[key + (m, p, measure)]
-                    except KeyError:
-                        row[head] = "–"
-                        continue
-                    est, se = scale * est, scale * se
-                    if not np.isfinite(est):
-                        row[head] = "–"
-                    elif measure in ("bias", "coverage") and np.isfinite(se):
-                        k = decimals(se) if se > 0 else 1
-                        row[head] = f"{est:.{k}f} ± {se:.{k}f}"
-                    else:
-                        row[head] = f"{est:.3g}"
+            # Methods side by side within each measure (bias: mle, bias: pmle, ...),
+            # then the failure counts the same way.
+            for measure, m in ((ms, m) for ms in measures for m in methods):
+                scale = 100.0 if measure == "coverage" else 1.0
+                head = f"{m}: {measure}" + (" %" if measure == "coverage" else "")
+                try:
+                    est, se = perf.loc[key + (m, p, measure)]
+                except KeyError:
+                    row[head] = "–"
+                    continue
+                est, se = scale * est, scale * se
+                if not np.isfinite(est):
+                    row[head] = "–"
+                elif measure in ("bias", "coverage") and np.isfinite(se):
+                    row[head] = _cell(est, se, True)  # as Table 2 writes it
+                else:
+                    row[head] = f"{est:.3g}"
+            for (col, head), m in ((f, m) for f in FAILURES for m in methods):
                 c = (pt["scenario"], m, pt["n"])
-                for col, head in FAILURES:
-                    row[f"{m}: {head}"] = (int(conv.loc[c, col]) if c in conv.index
-                                           and col in conv.columns else "–")
+                row[f"{m}: {head}"] = (int(conv.loc[c, col]) if c in conv.index
+                                       and col in conv.columns else "–")
             rows.append(row)
     return pd.DataFrame(rows)
 
 
+# What a reader of the grid table must know, below it.
+GRID_NOTE = ("Columns 'method: measure': bias ± Monte Carlo SE, empirical SE (empse), RMSE and "
+             "Wald coverage % ± MCSE against the generating parameters, rounded to what the "
+             "MCSE supports (grid/performance.csv holds them unrounded); 'method: non-converged', "
+             "'degenerate', 'spurious', 'SE-less' count fits of the condition and n, all kept in "
+             "the measures.")
+
+
 def to_markdown(summary, title: str) -> str:
-    """The grid summary as Markdown, one table per parameter."""
-    out = [f"# {title}", ""]
+    """The grid summary as Markdown, one table per parameter, the column note below."""
+    out = [f"# {title}", "", GRID_NOTE, ""]
     for p, part in summary.groupby("parameter", sort=False):
         cols = [c for c in part.columns if c != "parameter"]
         out += [f"## {p}", "", "| " + " | ".join(cols) + " |",
@@ -454,5 +495,5 @@ def to_html(summary, title: str) -> str:
                 f"<td{' class=f' if i < len(cols) and ':' not in cols[i] else ''}>"
                 f"{html.escape(str(v))}</td>" for i, v in enumerate(r)) + "</tr>")
         parts.append("</table></div>")
-    parts.append("</body></html>")
+    parts.append(f"<p style='max-width:75em'>{html.escape(GRID_NOTE)}</p></body></html>")
     return "\n".join(parts)

@@ -207,25 +207,34 @@ def traces_figure(traces, title: str = ""):
     for ax, rep in zip(axes[0], reps):
         t = traces if rep is None else traces[traces["replicate"] == rep]
         best = t["loglik"].max()
-        for r, d in t.groupby("restart"):
-            line, = ax.plot(d["iteration"], d["loglik"], lw=1, label=f"restart {r}")
+        n_runs = t["restart"].nunique()
+        for j, (r, d) in enumerate(t.groupby("restart")):
+            # more than 10 runs: tab20's colours, so no two runs share one up to 20
+            colour = f"C{j}" if n_runs <= 10 else plt.get_cmap("tab20")(j % 20)
+            line, = ax.plot(d["iteration"], d["loglik"], lw=1, color=colour,
+                            label=f"restart {r}")
             last = d.iloc[-1]
             top = np.isclose(last["loglik"], best, rtol=1e-9, atol=1e-9)
             ax.plot([last["iteration"]], [last["loglik"]], "*" if top else "o",
                     ms=9 if top else 4, color=line.get_color())
         span = best - t["loglik"].min()
-        ax.set_ylim(best - min(span, max(50.0, 1e-3 * abs(best))) * 1.05,
-                    best + 0.02 * max(span, 1))
+        shown = min(span, max(50.0, 1e-3 * abs(best)))  # the last 50 nats or so: the endgame
+        ax.set_ylim(best - shown * 1.05, best + 0.04 * max(shown, 1))
         ax.set_title("" if rep is None else f"replicate {rep}", fontsize=9)
         ax.set_xlabel("iteration (EM step or SQUAREM cycle)", fontsize=8)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.ticklabel_format(axis="y", useOffset=False)  # the objective itself, not an offset
         ax.tick_params(labelsize=7)
     axes[0, 0].set_ylabel("objective (log-likelihood)")
-    if t["restart"].nunique() <= 12:
-        axes[0, 0].plot([], [], "k*", label="stop at the best maximum")
-        axes[0, 0].plot([], [], "ko", ms=4, label="stop elsewhere")
-        _legend_below(fig, [axes[0, 0]], ncol=min(t["restart"].nunique() + 2, 7))
+    # Up to 12 runs each gets a legend entry; always, what the markers mean.
+    runs = t["restart"].nunique()
+    if runs > 12:
+        for h in axes[0, 0].get_lines():
+            h.set_label("_" + h.get_label())
+        axes[0, 0].plot([], [], "-", color="0.5", lw=1, label=f"{runs} runs, one colour each")
+    axes[0, 0].plot([], [], "k*", label="stop at the best maximum")
+    axes[0, 0].plot([], [], "ko", ms=4, label="stop elsewhere")
+    _legend_below(fig, [axes[0, 0]], ncol=min(runs + 2, 7) if runs <= 12 else 3)
     fig.suptitle(title, fontsize=10)
     return fig
 
@@ -249,10 +258,28 @@ def rmse_crlb_figure(performance, title: str = "", truths=None):
     return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE·√n ({_unit(p)})")
 
 
+# Interval kinds a performance table can hold coverage of: (measure, name,
+# marker and line style). Wald's is always there; the others where a method
+# computed them (intervals: sandwich, bootstrap).
+_COVERAGES = (("coverage", "Wald", "o-"), ("coverage_sw", "sandwich", "s--"),
+              ("coverage_pct", "percentile", "^:"), ("coverage_bca", "BCa", "D-."))
+
+
 def coverage_figure(performance, level: float = 0.95, title: str = "", truths=None):
-    """Wald-interval coverage against n, with the nominal level, the band of
-    ±2 MCSE around it for the number of replicates, and ±2 MCSE bars."""
+    """Interval coverage against n, with the nominal level, the band of ±2 MCSE
+    around it for the number of replicates, and ±2 MCSE bars: the Wald
+    intervals (solid) and, for methods that computed them, the sandwich and
+    bootstrap intervals (other line styles). Every panel has one y-range, so
+    parameters compare at a glance."""
     cv = _measure(performance, "coverage")
+    kinds = [(ms, name, fmt, _measure(performance, ms)) for ms, name, fmt in _COVERAGES]
+    kinds = [k for k in kinds if len(k[3])]
+    several = len(kinds) > 1
+    # a method's colour and nudge are its Wald ones in every kind
+    styles = [(m, colour, shift, suffix) for m, _, colour, shift, suffix in _methods(cv)]
+    lows = [float(np.nanmin(t["estimate"] - 2 * t["mcse"].fillna(0))) for *_, t in kinds]
+    # whiskers are never clipped: the lowest bar of any panel sets the common floor
+    bottom = max(0.0, min([level - 0.1] + [lo - 0.03 for lo in lows if np.isfinite(lo)]))
 
     def draw(ax, p):
         d = cv[cv["parameter"] == p].sort_values("n")
@@ -261,13 +288,18 @@ def coverage_figure(performance, level: float = 0.95, title: str = "", truths=No
         ax.fill_between(first["n"], level - band, level + band, color="0.85",
                         label="nominal ± 2 MCSE")
         ax.axhline(level, color="k", lw=1)
-        for m, rows, colour, shift, suffix in _methods(d):
-            est = rows["estimate"].to_numpy()
-            ax.errorbar(rows["n"] * shift, est, yerr=_share_err(est, 2 * rows["mcse"]), fmt="o-",
-                        capsize=2, color=colour, label="coverage ± 2 MCSE" + suffix)
+        for _, name, fmt, table in kinds:
+            rows_p = table[table["parameter"] == p].sort_values("n")
+            for m, colour, shift, suffix in styles:
+                rows = rows_p if m is None else rows_p[rows_p["method"] == m]
+                if not len(rows):
+                    continue
+                est = rows["estimate"].to_numpy()
+                ax.errorbar(rows["n"] * shift, est, yerr=_share_err(est, 2 * rows["mcse"]),
+                            fmt=fmt if several else "o-", capsize=2, color=colour,
+                            label=(f"{name} " if several else "") + "coverage ± 2 MCSE" + suffix)
         _n_axis(ax, cv["n"])
-        low = float(np.nanmin(d["estimate"] - 2 * d["mcse"]))  # whiskers are never clipped
-        ax.set_ylim(max(0.0, min(level - 0.1, low - 0.03)), 1.01)
+        ax.set_ylim(bottom, 1.01)
 
     return _panels(_finite(cv), draw, title, truths, lambda p: "coverage (share)")
 
@@ -286,10 +318,20 @@ def failures_figure(convergence, title: str = ""):
         for col, _ in kinds:
             top = max(top, 1.1 * float((rows[col] / rows["n_fits"]).max()))
 
+    # Kinds that never happened are named in the legend, not drawn: their lines
+    # at 0 would hide one another.
+    never = [label for col, label in kinds if float(convergence[col].sum()) == 0]
+    drawn = [(i, col, label) for i, (col, label) in enumerate(kinds) if label not in never]
+
     def draw(ax, c):
         c = c.sort_values("n")
-        for col, label in kinds:
-            ax.plot(c["n"], c[col] / c["n_fits"], "o-", label=label)
+        for j, (i, col, label) in enumerate(drawn):
+            # Markers and sizes differ so that coinciding kinds (a degenerate fit
+            # has no SEs either) stay visible one inside the other.
+            ax.plot(c["n"], c[col] / c["n_fits"], "-", marker="osD^vx"[i], ms=8 - 1.2 * j,
+                    mfc="none" if j % 2 else None, color=f"C{i}", label=label)
+        if never:
+            ax.plot([], [], " ", label="never: " + ", ".join(never))
         _n_axis(ax, convergence["n"])
         ax.set_ylim(-0.02, top)
         ax.set_ylabel("share of fits")
@@ -334,10 +376,21 @@ def comparison_figure(comparison, title: str = "", truths=None):
             for ax, col in zip(axes[:, j], ("relprec", "rmse_diff")):
                 ax.errorbar(d["n"] * shift, d[col], yerr=2 * d[f"{col}_mcse"], fmt="o-",
                             capsize=2, color=f"C{(i + 1) % 10}", label=f"{m} vs {first}")
-        for ax in axes[:, j]:
+        scale = float(rows.loc[rows["parameter"] == p, ["rmse_a", "rmse_b"]].abs().max().max()) \
+            if {"rmse_a", "rmse_b"} <= set(rows) else 0.0
+        for ax, col, floor in zip(axes[:, j], ("relprec", "rmse_diff"),
+                                  (1.0, 0.01 * scale if np.isfinite(scale) else 0.0)):
             ax.axhline(0, color="k", lw=0.8)
             _n_axis(ax, rows["n"])
             ax.tick_params(labelsize=7)
+            # Methods that agree to rounding (same fits, other intervals) would
+            # otherwise get an axis of ±1e-6 noise: at least ±1 % precision and
+            # ±1 % of the RMSE.
+            d = rows[rows["parameter"] == p]
+            reach = float(np.nanmax(np.abs(d[col]) + 2 * d[f"{col}_mcse"].fillna(0))) \
+                if len(d) else 0.0
+            if not np.isfinite(reach) or reach < floor:
+                ax.set_ylim(-1.1 * floor, 1.1 * floor)
         truth = (truths or {}).get(p)
         axes[0, j].set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
         axes[1, j].set_xlabel("n")
@@ -348,11 +401,13 @@ def comparison_figure(comparison, title: str = "", truths=None):
     return fig
 
 
-def bias_figure(performance, title: str = "", truths=None, z: float = 1.96):
+def bias_figure(performance, title: str = "", truths=None, z: float = 1.96, pseudo=None):
     """Lolly plot of bias ± z·MCSE (rsimsum's ``lolly``; Morris, White &
     Crowther 2019, Fig. 5): one panel per parameter, one row per (n, method),
     a stick from 0 to the bias and a bar of ± z MCSE around it; the zero line
-    marks no bias. Works for any study: every method and n in the table."""
+    marks no bias. Works for any study: every method and n in the table.
+    ``pseudo`` ({parameter: pseudo-true value}, misspecified truths): a dashed
+    line at pseudo-true − generating, the bias a consistent fit converges to."""
     b = _measure(performance, "bias")
     b = b[np.isfinite(b["estimate"].to_numpy(dtype=float))]
     groups = _methods(b)
@@ -377,13 +432,18 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96):
                 else:
                     ax.plot([est], [y], "o", ms=4, color=colour)
         ax.axvline(0, color="k", lw=0.9)
+        truth = (truths or {}).get(p)
+        offset = None
+        if pseudo and p in pseudo and truth is not None:
+            offset = float(pseudo[p]) - float(truth)
+            ax.axvline(offset, color="0.35", lw=1, ls="--", label="pseudo-true − generating")
         centres = [j * (M + 0.8) + (M - 1) / 2 for j in range(len(ns))]
         ax.set_yticks(centres, [f"n = {n}" for n in ns], fontsize=7)
         ax.set_ylim(-0.8, len(ns) * (M + 0.8) - 0.2)
         ax.invert_yaxis()
         lim = float(np.nanmax(np.abs(d["estimate"]) + z * d["mcse"].fillna(0)))
+        lim = max(lim, abs(offset) if offset is not None else 0.0)
         ax.set_xlim(-1.08 * lim if lim > 0 else -1, 1.08 * lim if lim > 0 else 1)
-        truth = (truths or {}).get(p)
         ax.set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
         ax.set_xlabel(f"bias ({_unit(p)})", fontsize=8)
         ax.xaxis.set_major_locator(_plt().MaxNLocator(5))
@@ -393,19 +453,28 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96):
     return fig
 
 
+# Criteria of a study's model choice: (order, marker and line style), one
+# style each so that no two criteria look alike when methods share a colour.
+_CRITERIA = {"bic": (0, "o-"), "aic": (1, "s--"), "icl": (2, "^:"), "blrt": (3, "D-.")}
+
+
 def model_choice_figure(model_choice, title: str = ""):
-    """How often BIC and AIC choose the true K, against n, with ±2 MCSE bars."""
+    """How often each criterion (BIC, AIC, ICL, the BLRT where run) chooses the
+    true K, against n, with ±2 MCSE bars: one marker and line style per
+    criterion, one colour per method (or per criterion with one method)."""
 
     def draw(ax):
         true = model_choice[model_choice["is_true_k"]]
         for m, rows, colour, shift, suffix in _methods(true):
-            for crit, d in rows.groupby("criterion"):
+            for j, (crit, d) in enumerate(sorted(rows.groupby("criterion"),
+                                                 key=lambda c: _CRITERIA.get(c[0], (9,))[0])):
                 d = d.sort_values("n")
+                fmt = _CRITERIA.get(crit, (9, "d-."))[1]
                 ax.errorbar(d["n"] * shift, d["share"], yerr=_share_err(d["share"], 2 * d["mcse"]),
-                            fmt="o-" if crit == "bic" else "s--", capsize=2,
-                            color=colour if suffix else None, label=crit.upper() + suffix)
+                            fmt=fmt, capsize=2, color=colour if suffix else f"C{j % 10}",
+                            label=crit.upper() + suffix)
         _n_axis(ax, model_choice["n"])
-        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylim(-0.04, 1.04)  # markers at 0 and 1 drawn whole
 
     return _single(draw, title, "n", "share choosing the true K")
 

@@ -3,7 +3,7 @@ paper (Morris, White & Crowther 2019, Stat Med 38:2074, Section 5.2 and
 Table 7): the parameters as row groups (with their true values), the sample
 sizes as rows, and for each chosen measure the methods side by side: bias ±
 MCSE, empirical SE, RMSE, coverage ± MCSE and the Wald interval's width (and
-the bootstrap intervals' coverage where a method has them), each rounded to
+the sandwich and bootstrap intervals' coverage where a method has them), each rounded to
 what its Monte Carlo SE supports. For K = 2 the mirrored weight[2]
 (= 1 − weight[1]) is left out. Rendered as HTML, Markdown, CSV and a LaTeX
 (booktabs) table.
@@ -25,15 +25,18 @@ MEASURES = {
     "relerr_modse": ("model SE error %", 1.0, False),
     "coverage": ("coverage % ± MCSE", 100.0, True),
     "width": ("CI width", 1.0, False),
+    "coverage_sw": ("sandwich cov. % ± MCSE", 100.0, True),
+    "width_sw": ("sandwich width", 1.0, False),
     "coverage_pct": ("percentile cov. % ± MCSE", 100.0, True),
     "width_pct": ("percentile width", 1.0, False),
     "coverage_bca": ("BCa cov. % ± MCSE", 100.0, True),
     "width_bca": ("BCa width", 1.0, False),
 }
-# Table 2's measures, in its column order; the bootstrap intervals' coverage
-# only where a method computed them.
-DEFAULT_MEASURES = ("bias", "empse", "rmse", "coverage", "width", "coverage_pct",
-                    "coverage_bca")
+# Table 2's measures, in its column order; the sandwich and bootstrap
+# intervals' coverage only where a method computed them (intervals: sandwich,
+# bootstrap).
+DEFAULT_MEASURES = ("bias", "empse", "rmse", "coverage", "width", "coverage_sw",
+                    "coverage_pct", "coverage_bca")
 # The blocks of the table when performance.csv has a ``target`` column.
 TARGETS = {"generating": "against the generating parameters",
            "pseudo_true": "against the pseudo-true parameters (the fitted model's best "
@@ -48,13 +51,20 @@ def decimals(mcse: float, largest: int = 6) -> int:
     return int(min(max(1 - math.floor(math.log10(mcse)), 0), largest))
 
 
+def _fixed(value: float, k: int) -> str:
+    """value to k decimals, without the sign of a value that rounds to zero ('-0.000')."""
+    text = f"{value:.{k}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 def _cell(value: float, mcse: float, with_mcse: bool) -> str:
     if not np.isfinite(value):
         return "–"
     if with_mcse and mcse == 0:  # every replicate alike (e.g. all covered): no spread to round to
         return f"{value:.4g} ± 0"
     k = decimals(mcse)
-    return f"{value:.{k}f} ± {mcse:.{k}f}" if with_mcse and np.isfinite(mcse) else f"{value:.{k}f}"
+    return (f"{_fixed(value, k)} ± {mcse:.{k}f}" if with_mcse and np.isfinite(mcse)
+            else _fixed(value, k))
 
 
 def _targets(table):
