@@ -626,3 +626,17 @@ def test_more_restarts_advice_counts_emem_runs_per_restart():
     plain = SimpleNamespace(n_restarts=20, init="kmeans++")
     (note,) = _notes(plain, SimpleNamespace(result=fit, selection=None))
     assert "--restarts 100 " in note
+
+
+@pytest.mark.parametrize("criterion", ["icl", "blrt"])
+def test_select_out_draws_the_criteria_chosen_by_icl_or_blrt(tmp_path, capsys, criterion):
+    # The BLRT has no value per K: its choice is starred on the BIC curve.
+    rng = np.random.default_rng(1)
+    x = np.r_[rng.normal(0, 1, 60), rng.normal(5, 1, 40)]
+    path = tmp_path / "two.csv"
+    path.write_text("v\n" + "".join(f"{float(v)!r}\n" for v in x))
+    out = tmp_path / "o"
+    assert main(["select", str(path), "-c", "v", "-k", "1-2", "--restarts", "2",
+                 "--criterion", criterion, "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert (out / "bic.png").read_bytes()[:4] == b"\x89PNG"

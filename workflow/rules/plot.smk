@@ -9,6 +9,7 @@ rule plot:
                                f"n{largest_n(w)}/chunk0.fits.csv"),
         traces=lambda w: (f"{RESULTS}/{w.scenario}/fits/{most_restarts_method(w)}/"
                           f"n{largest_n(w)}/chunk0.traces.csv"),
+        pseudo_true=pseudo_true_input,
     output:
         **{name: figure(name) for name in FIGURES},
     log:

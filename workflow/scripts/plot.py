@@ -31,7 +31,13 @@ with logged(snakemake) as log:
         f" at n = {n}, method {p.method}"), out.fit_example)
     recovery = generating(read(inp.recovery))
     truths = recovery.groupby("parameter")["truth"].first().to_dict()
-    save_figure(plotting.bias_figure(performance, p.scenario, truths), out.bias)
+    # A misspecified truth: the bias a consistent fit converges to, marked.
+    pseudo = None
+    if inp.get("pseudo_true"):
+        maxima = pd.read_csv(inp.pseudo_true[0] if isinstance(inp.pseudo_true, list)
+                             else inp.pseudo_true)
+        pseudo = maxima[maxima["maximum"] == 1].set_index("parameter")["value"].to_dict()
+    save_figure(plotting.bias_figure(performance, p.scenario, truths, pseudo=pseudo), out.bias)
     save_figure(plotting.rmse_figure(
         performance, f"{p.scenario}: RMSE against n (log-log)", truths), out.rmse)
     save_figure(plotting.spread_figure(
@@ -44,7 +50,7 @@ with logged(snakemake) as log:
     save_figure(plotting.rmse_crlb_figure(performance, f"{p.scenario}: RMSE·√n{crlb}", truths),
                 out.rmse_crlb)
     save_figure(plotting.coverage_figure(
-        performance, p.level, f"{p.scenario}: coverage of the Wald {100 * p.level:g} % intervals",
+        performance, p.level, f"{p.scenario}: coverage of the {100 * p.level:g} % intervals",
         truths), out.coverage)
     save_figure(plotting.zip_figure(aligned, p.zip_n, p.level, p.scenario), out.zip)
     save_figure(plotting.failures_figure(

@@ -90,23 +90,29 @@ def fit_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
 
 
 def draw_criteria(ax, table, criterion: str = "bic") -> None:
-    """BIC and AIC (smaller is better) against K; the chosen K starred, and
-    every K within 2 of the best criterion ringed (Kass & Raftery 1995: a BIC
-    difference below 2 is barely worth a mention)."""
+    """BIC, AIC and (where the table has it) ICL, smaller is better, against K;
+    the chosen K starred on its criterion's curve (on BIC's for the bootstrap
+    LRT, which has no value per K), and every K within 2 of the best criterion
+    ringed (Kass & Raftery 1995: a BIC difference below 2 is barely worth a
+    mention)."""
     k = table["k"].to_numpy()
     ax.plot(k, table["bic"], "o-", color="C0", label="BIC")
     ax.plot(k, table["aic"], "s--", color="C1", ms=4, label="AIC")
-    values = table[criterion].to_numpy()
+    if "icl" in table:
+        ax.plot(k, table["icl"], "^:", color="C2", ms=5, label="ICL")
+    curve = criterion if criterion in table else "bic"
+    values = table[curve].to_numpy(dtype=float)
     if "chosen" in table:
         chosen = table.loc[table["chosen"].astype(bool)]
-        best_k, best = int(chosen["k"].iloc[0]), float(chosen[criterion].iloc[0])
+        best_k, best = int(chosen["k"].iloc[0]), float(chosen[curve].iloc[0])
     else:
         i = int(np.nanargmin(values))
         best_k, best = int(k[i]), float(values[i])
-    close = (values - best < 2) & (k != best_k)
-    if close.any():
-        ax.plot(k[close], values[close], "o", ms=13, mfc="none", mec="C3", mew=1.2,
-                label=f"within 2 of the best {criterion.upper()}")
+    if curve == criterion:
+        close = (values - best < 2) & (k != best_k)
+        if close.any():
+            ax.plot(k[close], values[close], "o", ms=13, mfc="none", mec="C3", mew=1.2,
+                    label=f"within 2 of the best {criterion.upper()}")
     ax.plot([best_k], [best], "*", color="C3", ms=15, label=f"chosen K = {best_k} "
                                                              f"({criterion.upper()})")
     ax.set_xticks(k)
