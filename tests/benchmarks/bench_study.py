@@ -75,7 +75,7 @@ def _record(out=os.environ["BENCH_STUDY_RECORDS"]):
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(os.path.join(out, f"{os.getpid()}.json"), "w") as fh:
         json.dump({"rule": str(rule), "cpu": ru.ru_utime + ru.ru_stime,
-                   "children_cpu": kids.ru_utime + kids.ru_stime, "argv": sys.argv[:3],
+                   "children_cpu": kids.ru_utime + kids.ru_stime,
                    "maxrss_mb": ru.ru_maxrss / 1024}, fh)
 
 if os.environ.get("BENCH_STUDY_RECORDS"):
@@ -176,9 +176,15 @@ def run_study(config: Path, cores: int, commit: str | None, dry_run: bool = Fals
             shutil.copytree(records, os.environ["BENCH_STUDY_KEEP"], dirs_exist_ok=True)
         tables = [pd.read_csv(f) for f in glob.glob(str(work / results / "timing/*/*.csv"))]
     fit_cpu = sum(t["cpu_seconds"].sum() for t in tables)
+    by_method: dict[tuple[str, str], float] = defaultdict(float)
+    for t in tables:
+        sums = t.groupby(["scenario", "method"])["cpu_seconds"].sum()
+        for (scenario, method), seconds in sums.items():
+            by_method[scenario, method] += seconds
     own = [t["startup_cpu_seconds"].iloc[0] for t in tables if "startup_cpu_seconds" in t]
     return {"wall": wall, "cpu": cpu, "fit_cpu": fit_cpu, "planned": planned,
             "jobs": sum(planned.values()), "per_rule": dict(per_rule), "peak_mb": peak,
+            "by_method": dict(by_method),
             "startup": sum(own) / len(own) if own else float("nan"),
             "startup_max": max(own) if own else float("nan")}
 
@@ -267,6 +273,16 @@ def main() -> int:
         print(f"\nCPU per rule (mean of {args.repeat} run(s); processes, min/job: the first)")
         shown = table.assign(share=table["share"].map("{:.1%}".format))
         print(shown.to_string(index=False))
+    engine = pd.DataFrame({name: pd.concat([pd.Series(r["by_method"], dtype=float) for r in reps],
+                                           axis=1).mean(axis=1) for name, reps in runs.items()})
+    if len(engine):
+        engine.index.names = ["scenario", "method"]
+        if previous:
+            engine["ratio"] = engine["this checkout"] / engine[previous]
+        with pd.option_context("display.width", 160, "display.max_rows", 400,
+                               "display.float_format", "{:.2f}".format):
+            print("\nCPU s in the EM engine per scenario and method (mean of the runs)")
+            print(engine.to_string())
     if previous:
         new, old = runs["this checkout"], runs[previous]
         mean = lambda reps, key: sum(r[key] for r in reps) / len(reps)
