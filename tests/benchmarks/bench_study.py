@@ -30,6 +30,17 @@ Targets (issue 23): the default study <= 45 s wall; examples/first_grid.yaml
 <= 60 s wall; >= 75 % of a study's CPU inside the EM engine;
 `snakemake -n` of tests/benchmarks/study_grid_216.yaml <= 10 s and <= 500 MB.
 
+Measured (2 shared cores, --cores 2, this checkout vs b594628, Dec 2026):
+default study config.yaml: 70 vs 68 jobs; wall 95-274 s vs 57-225 s (load
+3-8); CPU 126-146 s vs 102-117 s (1.18-1.28x); EM engine 55-65 s vs 42-44 s
+(1.34-1.52x; MLE methods 1.5-2.9x, pmle and map 1.03-1.07x), 44-49 % vs
+38-41 % of the CPU; plot 23-25 s, pseudo_true 6.4 s (new), Snakemake 7-13 s.
+examples/first_grid.yaml: 69 vs 91 jobs; wall 92-123 s vs 145-235 s; CPU
+86-90 s vs 137 s; engine 49-52 s vs 15 s (3.3x; mle 3.9-10x), 56-57 % vs
+11 %; the grid's figures and tables 5.9 s vs 78 s of per-point plots.
+`snakemake -n` of study_grid_216.yaml: 8,862 jobs, 32-49 s wall, 24 s CPU,
+326-334 MB (b594628: 9,301 jobs, 42 s, 28 s CPU, 333 MB).
+
     python tests/benchmarks/bench_study.py [--config FILE] [--cores 2] [--previous REV]
         [--repeat 2] [--no-previous] [--dry-run]
 """
