@@ -1,20 +1,48 @@
-"""Time a study end to end, against the previous release, side by side in one run.
+"""Time a study end to end, against a previous revision, side by side in one run.
 
-Runs the study of ``--config`` (default: tests/benchmarks/study_baseline.yaml,
-the default study as of the previous release) with this checkout's workflow
-and with the previous release's (git commit PREVIOUS, from this repository's
-history), each in a scratch folder with ``python -m snakemake --cores N``, and
-prints for each: wall time, CPU time of all processes, CPU time inside the fit
-jobs' fitting (from their timing files), the share outside it, and the
-start-up CPU of a fit job: interpreter, Snakemake's preamble, imports, config
-parsing, reading the data, writing the tables, as the job measures it in its
-own process (time.process_time() minus its fitting CPU; the previous release
-did not record it). Snakemake's benchmark files are not used for this: psutil
-samples them about once a second, which misses most of a job this short.
-Targets (issue 13): CPU in fits >= 3x lower than the previous release; fit-job
-start-up < 0.5 s.
+Runs the study of ``--config`` (default: tests/benchmarks/study_baseline.yaml)
+with this checkout's workflow and with that of ``--previous`` (any git
+revision of this repository; default PREVIOUS, the release before issue 23's
+work), each in a scratch folder with ``python -m snakemake --cores N``,
+alternating the two ``--repeat`` times (the machine is shared: side by side in
+one run, the ratios mean something; the absolute seconds less so). A revision
+that has no such config file gets the same one: pass it with --config.
 
-    python tests/benchmarks/bench_study.py [--config FILE] [--cores 4] [--no-previous]
+For each run it prints: the jobs Snakemake planned, wall time, the CPU of all
+processes, the CPU inside the fit jobs' fitting (the EM engine: fits,
+restarts, model choice and bootstraps, from the jobs' timing files), its share,
+and the fit-job start-up CPU (interpreter, Snakemake's preamble, imports,
+reading the data, writing the tables: process CPU minus fitting CPU, as the
+job records it). Then a table of CPU per rule: every Python process of the run
+records its own CPU (getrusage, so exact however short the job) and its
+Snakemake rule at exit, through a sitecustomize module put on PYTHONPATH for
+the run only; "snakemake" is the scheduler process itself (DAG, checks of the
+config, onstart, job dispatch, `run:` rules), "other" the CPU no record
+claimed: the jobs' shells and each interpreter's exit after its record
+(about 0.1 s a job). Snakemake's benchmark files are not used: psutil
+samples them about once a second, which misses most of a job this short, and
+only simulate and fit have them.
+
+``--dry-run`` times ``snakemake -n`` instead (wall, CPU, peak memory of the
+scheduler, jobs planned), with this checkout only unless --previous is given.
+
+Targets (issue 23): the default study <= 45 s wall; examples/first_grid.yaml
+<= 60 s wall; >= 75 % of a study's CPU inside the EM engine;
+`snakemake -n` of tests/benchmarks/study_grid_216.yaml <= 10 s and <= 500 MB.
+
+Measured (2 shared cores, --cores 2, this checkout vs b594628, Dec 2026):
+default study config.yaml: 70 vs 68 jobs; wall 95-274 s vs 57-225 s (load
+3-8); CPU 126-146 s vs 102-117 s (1.18-1.28x); EM engine 55-65 s vs 42-44 s
+(1.34-1.52x; MLE methods 1.5-2.9x, pmle and map 1.03-1.07x), 44-49 % vs
+38-41 % of the CPU; plot 23-25 s, pseudo_true 6.4 s (new), Snakemake 7-13 s.
+examples/first_grid.yaml: 69 vs 91 jobs; wall 92-123 s vs 145-235 s; CPU
+86-90 s vs 137 s; engine 49-52 s vs 15 s (3.3x; mle 3.9-10x), 56-57 % vs
+11 %; the grid's figures and tables 5.9 s vs 78 s of per-point plots.
+`snakemake -n` of study_grid_216.yaml: 8,862 jobs, 32-49 s wall, 24 s CPU,
+326-334 MB (b594628: 9,301 jobs, 42 s, 28 s CPU, 333 MB).
+
+    python tests/benchmarks/bench_study.py [--config FILE] [--cores 2] [--previous REV]
+        [--repeat 2] [--no-previous] [--dry-run]
 """
 
 from __future__ import annotations
@@ -22,7 +50,9 @@ from __future__ import annotations
 import argparse
 import glob
 import io
+import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -30,13 +60,38 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-PREVIOUS = "ff1b3ad"
+# The release before this session's changes (issues 19-23); ff1b3ad was issue 13's.
+PREVIOUS = "b594628"
+
+# Put first on a run's PYTHONPATH as sitecustomize.py: each Python process of
+# the run writes its own CPU and rule (None for Snakemake itself) when it exits.
+RECORDER = '''
+import atexit, json, os, resource, sys
+
+def _record(out=os.environ["BENCH_STUDY_RECORDS"]):
+    smk = getattr(sys.modules.get("__main__"), "snakemake", None)
+    rule = getattr(smk, "rule", None) if type(smk).__name__ == "Snakemake" else None
+    if rule is None:
+        argv0 = os.path.basename(os.path.dirname(sys.argv[0]) if sys.argv[0].endswith(
+            "__main__.py") else sys.argv[0]) if sys.argv and sys.argv[0] else "python"
+        rule = "snakemake" if argv0 == "snakemake" else f"python {argv0}"
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(os.path.join(out, f"{os.getpid()}.json"), "w") as fh:
+        json.dump({"rule": str(rule), "cpu": ru.ru_utime + ru.ru_stime,
+                   "children_cpu": kids.ru_utime + kids.ru_stime,
+                   "maxrss_mb": ru.ru_maxrss / 1024}, fh)
+
+if os.environ.get("BENCH_STUDY_RECORDS"):
+    atexit.register(_record)
+'''
 
 
 def study_size(cfg: dict) -> str:
@@ -44,9 +99,22 @@ def study_size(cfg: dict) -> str:
     for name, sc in cfg["scenarios"].items():
         sizes = sc.get("sample_sizes", cfg["sample_sizes"])
         reps = sc.get("replicates", cfg["replicates"])
+        methods = sc.get("methods", list(cfg.get("methods") or {}) or ["default"])
         restarts = sc.get("fit", {}).get("n_restarts", cfg.get("fit", {}).get("n_restarts", 10))
-        rows.append(f"{name}: {len(sizes)} sizes × {reps} replicates × {restarts} restarts")
+        grid = sc.get("grid") or {}
+        points = 1
+        for levels in grid.values():
+            points *= len(levels)
+        where = f"{points} grid points × " if grid else ""
+        rows.append(f"{name}: {where}{len(sizes)} sizes × {len(methods)} methods × {reps} "
+                    f"replicates × {restarts} restarts")
     return "; ".join(rows)
+
+
+def short_rev(rev: str) -> str | None:
+    proc = subprocess.run(["git", "rev-parse", "--short", f"{rev}^{{commit}}"], cwd=REPO,
+                          capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 def checkout(work: Path, commit: str | None) -> None:
@@ -61,70 +129,181 @@ def checkout(work: Path, commit: str | None) -> None:
     tarfile.open(fileobj=io.BytesIO(blob)).extractall(work, filter="data")
 
 
-def run_study(config: Path, cores: int, commit: str | None) -> dict | None:
+def job_stats(text: str) -> dict[str, int]:
+    """Snakemake's "Job stats" table (jobs planned per rule) from its output."""
+    counts: dict[str, int] = {}
+    block = text.split("Job stats:", 1)
+    if len(block) < 2:
+        return counts
+    for line in block[1].splitlines()[3:]:
+        m = re.fullmatch(r"\s*(\S+)\s+(\d+)\s*", line)
+        if not m:
+            break
+        if m.group(1) != "total":
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+def run_study(config: Path, cores: int, commit: str | None, dry_run: bool = False) -> dict | None:
+    cfg = yaml.safe_load(open(config))
+    results = cfg.get("results", "results")
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = Path(tmp) / "study"
+        hooks, records = Path(tmp) / "hooks", Path(tmp) / "records"
+        work.mkdir()
+        hooks.mkdir()
+        records.mkdir()
+        (hooks / "sitecustomize.py").write_text(RECORDER)
         try:
             checkout(work, commit)
         except (OSError, subprocess.CalledProcessError):
             return None
         shutil.copy(config, work / "config.yaml")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
         # The workflow's own gmmem first: the installed (editable) one is this
         # checkout's, which must not stand in for the previous release's.
-        env = dict(os.environ, PYTHONPATH=str(work / "workflow" / "scripts"))
-        proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", str(cores),
-                               "--quiet", "all"], cwd=work, capture_output=True, text=True,
-                              env=env)
+        env = dict(os.environ, BENCH_STUDY_RECORDS=str(records),
+                   PYTHONPATH=os.pathsep.join([str(work / "workflow" / "scripts"), str(hooks)]))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", str(cores)]
+                              + (["-n"] if dry_run else []) + ["all"],
+                              cwd=work, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode:
             print(proc.stderr[-3000:], file=sys.stderr)
             return None
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        planned = job_stats(proc.stdout + proc.stderr)
+        per_rule: dict[str, list[float]] = defaultdict(list)
+        peak = 0.0
+        for f in records.glob("*.json"):
+            r = json.loads(f.read_text())
+            per_rule[r["rule"]].append(r["cpu"])
+            if r["rule"] == "snakemake":
+                peak = max(peak, r["maxrss_mb"])
         # Keyed by scenario and file: the file names repeat across scenarios.
-        tables = {(Path(f).parent.name, Path(f).stem): pd.read_csv(f)
-                  for f in glob.glob(str(work / "results/timing/*/*.csv"))}
-        timing = {key: t["cpu_seconds"].sum() for key, t in tables.items()}
-        # Start-up as the job itself measures it (its process CPU outside fitting),
-        # where the release records it.
-        own = [t["startup_cpu_seconds"].iloc[0] for t in tables.values()
-               if "startup_cpu_seconds" in t]
-        jobs = len(glob.glob(str(work / "results/logs/**/*.log"), recursive=True))
-    fit_cpu = sum(timing.values())
-    return {"wall": wall, "cpu": cpu, "fit_cpu": fit_cpu, "jobs": jobs,
+        if os.environ.get("BENCH_STUDY_KEEP"):
+            shutil.copytree(records, os.environ["BENCH_STUDY_KEEP"], dirs_exist_ok=True)
+        tables = [pd.read_csv(f) for f in glob.glob(str(work / results / "timing/*/*.csv"))]
+    fit_cpu = sum(t["cpu_seconds"].sum() for t in tables)
+    by_method: dict[tuple[str, str], float] = defaultdict(float)
+    for t in tables:
+        sums = t.groupby(["scenario", "method"])["cpu_seconds"].sum()
+        for (scenario, method), seconds in sums.items():
+            by_method[scenario, method] += seconds
+    own = [t["startup_cpu_seconds"].iloc[0] for t in tables if "startup_cpu_seconds" in t]
+    return {"wall": wall, "cpu": cpu, "fit_cpu": fit_cpu, "planned": planned,
+            "jobs": sum(planned.values()), "per_rule": dict(per_rule), "peak_mb": peak,
+            "by_method": dict(by_method),
             "startup": sum(own) / len(own) if own else float("nan"),
             "startup_max": max(own) if own else float("nan")}
+
+
+def rule_table(runs: dict[str, list[dict]]) -> pd.DataFrame:
+    """Jobs, CPU (mean over repeats) and share of the run's CPU per rule, per version."""
+    rows = []
+    for name, reps in runs.items():
+        rules = sorted({rule for r in reps for rule in r["per_rule"]} | {"other"})
+        total = sum(r["cpu"] for r in reps) / len(reps)
+        for rule in rules:
+            cpu = [sum(r["per_rule"].get(rule, [])) for r in reps]
+            if rule == "other":
+                cpu = [r["cpu"] - sum(map(sum, r["per_rule"].values())) for r in reps]
+            jobs = len(reps[0]["per_rule"].get(rule, []))
+            row = {"version": name, "rule": rule, "processes": jobs,
+                   "planned": reps[0]["planned"].get(rule, ""),
+                   "CPU s": sum(cpu) / len(cpu), "share": sum(cpu) / len(cpu) / total,
+                   "CPU/job s": sum(cpu) / len(cpu) / jobs if jobs else float("nan"),
+                   "min/job s": min(reps[0]["per_rule"][rule]) if jobs else float("nan")}
+            rows.append(row)
+            if rule == "fit":
+                fit = sum(r["fit_cpu"] for r in reps) / len(reps)
+                rows.append({**row, "rule": "  fit: in the EM engine", "CPU s": fit,
+                             "share": fit / total, "CPU/job s": fit / jobs,
+                             "min/job s": float("nan")})
+                rows.append({**row, "rule": "  fit: start-up and I/O", "CPU s": row["CPU s"] - fit,
+                             "share": (row["CPU s"] - fit) / total,
+                             "CPU/job s": (row["CPU s"] - fit) / jobs, "min/job s": float("nan")})
+    return pd.DataFrame(rows)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--config", default=str(Path(__file__).parent / "study_baseline.yaml"))
-    ap.add_argument("--cores", type=int, default=4)
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--previous", metavar="REV",
+                    help=f"git revision to compare with (default {PREVIOUS})")
     ap.add_argument("--no-previous", action="store_true", help="time this checkout only")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each version, alternating")
+    ap.add_argument("--dry-run", action="store_true",
+                    help="time `snakemake -n` (this checkout only unless --previous is given)")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error(f"--repeat must be at least 1, not {args.repeat}")
+    previous = None
+    if not args.no_previous and not (args.dry_run and args.previous is None):
+        previous = short_rev(args.previous or PREVIOUS)
+        if previous is None:
+            ap.error(f"--previous: {args.previous!r} is not a commit of this repository")
     cfg = yaml.safe_load(open(args.config))
-    print(f"study: {study_size(cfg)}")
-    runs = {"this checkout": run_study(Path(args.config), args.cores, None)}
-    if not args.no_previous:
-        runs[f"previous release ({PREVIOUS})"] = run_study(Path(args.config), args.cores, PREVIOUS)
-    print(f"{'':<30} {'jobs':>5} {'wall s':>8} {'CPU s':>8} {'CPU in fits':>12} "
-          f"{'outside fits':>13} {'fit-job start-up CPU: mean':>27} {'max':>7}")
-    for name, r in runs.items():
-        if r is None:
-            print(f"{name:<30} not available (needs git history with commit {PREVIOUS})")
-            continue
-        print(f"{name:<30} {r['jobs']:>5} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['fit_cpu']:>12.1f} "
-              f"{1 - r['fit_cpu'] / r['cpu']:>13.1%} {r['startup']:>25.2f} s "
-              f"{r['startup_max']:>5.2f} s")
-    new, old = runs["this checkout"], list(runs.values())[-1]
-    if new and old and old is not new:
-        print(f"CPU in fits: {old['fit_cpu'] / new['fit_cpu']:.1f}x lower than the previous "
-              f"release (target >= 3x); wall {new['wall']:.0f} s vs {old['wall']:.0f} s")
-    if new:
-        print(f"fit-job start-up CPU: {new['startup']:.2f} s (target < 0.5 s)")
-    return 0 if new else 1
+    print(f"study: {Path(args.config).name}: {study_size(cfg)}; --cores {args.cores}")
+    versions = {"this checkout": None}
+    if previous:
+        versions[f"{previous}"] = previous
+    runs: dict[str, list[dict]] = {name: [] for name in versions}
+    for i in range(args.repeat):
+        for name, commit in versions.items():
+            r = run_study(Path(args.config), args.cores, commit, args.dry_run)
+            if r is None:
+                print(f"{name}: run {i + 1} failed", file=sys.stderr)
+                return 1
+            runs[name].append(r)
+            print(f"  run {i + 1}, {name}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU",
+                  flush=True)
+    if args.dry_run:
+        print(f"{'':<16} {'jobs':>7} {'wall s':>7} {'CPU s':>7} {'peak MB':>8}")
+        for name, reps in runs.items():
+            for r in reps:
+                print(f"{name:<16} {r['jobs']:>7} {r['wall']:>7.1f} {r['cpu']:>7.1f} "
+                      f"{r['peak_mb']:>8.0f}")
+        for name, reps in runs.items():
+            print(f"{name}: jobs planned per rule: {reps[0]['planned']}")
+        print("target (issue 23, 216-condition grid): <= 10 s and <= 500 MB")
+        return 0
+    print(f"{'':<16} {'run':>3} {'jobs':>5} {'wall s':>7} {'CPU s':>7} {'CPU in fits':>12} "
+          f"{'share':>6} {'fit-job start-up CPU: mean':>27} {'max':>7}")
+    for name, reps in runs.items():
+        for i, r in enumerate(reps, 1):
+            print(f"{name:<16} {i:>3} {r['jobs']:>5} {r['wall']:>7.1f} {r['cpu']:>7.1f} "
+                  f"{r['fit_cpu']:>12.1f} {r['fit_cpu'] / r['cpu']:>6.1%} "
+                  f"{r['startup']:>25.2f} s {r['startup_max']:>5.2f} s")
+    table = rule_table(runs)
+    with pd.option_context("display.width", 160, "display.max_rows", 200,
+                           "display.float_format", "{:.2f}".format):
+        print(f"\nCPU per rule (mean of {args.repeat} run(s); processes, min/job: the first)")
+        shown = table.assign(share=table["share"].map("{:.1%}".format))
+        print(shown.to_string(index=False))
+    engine = pd.DataFrame({name: pd.concat([pd.Series(r["by_method"], dtype=float) for r in reps],
+                                           axis=1).mean(axis=1) for name, reps in runs.items()})
+    if len(engine):
+        engine.index.names = ["scenario", "method"]
+        if previous:
+            engine["ratio"] = engine["this checkout"] / engine[previous]
+        with pd.option_context("display.width", 160, "display.max_rows", 400,
+                               "display.float_format", "{:.2f}".format):
+            print("\nCPU s in the EM engine per scenario and method (mean of the runs)")
+            print(engine.to_string())
+    if previous:
+        new, old = runs["this checkout"], runs[previous]
+        mean = lambda reps, key: sum(r[key] for r in reps) / len(reps)
+        print(f"\nthis checkout / {previous}: wall {mean(new, 'wall') / mean(old, 'wall'):.2f}x, "
+              f"CPU {mean(new, 'cpu') / mean(old, 'cpu'):.2f}x, CPU in fits "
+              f"{mean(new, 'fit_cpu') / mean(old, 'fit_cpu'):.2f}x, jobs "
+              f"{new[0]['jobs']} vs {old[0]['jobs']}")
+    print("targets (issue 23): default study <= 45 s wall, examples/first_grid.yaml <= 60 s wall, "
+          ">= 75 % of the CPU in fits")
+    return 0
 
 
 if __name__ == "__main__":
