@@ -157,9 +157,23 @@ def spurious_reason(w: np.ndarray, cov: np.ndarray, n: int) -> str:
     restarts) it flags all 29 fits with an SD below 0.25 and 4 more with an SD
     ratio below 0.22, and none of the heights or small-weight truths' fits.
     """
+    k, ratio = flagged_component(w, cov, n)
+    if k < 0:
+        return ""
+    d = cov.shape[-1]
+    return (f"component {k + 1} holds n·π = {n * w[k]:.3g} observations' worth of weight "
+            f"(< {SPURIOUS_SIZE * (d + 1)}) and its smallest variance is {ratio:.3g} of "
+            f"another component's largest (< {SPURIOUS_RATIO:g})")
+
+
+def flagged_component(w: np.ndarray, cov: np.ndarray, n: int) -> tuple[int, float]:
+    """The component (index) the spurious rule flags in one fit (w (K,), cov
+    (K, d, d)), the smallest by n·π_k first, and its eigenvalue ratio (its
+    smallest covariance eigenvalue over another component's largest); (-1, nan)
+    if none."""
     K, d = cov.shape[0], cov.shape[-1]
     if K < 2:
-        return ""
+        return -1, float("nan")
     eig = np.linalg.eigvalsh(cov)
     low, high = eig[:, 0], eig[:, -1]
     size = n * w
@@ -168,10 +182,8 @@ def spurious_reason(w: np.ndarray, cov: np.ndarray, n: int) -> str:
             break
         ratio = low[k] / np.delete(high, k).max()
         if ratio < SPURIOUS_RATIO:
-            return (f"component {k + 1} holds n·π = {size[k]:.3g} observations' worth of weight "
-                    f"(< {SPURIOUS_SIZE * (d + 1)}) and its smallest variance is {ratio:.3g} of "
-                    f"another component's largest (< {SPURIOUS_RATIO:g})")
-    return ""
+            return int(k), float(ratio)
+    return -1, float("nan")
 
 
 def spurious_mask(w: np.ndarray, cov: np.ndarray, n: int,

@@ -106,16 +106,9 @@ class NarrowTest:
 def narrow_component(w: np.ndarray, cov: np.ndarray, n: int) -> int:
     """The component (index) the spurious rule flags in one fit (w (K,), cov
     (K, d, d)), the smallest by n·π_k first; -1 if none."""
-    d = cov.shape[-1]
-    eig = np.linalg.eigvalsh(cov)
-    low, high = eig[:, 0], eig[:, -1]
-    size = n * w
-    for k in np.argsort(size):
-        if size[k] >= SPURIOUS_SIZE * (d + 1):
-            break
-        if low[k] / np.delete(high, k).max() < SPURIOUS_RATIO:
-            return int(k)
-    return -1
+    from .estimators import flagged_component
+
+    return flagged_component(w, cov, n)[0]
 
 
 def narrow_flags(w: np.ndarray, cov: np.ndarray, n: int,
