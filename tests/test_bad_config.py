@@ -286,21 +286,16 @@ RELIABILITY_CASES = {
 
 
 def _config_error(cfg) -> str:
-    """The message config.smk would stop with, from the same checks in the same
-    order (schema, grid expansion, schema again, study), without Snakemake."""
+    """The message config.smk would stop with, from the same checks
+    (gmmem.study.check_all), without Snakemake."""
     from gmmem import study
-    from gmmem.config import check_config, machine_memory_mb, study_schema
+    from gmmem.config import machine_memory_mb, study_schema
     from workflow_helpers import REPO
 
     schema = study_schema(REPO / "workflow/schemas/config.schema.yaml")
     cfg = copy.deepcopy(cfg)
     try:
-        check_config(cfg, schema, "config.yaml")
-        study.check_design_size(cfg)
-        cfg["scenarios"], rows = study.expand_grids(cfg.get("scenarios") or {})
-        if rows:
-            check_config(cfg, schema, "config.yaml (grid expanded)")
-        study.check_study(cfg, machine_memory_mb())
+        study.check_all(cfg, schema, "config.yaml", memory_mb=machine_memory_mb())
     except ValueError as e:
         message = str(e)
         return message if message.startswith("config.yaml") else f"config.yaml: {message}"

@@ -59,13 +59,7 @@ if not workflow.overwrite_configfiles:
     workflow.configfiles.append("config.yaml")  # listed in the report like a configfile:
 
 try:
-    config_check.check_config(config, SCHEMA, CONFIG_SOURCE, COMMAND_LINE)
-    study.check_design_size(config)  # jobs counted from the config, before anything is expanded
-    config["scenarios"], GRID_ROWS = study.expand_grids(config.get("scenarios") or {})
-    if GRID_ROWS:  # the expanded scenarios are checked like written ones
-        config_check.check_config(config, SCHEMA, CONFIG_SOURCE + " (grid expanded)")
-    SCENARIOS, DATASETS = study.check_study(config, config_check.machine_memory_mb())
-    study.check_dataset_files(DATASETS)
+    GRID_ROWS, SCENARIOS, DATASETS = study.check_all(config, SCHEMA, CONFIG_SOURCE, COMMAND_LINE)
 except ValueError as e:
     message = str(e)
     if not message.startswith((CONFIG_SOURCE, "--config ")):

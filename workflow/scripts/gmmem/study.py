@@ -525,3 +525,24 @@ def check_dataset_files(datasets: dict[str, Dataset]) -> None:
     for ds in datasets.values():
         load_columns(ds.path, ds.columns, name=ds.name, drop_missing=ds.drop_missing,
                      n_components=max(ds.candidates), sep=ds.sep, decimal=ds.decimal)
+
+
+def check_all(config: dict, schema: dict, source: str, command_line=None,
+              memory_mb: int | None = None) -> tuple[list, dict, dict]:
+    """Every check of a merged config, in the order the workflow runs them: the
+    schema, the design's job count (before anything is expanded), the grids
+    expanded and the expanded scenarios checked again, the study's semantics
+    and the datasets' files. ``config`` is completed in place (defaults,
+    whole numbers, expanded grids). Returns (grid rows, scenarios, datasets);
+    a ValueError is one line naming ``source``."""
+    from .config import check_config, machine_memory_mb
+
+    check_config(config, schema, source, command_line)
+    check_design_size(config)
+    config["scenarios"], rows = expand_grids(config.get("scenarios") or {})
+    if rows:
+        check_config(config, schema, source + " (grid expanded)")
+    scenarios, datasets = check_study(config, machine_memory_mb() if memory_mb is None
+                                      else memory_mb)
+    check_dataset_files(datasets)
+    return rows, scenarios, datasets
