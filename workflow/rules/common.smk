@@ -10,7 +10,7 @@ import importlib.machinery  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from gmmem.versions import package_versions  # noqa: E402
+from gmm_recovery.versions import package_versions  # noqa: E402
 
 SEED = config["seed"]
 LEVEL = config["level"]
@@ -48,7 +48,7 @@ def method_settings(wildcards):
 def scenario_chunks(wildcards):
     """Replicate blocks [a, b) of chunk_size: block c is the same replicates
     whatever the total, so raising replicates adds blocks and leaves the old ones."""
-    return study.chunks(scenario_of(wildcards).replicates, CHUNK_SIZE)
+    return design.chunks(scenario_of(wildcards).replicates, CHUNK_SIZE)
 
 
 def chunk_range(wildcards):
@@ -71,7 +71,7 @@ def timing_files(wildcards):
     """Every fit job's timing file: all scenarios, methods, sizes and blocks."""
     return [f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv"
             for s, sc in SCENARIOS.items() for m in sc.methods for n in sc.sample_sizes
-            for c in range(len(study.chunks(sc.replicates, CHUNK_SIZE)))]
+            for c in range(len(design.chunks(sc.replicates, CHUNK_SIZE)))]
 
 
 def replicates_in_chunk(wildcards):
@@ -80,14 +80,14 @@ def replicates_in_chunk(wildcards):
 
 
 def simulate_mem_mb(wildcards):
-    """Memory of a simulate job (study.simulate_mem_mb)."""
-    return study.simulate_mem_mb(scenario_of(wildcards), int(wildcards.n),
+    """Memory of a simulate job (design.simulate_mem_mb)."""
+    return design.simulate_mem_mb(scenario_of(wildcards), int(wildcards.n),
                                  replicates_in_chunk(wildcards))
 
 
 def fit_mem_mb(wildcards, attempt):
-    """Memory of a fit job (study.fit_mem_mb), scaled up on a retry."""
-    return study.fit_mem_mb(scenario_of(wildcards), int(wildcards.n),
+    """Memory of a fit job (design.fit_mem_mb), scaled up on a retry."""
+    return design.fit_mem_mb(scenario_of(wildcards), int(wildcards.n),
                             replicates_in_chunk(wildcards)) * attempt
 
 
@@ -227,7 +227,7 @@ def timing_blocks(wildcards):
     """What each fit job's timing file is of: {path: [scenario, method, n, start, stop]}."""
     return {f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv": [s, m, n, a, b]
             for s, sc in SCENARIOS.items() for m in sc.methods for n in sc.sample_sizes
-            for c, (a, b) in enumerate(study.chunks(sc.replicates, CHUNK_SIZE))}
+            for c, (a, b) in enumerate(design.chunks(sc.replicates, CHUNK_SIZE))}
 
 
 def most_restarts_method(wildcards):
@@ -257,11 +257,11 @@ def grid_figure_output(name):
 
 
 def dataset_warnings():
-    """Every warning of this run's own-data fits (gmmem.summary.dataset_warnings
+    """Every warning of this run's own-data fits (gmm_recovery.summary.dataset_warnings
     on each dataset's log and fit.csv), for the console at the end of the run."""
     import pandas as pd
 
-    from gmmem.summary import dataset_warnings as warnings_of
+    from gmm_recovery.summary import dataset_warnings as warnings_of
 
     out = []
     for name, ds in DATASETS.items():

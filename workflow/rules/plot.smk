@@ -20,7 +20,7 @@ rule plot:
         method=first_method,
         traces_method=most_restarts_method,
         misspecified=lambda w: scenario_of(w).misspecified,
-        zip_n=lambda w: study.zip_n(scenario_of(w), config.get("zip_n")),
+        zip_n=lambda w: design.zip_n(scenario_of(w), config.get("zip_n")),
         level=LEVEL,
     threads: 1
     resources:

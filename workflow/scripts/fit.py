@@ -6,9 +6,10 @@ import numpy as np
 
 # No pandas here: importing it would cost more CPU than fitting a small block.
 from _workflow import concat_columns, load_npz, logged, save_columns
-from gmmem.checks import check_data_block, fit_rows, trace_rows
-from gmmem.recovery import replicate_columns
-from gmmem.study import mixture_from_spec, seed_for
+from gmm_recovery.checks import check_data_block, fit_rows, trace_rows
+from gmm_recovery.replicates import replicate_columns
+from gmm_recovery.design import mixture_from_spec
+from gmm_recovery.seeds import seed_for
 
 TRACED = 3  # replicates per job whose every restart's objective trace is kept
 

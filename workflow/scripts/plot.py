@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 
 from _workflow import check_scenario_inputs, logged, save_figure
-from gmmem import plotting
-from gmmem.tables import mixture_from_table
+from gmm_recovery import figures
+from gmm_recovery.tables import mixture_from_table
 
 
 def generating(table):
@@ -26,7 +26,7 @@ with logged(snakemake) as log:
     first = read(inp.example_fit)
     rows = first[first["replicate"] == first["replicate"].min()].sort_values("component")
     x = np.load(inp.example_data)["x"][int(rows["replicate"].iloc[0])]
-    save_figure(plotting.fit_figure(
+    save_figure(figures.fit_figure(
         x, mixture_from_table(rows), f"{p.scenario}: replicate {int(rows['replicate'].iloc[0])}"
         f" at n = {n}, method {p.method}"), out.fit_example)
     recovery = generating(read(inp.recovery))
@@ -37,22 +37,22 @@ with logged(snakemake) as log:
         maxima = pd.read_csv(inp.pseudo_true[0] if isinstance(inp.pseudo_true, list)
                              else inp.pseudo_true)
         pseudo = maxima[maxima["maximum"] == 1].set_index("parameter")["value"].to_dict()
-    save_figure(plotting.bias_figure(performance, p.scenario, truths, pseudo=pseudo), out.bias)
-    save_figure(plotting.rmse_figure(
+    save_figure(figures.bias_figure(performance, p.scenario, truths, pseudo=pseudo), out.bias)
+    save_figure(figures.rmse_figure(
         performance, f"{p.scenario}: RMSE against n (log-log)", truths), out.rmse)
-    save_figure(plotting.spread_figure(
+    save_figure(figures.spread_figure(
         aligned, f"{p.scenario}: the estimates at each n", truths), out.spread)
-    save_figure(plotting.traces_figure(
+    save_figure(figures.traces_figure(
         read(inp.traces), f"{p.scenario}: restarts at n = {n}, method {p.traces_method}"),
         out.traces)
     crlb = (" (misspecified truth: the Gaussian model's Cramér–Rao bound does not apply)"
             if p.misspecified else " and the Cramér–Rao bound")
-    save_figure(plotting.rmse_crlb_figure(performance, f"{p.scenario}: RMSE·√n{crlb}", truths),
+    save_figure(figures.rmse_crlb_figure(performance, f"{p.scenario}: RMSE·√n{crlb}", truths),
                 out.rmse_crlb)
-    save_figure(plotting.coverage_figure(
+    save_figure(figures.coverage_figure(
         performance, p.level, f"{p.scenario}: coverage of the {100 * p.level:g} % intervals",
         truths), out.coverage)
-    save_figure(plotting.zip_figure(aligned, p.zip_n, p.level, p.scenario), out.zip)
-    save_figure(plotting.failures_figure(
+    save_figure(figures.zip_figure(aligned, p.zip_n, p.level, p.scenario), out.zip)
+    save_figure(figures.failures_figure(
         read(inp.convergence), f"{p.scenario}: failed and spurious fits"), out.failures)
     log.info("scenario %s: %d figures written", p.scenario, len(out))

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from _workflow import check_scenario_inputs, logged, save_figure
-from gmmem import plotting
+from gmm_recovery import figures
 
 with logged(snakemake) as log:
     check_scenario_inputs(snakemake)
@@ -15,7 +15,7 @@ with logged(snakemake) as log:
     if "target" in recovery:
         recovery = recovery[recovery["target"] == "generating"]
     truths = recovery.groupby("parameter")["truth"].first().to_dict()
-    save_figure(plotting.comparison_figure(
+    save_figure(figures.comparison_figure(
         table, f"{snakemake.params.scenario}: methods compared on the same data", truths),
         snakemake.output[0])
     log.info("scenario %s: comparison figure of %d rows written", snakemake.params.scenario,

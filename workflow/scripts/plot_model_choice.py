@@ -4,7 +4,7 @@ with select_blrt) picks the true K, against n."""
 import pandas as pd
 
 from _workflow import check_scenario_inputs, logged, save_figure
-from gmmem import plotting
+from gmm_recovery import figures
 
 with logged(snakemake) as log:
     check_scenario_inputs(snakemake)
@@ -12,5 +12,5 @@ with logged(snakemake) as log:
     true_k = sorted(set(table.loc[table["is_true_k"], "k"]))
     title = snakemake.params.scenario + (f": how often each criterion chooses the true "
                                          f"K = {true_k[0]}" if len(true_k) == 1 else "")
-    save_figure(plotting.model_choice_figure(table, title), snakemake.output[0])
+    save_figure(figures.model_choice_figure(table, title), snakemake.output[0])
     log.info("model-choice figure written")

@@ -3,8 +3,9 @@
 import numpy as np
 
 from _workflow import logged, save_npz
-from gmmem.simulation import sample_scenario
-from gmmem.study import mixture_from_spec, parse_families, seed_for
+from gmm_recovery.simulation import sample_scenario
+from gmm_recovery.design import mixture_from_spec, parse_families
+from gmm_recovery.seeds import seed_for
 
 with logged(snakemake) as log:
     p = snakemake.params
