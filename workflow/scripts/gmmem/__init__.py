@@ -23,23 +23,25 @@ from .fit import (CRITERIA, SAME_MAXIMUM, FitResult, RestartRecord, Selection, a
                   bic, child_seed, fit, fit_many, responsibilities, select_k)
 from .gaussian import e_step, log_likelihood, m_step
 from .inference import (ConfidenceIntervals, CramerRao, StandardErrors, confidence_intervals,
-                        cramer_rao, fisher_information, free_parameters, mixture_from_free,
-                        natural_standard_errors, observed_information, standard_errors,
+                        cramer_rao, fisher_information, natural_standard_errors, observed_information, standard_errors,
                         standard_errors_by_methods)
 from .init import kmeans_plusplus
 from .mixture import Mixture
+from .parameters import (FreeLayout, free_layout, free_parameters, mixture_from_free, n_parameters,
+                         parameter_label, parameter_names, split_label)
 from .model_choice import BLRT_KEY, BootstrapLRT, bootstrap_lrt, icl
 from .spurious import advice_lines
 
 __all__ = [
     "BLRT_KEY", "BOOT_KEY", "BootstrapLRT", "BootstrapResult", "CRITERIA", "ConfidenceIntervals",
-    "CramerRao", "FitResult", "MAX_ABS", "MIN_SD", "Mixture", "RestartRecord", "SAME_MAXIMUM",
-    "Selection", "StandardErrors", "advice_lines", "aic", "align_components", "alignment_cost",
-    "as_seed_sequence", "assignment", "batch_alignment_cost", "bic", "bootstrap", "bootstrap_lrt",
-    "child_seed", "confidence_intervals", "cramer_rao", "e_step", "fisher_information", "fit",
-    "fit_many", "free_parameters", "has_converged", "icl", "kmeans_plusplus", "log_likelihood",
-    "m_step", "mixture_from_free", "natural_standard_errors", "observed_information",
-    "responsibilities", "scale_problem", "select_k", "settings", "sort_permutation",
+    "CramerRao", "FitResult", "FreeLayout", "MAX_ABS", "MIN_SD", "Mixture", "RestartRecord",
+    "SAME_MAXIMUM", "Selection", "StandardErrors", "advice_lines", "aic", "align_components",
+    "alignment_cost", "as_seed_sequence", "assignment", "batch_alignment_cost", "bic", "bootstrap",
+    "bootstrap_lrt", "child_seed", "confidence_intervals", "cramer_rao", "e_step",
+    "fisher_information", "fit", "fit_many", "free_layout", "free_parameters", "has_converged",
+    "icl", "kmeans_plusplus", "log_likelihood", "m_step", "mixture_from_free", "n_parameters",
+    "natural_standard_errors", "observed_information", "parameter_label", "parameter_names",
+    "responsibilities", "scale_problem", "select_k", "settings", "sort_permutation", "split_label",
     "squarem_step", "standard_errors", "standard_errors_by_methods",
 ]
 __version__ = "0.1.0"

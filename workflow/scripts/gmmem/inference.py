@@ -27,6 +27,7 @@ from ._threads import one_blas_thread
 from ._validate import as_data, check_choice
 from .estimators import ESTIMATORS, regulariser
 from .mixture import Mixture
+from .parameters import free_layout, free_parameters, layout_of, mixture_from_free
 
 # How the information is estimated (observed_information) ...
 INFORMATION_METHODS = ("louis", "opg")
@@ -67,9 +68,8 @@ def _is_full(m: Mixture) -> bool:
 
 
 def n_free(m: Mixture) -> int:
-    K, d, tied = _structure(m)
-    off = K * d * (d - 1) // 2 if _is_full(m) else 0
-    return (K - 1) + K * d + (d if tied else K * d) + off
+    """The length P of ``m``'s free-parameter vector (:func:`gmmem.parameters.free_layout`)."""
+    return layout_of(m).size
 
 
 def _full_scores(m: Mixture, z: np.ndarray):
@@ -94,33 +94,6 @@ def _full_scores(m: Mixture, z: np.ndarray):
         width = ju.size
         sc[:, k, base_off + k * width:base_off + (k + 1) * width] = 2.0 * G[:, ju, lu]
     return tau, sc
-
-
-def free_parameters(m: Mixture) -> np.ndarray:
-    """The free parameters (p,) of a full-covariance mixture: logit weights
-    log(π_k/π_K) (K-1), means (K·d), log variances (K·d), then the covariances
-    above the diagonal (K·d(d-1)/2), components in order."""
-    K, d = m.n_components, m.dim
-    ju, lu = np.triu_indices(d, 1)
-    w = m.weights
-    return np.concatenate([np.log(w[:K - 1] / w[K - 1]), m.means.ravel(),
-                           np.log(np.diagonal(m.covariances, axis1=1, axis2=2)).ravel(),
-                           m.covariances[:, ju, lu].ravel()])
-
-
-def mixture_from_free(theta: np.ndarray, K: int, d: int) -> Mixture:
-    """The mixture of free parameters ``theta`` (p,) laid out as
-    :func:`free_parameters` lays them out, K components in d dimensions."""
-    ju, lu = np.triu_indices(d, 1)
-    eta = np.append(theta[:K - 1], 0.0)
-    w = np.exp(eta - eta.max())
-    mu = theta[K - 1:K - 1 + K * d].reshape(K, d)
-    var = np.exp(theta[K - 1 + K * d:K - 1 + 2 * K * d].reshape(K, d))
-    cov = var[:, :, None] * np.eye(d)
-    off = theta[K - 1 + 2 * K * d:].reshape(K, ju.size)
-    cov[:, ju, lu] = off
-    cov[:, lu, ju] = off
-    return Mixture(w / w.sum(), mu, cov, "full")
 
 
 def _full_penalty_score(m: Mixture, reg) -> np.ndarray:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from .settings import BY_NAME as _SETTINGS
-
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._validate import as_data
+from .parameters import COVARIANCE_TYPES, n_parameters
 
-COVARIANCE_TYPES = _SETTINGS["covariance"].choices
 _LOG_2PI = np.log(2.0 * np.pi)
 
 
@@ -130,11 +128,9 @@ class Mixture:
 
     @property
     def n_params(self) -> int:
-        """Free parameters: K-1 weights, K*d means, and the covariance entries."""
-        K, d = self.means.shape
-        per_cov = {"full": d * (d + 1) // 2, "diag": d, "tied": 0}[self.covariance]
-        shared = d * (d + 1) // 2 if self.covariance == "tied" else 0
-        return (K - 1) + K * d + K * per_cov + shared
+        """Free parameters: K-1 weights, K*d means, and the covariance entries
+        (:func:`gmmem.parameters.n_parameters`)."""
+        return n_parameters(self.n_components, self.dim, self.covariance)
 
     def component_logpdf(self, x) -> np.ndarray:
         """log(π_k N(x_i; μ_k, Σ_k)) as an (n, K) array; x is (n,) or (n, d)."""
