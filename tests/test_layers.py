@@ -37,8 +37,6 @@ def _files(folder: str):
 @pytest.mark.parametrize("path", _files("gmmem"), ids=lambda p: p.name)
 def test_gmmem_imports_only_numpy_scipy_and_itself(path):
     third_party = {m.split(".")[0] for m, _, _ in _imports(path)} - set(sys.stdlib_module_names)
-    if path.name == "fit.py":  # select_k's table is still a DataFrame: to become numpy columns
-        third_party.discard("pandas")
     assert third_party <= GMMEM_MAY_IMPORT, f"{path.name} imports {sorted(third_party - GMMEM_MAY_IMPORT)}"
 
 

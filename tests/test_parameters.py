@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from gmmem import (Mixture, free_layout, free_parameters, mixture_from_free, n_parameters,
                    parameter_label, parameter_names, split_label, standard_errors)

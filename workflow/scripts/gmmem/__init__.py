@@ -19,8 +19,8 @@ from ._validate import MAX_ABS, MIN_SD, scale_problem
 from .alignment import align_components, alignment_cost, assignment, batch_alignment_cost, sort_permutation
 from .bootstrap import BOOT_KEY, BootstrapResult, bootstrap
 from .em import has_converged, squarem_step
-from .fit import (CRITERIA, SAME_MAXIMUM, FitResult, RestartRecord, Selection, aic, as_seed_sequence,
-                  bic, child_seed, fit, fit_many, responsibilities, select_k)
+from .fit import (SAME_MAXIMUM, FitResult, RestartRecord, as_seed_sequence, child_seed, fit,
+                  fit_many, responsibilities)
 from .gaussian import e_step, log_likelihood, m_step
 from .inference import (ConfidenceIntervals, CramerRao, StandardErrors, confidence_intervals,
                         cramer_rao, fisher_information, natural_standard_errors, observed_information, standard_errors,
@@ -29,14 +29,15 @@ from .init import kmeans_plusplus
 from .mixture import Mixture
 from .parameters import (FreeLayout, free_layout, free_parameters, mixture_from_free, n_parameters,
                          parameter_label, parameter_names, split_label)
-from .model_choice import BLRT_KEY, BootstrapLRT, bootstrap_lrt, icl
+from .model_choice import (BLRT_KEY, CRITERIA, BootstrapLRT, Selection, aic, aic_value, bic,
+                           bic_value, bootstrap_lrt, icl, select_k)
 from .spurious import advice_lines
 
 __all__ = [
     "BLRT_KEY", "BOOT_KEY", "BootstrapLRT", "BootstrapResult", "CRITERIA", "ConfidenceIntervals",
     "CramerRao", "FitResult", "FreeLayout", "MAX_ABS", "MIN_SD", "Mixture", "RestartRecord",
-    "SAME_MAXIMUM", "Selection", "StandardErrors", "advice_lines", "aic", "align_components",
-    "alignment_cost", "as_seed_sequence", "assignment", "batch_alignment_cost", "bic", "bootstrap",
+    "SAME_MAXIMUM", "Selection", "StandardErrors", "advice_lines", "aic", "aic_value", "align_components",
+    "alignment_cost", "as_seed_sequence", "assignment", "batch_alignment_cost", "bic", "bic_value", "bootstrap",
     "bootstrap_lrt", "child_seed", "confidence_intervals", "cramer_rao", "e_step",
     "fisher_information", "fit", "fit_many", "free_layout", "free_parameters", "has_converged",
     "icl", "kmeans_plusplus", "log_likelihood", "m_step", "mixture_from_free", "n_parameters",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mixture import Mixture
+from .mixture import Mixture, sort_order
 
 
 def alignment_cost(estimate: Mixture, truth: Mixture) -> np.ndarray:
@@ -55,5 +55,6 @@ def assignment(cost: np.ndarray) -> np.ndarray:
 
 
 def sort_permutation(estimate: Mixture) -> np.ndarray:
-    """The sensitivity check: components ordered by their first mean coordinate."""
-    return np.lexsort(tuple(estimate.means[:, j] for j in reversed(range(estimate.dim))))
+    """The sensitivity check: components ordered by their means, first coordinate
+    first (:func:`gmmem.mixture.sort_order`, the order every fit is reported in)."""
+    return sort_order(estimate.means)

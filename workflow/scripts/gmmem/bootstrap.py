@@ -38,8 +38,9 @@ import numpy as np
 
 from ._threads import one_blas_thread
 from ._validate import as_data, check_choice, check_positive_int
-from .inference import ConfidenceIntervals, StandardErrors, standard_errors
+from .inference import ConfidenceIntervals, StandardErrors, observation_scores, standard_errors
 from .mixture import Mixture
+from .parameters import layout_of, weight_jacobian
 
 KINDS = ("parametric", "nonparametric")
 # The child of a fit's seed whose streams its bootstrap uses: above any restart's
@@ -187,24 +188,20 @@ def acceleration(m: Mixture, z: np.ndarray, estimator: str = "mle"):
     inverse observed information; Efron 1987, eq. 6.7; DiCiccio & Efron 1996,
     §3): the infinitesimal jackknife, so no leave-one-out refits. None when
     the fit has no invertible information."""
-    from .inference import _full_scores, _is_full, _scores
-
     se = standard_errors(m, z, estimator=estimator)
     if not se.ok:
         return None
-    K, d = m.n_components, m.dim
-    if _is_full(m):
-        tau, sc = _full_scores(m, z)
-    else:
-        tau, sc, _ = _scores(m, z)
-    U = np.einsum("nk,nkp->np", tau, sc) @ se.cov  # influence of the free parameters
-    w = m.weights
-    jac = (np.diag(w) - np.outer(w, w))[:, :K - 1]  # ∂π/∂η
-    u_w = U[:, :K - 1] @ jac.T
-    u_m = U[:, K - 1:K - 1 + K * d].reshape(-1, K, d)
-    lam = U[:, K - 1 + K * d:]
-    u_s = (np.repeat(lam[:, None, :d], K, axis=1) if m.covariance == "tied"
-           else lam[:, :K * d].reshape(-1, K, d))  # σ = exp(λ/2) moves with λ
+    K = m.n_components
+    lay = layout_of(m)
+    U = observation_scores(m, z) @ se.cov  # influence of the free parameters
+    u_w = U[:, lay.logit_weights] @ weight_jacobian(m.weights).T  # ∂π/∂η
+    # Views of U's columns (row-major), not fancy-indexed copies (whose n axis
+    # is the contiguous one): numpy sums a contiguous axis pairwise, so the sums
+    # over observations below, and the published BCa bounds, would change bits.
+    u_m = U[:, lay.means].reshape(-1, K, m.dim)
+    lam = U[:, lay.log_variances]
+    u_s = (np.repeat(lam[:, None, :], K, axis=1) if m.covariance == "tied"
+           else lam.reshape(-1, K, m.dim))  # σ = exp(λ/2) moves with λ
 
     def a(u):
         with np.errstate(invalid="ignore", divide="ignore"):

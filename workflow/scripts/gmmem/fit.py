@@ -1,4 +1,8 @@
-"""Fitting a Gaussian mixture by EM with restarts, and the model-choice criteria."""
+"""Fitting a Gaussian mixture by EM with restarts (one data set or many at once).
+
+The criteria for choosing K (BIC, AIC, ICL, the bootstrap LRT) and
+:func:`select_k` are in :mod:`gmmem.model_choice`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from .engine import EMRun, run_batch
 from .estimators import (finite_or_identity, log_penalty, regulariser, spurious_mask, spurious_reason)
 from .gaussian import Params, stack
 from .init import (SHORT_ITER, best_short_runs, emem_short_starts, initial_params_many, kmeans_plusplus_starts)
-from .mixture import Mixture
+from .mixture import Mixture, posterior, sort_order
+from .model_choice import aic_value, bic_value
 from .settings import check as check_settings
 from .spurious import NULL_RATIO, SPURIOUS_KEY, SPURIOUS_TESTS, calibrate_many
 from .streams import Parent, restart_streams_many
@@ -94,11 +99,13 @@ class FitResult:
 
     @property
     def bic(self) -> float:
-        return -2.0 * self.loglik + self.n_params * np.log(self.n)
+        """BIC of the fit, −2ℓ + p·log n (:func:`gmmem.model_choice.bic_value`)."""
+        return bic_value(self.loglik, self.n_params, self.n)
 
     @property
     def aic(self) -> float:
-        return -2.0 * self.loglik + 2.0 * self.n_params
+        """AIC of the fit, −2ℓ + 2p (:func:`gmmem.model_choice.aic_value`)."""
+        return aic_value(self.loglik, self.n_params)
 
 
 @dataclass(frozen=True)
@@ -553,7 +560,7 @@ def _sorted_mixtures(w, mu, cov, centre, scale, covariance) -> list[Mixture]:
     those the data set alone would give."""
     S, K, d = mu.shape
     means = centre[:, None, :] + mu * scale[:, None, :]
-    order = np.lexsort(tuple(means[..., j] for j in reversed(range(d))), axis=-1)
+    order = sort_order(means)
     rows = np.arange(S)[:, None]
     factor = scale[:, :, None] * scale[:, None, :]
     cov = cov[rows, order] * factor[:, None]
@@ -572,98 +579,4 @@ def _project_covariance(p: Params, covariance: str) -> np.ndarray:
 
 def responsibilities(mixture: Mixture, x) -> np.ndarray:
     """Posterior component probabilities τ (n, K) of each point, computed in log space."""
-    lp = mixture.component_logpdf(x)
-    top = lp.max(axis=1, keepdims=True)
-    lp -= top + np.log(np.exp(lp - top).sum(axis=1, keepdims=True))
-    return np.exp(lp)
-
-
-def bic(mixture: Mixture, x) -> float:
-    """Bayesian information criterion −2ℓ + p·log n (smaller is better)."""
-    n = as_data(x, dim=mixture.dim).shape[0]
-    return -2.0 * mixture.loglik(x) + mixture.n_params * np.log(n)
-
-
-def aic(mixture: Mixture, x) -> float:
-    """Akaike information criterion −2ℓ + 2p (smaller is better)."""
-    return -2.0 * mixture.loglik(x) + 2.0 * mixture.n_params
-
-
-CRITERIA = ("bic", "aic", "icl", "blrt")
-
-
-@dataclass(frozen=True, eq=False)
-class Selection:
-    """Model choice over K: ``table`` (k, loglik, n_params, bic, aic, icl,
-    converged, degenerate, spurious, usable, chosen; with the bootstrap LRT
-    also blrt_lrt and blrt_p, the test of k against the next candidate), the
-    K chosen by the criterion, and every fit by K (the one scored)."""
-
-    table: "pd.DataFrame"
-    k: int
-    criterion: str
-    fits: dict
-    blrt: dict | None = None
-
-
-def select_k(x, candidates, criterion: str = "bic", *, seed=None,
-             fitted: dict | None = None, n_boot: int = 99, level: float = 0.05,
-             **fit_kwargs) -> Selection:
-    """Fit each candidate K (with restarts) and choose one by ``criterion``.
-
-    "bic", "aic", "icl" (:func:`gmmem.model_choice.icl`): the smallest value;
-    "blrt": the sequential bootstrap likelihood-ratio test of K against the
-    next candidate (:func:`gmmem.model_choice.bootstrap_lrt`, ``n_boot``
-    draws, ``level``): the first K not rejected. Every K is scored on its
-    best *regular* maximum among the restarts: select_k fits with
-    prefer="regular" unless ``prefer`` is given, and a K none of whose
-    restarts reached a regular maximum (its fit is still spurious) is marked
-    ``usable = False`` and not chosen (unless no K is usable, when all are
-    candidates). Pass prefer="loglik" to score every K's highest maximum.
-    Each K gets its own stream, spawned from SeedSequence(seed) with K in the
-    key, so adding a candidate never changes the others' fits. ``fitted``
-    maps K to a FitResult already at hand for the same data, used as is.
-    """
-    import pandas as pd
-
-    from .model_choice import BLRT_KEY, bootstrap_lrt, icl
-
-    check_choice("criterion", criterion, CRITERIA)
-    try:
-        ks = sorted({check_positive_int("candidates", k) for k in candidates})
-    except TypeError:
-        raise ValueError(f"candidates must be a list of integers, got {candidates!r}") from None
-    if not ks:
-        raise ValueError("candidates must name at least one K")
-    if criterion == "blrt" and len(ks) < 2:
-        raise ValueError(f"criterion 'blrt' needs at least two candidates, got {ks}")
-    fit_kwargs.setdefault("prefer", "regular")
-    seed = as_seed_sequence(seed)  # one entropy for every K even when seed is None
-    fits, rows = {}, []
-    for k in ks:
-        res = (fitted or {}).get(k) or fit(x, k, seed=child_seed(seed, k), **fit_kwargs)
-        fits[k] = res
-        usable = not (res.spurious and fit_kwargs["prefer"] == "regular")
-        rows.append((k, res.loglik, res.n_params, res.bic, res.aic, icl(res.mixture, x),
-                     res.converged, res.degenerate, res.spurious, usable))
-    table = pd.DataFrame(rows, columns=["k", "loglik", "n_params", "bic", "aic", "icl",
-                                        "converged", "degenerate", "spurious", "usable"])
-    pool = table[table["usable"]] if table["usable"].any() else table
-    tests = None
-    if criterion == "blrt":
-        tests = {}
-        table["blrt_lrt"], table["blrt_p"] = np.nan, np.nan
-        order = list(pool["k"])
-        chosen = order[-1]
-        for k, nxt in zip(order, order[1:]):
-            t = bootstrap_lrt(x, fits[k], fits[nxt], n_boot=n_boot,
-                              seed=child_seed(child_seed(seed, BLRT_KEY), k), **fit_kwargs)
-            tests[k] = t
-            table.loc[table["k"] == k, ["blrt_lrt", "blrt_p"]] = (t.lrt, t.p_value)
-            if t.p_value > level:
-                chosen = k
-                break
-    else:
-        chosen = int(pool.loc[pool[criterion].idxmin(), "k"])
-    table["chosen"] = table["k"] == chosen
-    return Selection(table, int(chosen), criterion, fits, tests)
+    return posterior(mixture.component_logpdf(x))

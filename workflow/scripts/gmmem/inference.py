@@ -1,13 +1,17 @@
 """Standard errors, Wald intervals and the Cramér–Rao bound of a fitted mixture.
 
-Free parameters (STUDY.md): logit weights η_k = log(π_k/π_K) (k < K), means
-μ_kj, log-variances λ_kj = log σ²_kj (d = 1 is the univariate case), and for
-full covariances with d > 1 the off-diagonal covariances σ_kjl (j < l) after
+Free parameters (:func:`gmmem.parameters.free_layout`, the one definition
+of their order): logit weights η_k = log(π_k/π_K) (k < K), means μ_kj,
+log-variances λ_kj = log σ²_kj (d = 1 is the univariate case), and for full
+covariances with d > 1 the off-diagonal covariances σ_kjl (j < l) after
 them. A "tied" mixture shares one λ_j across components (tied full
 covariances with d > 1 are not covered: their SEs are NaN and flagged).
+Intervals are Wald intervals on these unconstrained scales, mapped back.
 
 For univariate, diagonal and tied mixtures the observed information is
-Louis's analytic formula; for full covariances it is the central-difference
+Louis's (1982, J. R. Statist. Soc. B 44:226–233) analytic formula: the
+complete-data information minus the conditional variance of the
+complete-data score; for full covariances it is the central-difference
 Jacobian of the analytic total score (the same matrix, to ~1e-8). The
 sandwich (Huber–White) covariance A⁻¹BA⁻¹ (White 1982) uses it as A.
 Scores are made in row blocks (memory O(block·K·P + P²)), and whether an
@@ -26,8 +30,8 @@ import numpy as np
 from ._threads import one_blas_thread
 from ._validate import as_data, check_choice
 from .estimators import ESTIMATORS, regulariser
-from .mixture import Mixture
-from .parameters import free_layout, free_parameters, layout_of, mixture_from_free
+from .mixture import Mixture, posterior
+from .parameters import free_parameters, layout_of, mixture_from_free, weight_jacobian
 
 # How the information is estimated (observed_information) ...
 INFORMATION_METHODS = ("louis", "opg")
@@ -59,11 +63,8 @@ class StandardErrors:
     reason: str
 
 
-def _structure(m: Mixture) -> tuple[int, int, bool]:
-    return m.n_components, m.dim, m.covariance == "tied"
-
-
 def _is_full(m: Mixture) -> bool:
+    """Whether ``m``'s free parameters include off-diagonal covariances (full, d > 1)."""
     return m.covariance == "full" and m.dim > 1
 
 
@@ -72,52 +73,52 @@ def n_free(m: Mixture) -> int:
     return layout_of(m).size
 
 
+def _weight_scores(m: Mixture) -> np.ndarray:
+    """∂log π_k/∂η_j = 1[k = j] − π_j (K, K − 1): the logit weights' block of
+    every complete-data score."""
+    K = m.n_components
+    return np.eye(K)[:, :K - 1] - m.weights[:K - 1]
+
+
 def _full_scores(m: Mixture, z: np.ndarray):
     """tau (n, K) and complete-data scores sc (n, K, P) for full covariances."""
-    K, d = m.n_components, m.dim
-    n = z.shape[0]
-    P = n_free(m)
-    lp = m.component_logpdf(z)
-    tau = np.exp(lp - np.logaddexp.reduce(lp, axis=1, keepdims=True))
-    sc = np.zeros((n, K, P))
-    sc[:, :, :K - 1] = (np.eye(K)[:, :K - 1] - m.weights[:K - 1])[None, :, :]
-    ju, lu = np.triu_indices(d, 1)
-    base_lam = (K - 1) + K * d
-    base_off = base_lam + K * d
+    K = m.n_components
+    lay = layout_of(m)
+    tau = posterior(m.component_logpdf(z), pairwise=True)
+    sc = np.zeros((z.shape[0], K, lay.size))
+    sc[:, :, lay.logit_weights] = _weight_scores(m)[None, :, :]
+    ju, lu = lay.upper
     for k in range(K):
         prec = np.linalg.inv(m.covariances[k])
         a = (z - m.means[k]) @ prec  # (n, d)
         G = 0.5 * (a[:, :, None] * a[:, None, :] - prec)  # ∂log φ/∂Σ, (n, d, d)
-        sc[:, k, (K - 1) + k * d:(K - 1) + (k + 1) * d] = a
-        sc[:, k, base_lam + k * d:base_lam + (k + 1) * d] = (
+        sc[:, k, lay.component(k, "means")] = a
+        sc[:, k, lay.component(k, "log_variances")] = (
             np.diagonal(G, axis1=1, axis2=2) * np.diag(m.covariances[k]))
-        width = ju.size
-        sc[:, k, base_off + k * width:base_off + (k + 1) * width] = 2.0 * G[:, ju, lu]
+        sc[:, k, lay.component(k, "covariances")] = 2.0 * G[:, ju, lu]
     return tau, sc
 
 
 def _full_penalty_score(m: Mixture, reg) -> np.ndarray:
     """∂ log p(θ)/∂θ (P,) of a prior or penalty in the free parameters, full covariances."""
     K, d = m.n_components, m.dim
-    P = n_free(m)
-    out = np.zeros(P)
+    lay = layout_of(m)
+    out = np.zeros(lay.size)
     if reg is None:
         return out
-    ju, lu = np.triu_indices(d, 1)
-    base_lam = (K - 1) + K * d
-    base_off = base_lam + K * d
+    ju, lu = lay.upper
     for k in range(K):
         cov = m.covariances[k]
         prec = np.linalg.inv(cov)
         if reg.kind == "map":
             dev = m.means[k] - reg.mean
-            out[(K - 1) + k * d:(K - 1) + (k + 1) * d] = -reg.kappa * prec @ dev
+            out[lay.component(k, "means")] = -reg.kappa * prec @ dev
             A = reg.scale + reg.kappa * np.outer(dev, dev)
             G = -0.5 * (reg.nu + d + 2) * prec + 0.5 * prec @ A @ prec
         else:
             G = reg.a * (prec @ reg.S @ prec - prec)
-        out[base_lam + k * d:base_lam + (k + 1) * d] = np.diag(G) * np.diag(cov)
-        out[base_off + k * ju.size:base_off + (k + 1) * ju.size] = 2.0 * G[ju, lu]
+        out[lay.component(k, "log_variances")] = np.diag(G) * np.diag(cov)
+        out[lay.component(k, "covariances")] = 2.0 * G[ju, lu]
     return out
 
 
@@ -127,12 +128,13 @@ def _negative_jacobian(m: Mixture, score) -> np.ndarray:
     Steps are 1e-5 of each parameter's natural scale (SDs for means, products
     of SDs for covariances)."""
     K, d = m.n_components, m.dim
+    lay = layout_of(m)
     theta = free_parameters(m)
     scale = np.ones_like(theta)
     sd = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
-    scale[K - 1:K - 1 + K * d] = sd.ravel()
-    ju, lu = np.triu_indices(d, 1)
-    scale[K - 1 + 2 * K * d:] = (sd[:, ju] * sd[:, lu]).ravel()
+    scale[lay.means] = sd.ravel()
+    ju, lu = lay.upper
+    scale[lay.covariances] = (sd[:, ju] * sd[:, lu]).ravel()
     J = np.empty((theta.size, theta.size))
     for j in range(theta.size):
         h = 1e-5 * scale[j]
@@ -162,30 +164,27 @@ def _scores(m: Mixture, z: np.ndarray):
     """Responsibilities tau (n, K); complete-data scores sc (n, K, P), the
     score of "point i came from component k"; and the expected complete-data
     information ic (P, P) = Σ_i Σ_k tau_ik (−Hessian of log π_k φ_k(z_i))."""
-    K, d, tied = _structure(m)
+    K, d = m.n_components, m.dim
+    lay = layout_of(m)
     n = z.shape[0]
-    P = n_free(m)
+    P = lay.size
     w = m.weights
     mu = m.means
     var = np.diagonal(m.covariances, axis1=1, axis2=2)  # (K, d)
-    lp = m.component_logpdf(z)
-    tau = np.exp(lp - np.logaddexp.reduce(lp, axis=1, keepdims=True))
+    tau = posterior(m.component_logpdf(z), pairwise=True)
     r = z[:, None, :] - mu[None, :, :]  # (n, K, d)
     u = r * r / var[None]  # standardised squared residuals
     sc = np.zeros((n, K, P))
-    # η block: ∂log π_k/∂η_j = 1[k=j] - π_j
-    eta = np.arange(K - 1)
-    sc[:, :, eta] = (np.eye(K)[:, :K - 1] - w[:K - 1])[None, :, :]
-    mu_idx = (K - 1) + np.arange(K * d).reshape(K, d)
-    lam_idx = ((K - 1) + K * d + (np.tile(np.arange(d), (K, 1)) if tied
-               else np.arange(K * d).reshape(K, d)))
+    eta = lay.logit_weights
+    sc[:, :, eta] = _weight_scores(m)[None, :, :]
+    mu_idx, lam_idx = lay.mean_index(), lay.log_variance_index()
     for k in range(K):
         sc[:, k, mu_idx[k]] = r[:, k, :] / var[k]
         sc[:, k, lam_idx[k]] = 0.5 * (u[:, k, :] - 1.0)
     # Expected complete-data information Σ_i Σ_k τ_ik (−H_c(i,k)).
     ic = np.zeros((P, P))
     Nk = tau.sum(axis=0)
-    ic[np.ix_(eta, eta)] = n * (np.diag(w[:K - 1]) - np.outer(w[:K - 1], w[:K - 1]))
+    ic[eta, eta] = n * (np.diag(w[:K - 1]) - np.outer(w[:K - 1], w[:K - 1]))
     for k in range(K):
         tk = tau[:, k]
         for j in range(d):
@@ -247,27 +246,27 @@ def _score_sums(m: Mixture, z: np.ndarray, louis: bool):
 def penalty_information(m: Mixture, reg) -> np.ndarray:
     """−∂²log p(θ)/∂θ∂θᵀ (P, P) of a prior or penalty, for univariate, diagonal and
     tied mixtures (analytic; full covariances go through the score's Jacobian)."""
-    K, d, tied = _structure(m)
-    P = n_free(m)
-    info = np.zeros((P, P))
+    K, d = m.n_components, m.dim
+    tied = m.covariance == "tied"
+    lay = layout_of(m)
+    info = np.zeros((lay.size, lay.size))
     if reg is None:
         return info
     var = np.diagonal(m.covariances, axis1=1, axis2=2)  # (K, d)
-    mu_idx = (K - 1) + np.arange(K * d).reshape(K, d)
-    base = (K - 1) + K * d
+    mu_idx, lam_idx = lay.mean_index(), lay.log_variance_index()
     for j in range(d):
         if reg.kind == "pmle":
             if tied:
-                info[base + j, base + j] += K * reg.a * reg.S[j, j] / var[0, j]
+                b = lam_idx[0, j]
+                info[b, b] += K * reg.a * reg.S[j, j] / var[0, j]
             else:
                 for k in range(K):
-                    b = base + k * d + j
+                    b = lam_idx[k, j]
                     info[b, b] += reg.a * reg.S[j, j] / var[k, j]
             continue
         dev = m.means[:, j] - reg.mean[j]
         for k in range(K):
-            a = mu_idx[k, j]
-            b = base + (j if tied else k * d + j)
+            a, b = mu_idx[k, j], lam_idx[k, j]
             info[a, a] += reg.kappa / var[k, j]
             info[a, b] -= reg.kappa * dev[k] / var[k, j]
             info[b, a] -= reg.kappa * dev[k] / var[k, j]
@@ -306,16 +305,16 @@ def observed_information(m: Mixture, x, method: str = "louis", estimator: str = 
 
 def natural_standard_errors(m: Mixture, cov: np.ndarray):
     """Delta-method SEs of π (K,), μ (K, d), σ (K, d) and of logit π, log σ²."""
-    K, d, tied = _structure(m)
+    K = m.n_components
+    lay = layout_of(m)
     w = m.weights
-    # ∂π_k/∂η_j = π_k(1[k=j] − π_j), j < K
-    jac = (np.diag(w) - np.outer(w, w))[:, :K - 1]
-    var_w = np.einsum("kj,jl,kl->k", jac, cov[:K - 1, :K - 1], jac)
+    jac = weight_jacobian(w)
+    eta = lay.logit_weights
+    var_w = np.einsum("kj,jl,kl->k", jac, cov[eta, eta], jac)
     se_w = np.sqrt(np.maximum(var_w, 0))
     diag = np.sqrt(np.maximum(np.diag(cov), 0))
-    se_mu = diag[K - 1:K - 1 + K * d].reshape(K, d)
-    lam = diag[K - 1 + K * d:K - 1 + K * d + (d if tied else K * d)]
-    se_lam = np.tile(lam, (K, 1)) if tied else lam.reshape(K, d)
+    se_mu = diag[lay.mean_index()]
+    se_lam = diag[lay.log_variance_index()]
     sds = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
     se_sd = 0.5 * sds * se_lam  # σ = exp(λ/2)
     se_logit = se_w / (w * (1 - w)) if K > 1 else np.zeros(1)
@@ -577,10 +576,10 @@ def _covariance_ses(m: Mixture, cov: np.ndarray, se_lam: np.ndarray) -> np.ndarr
     var = np.diagonal(m.covariances, axis1=1, axis2=2)
     out = np.full((K, d, d), np.nan)
     out[:, np.arange(d), np.arange(d)] = var * se_lam
-    if _is_full(m):
-        ju, lu = np.triu_indices(d, 1)
-        base = (K - 1) + 2 * K * d
-        sd_off = np.sqrt(np.maximum(np.diag(cov)[base:], 0)).reshape(K, ju.size)
+    lay = layout_of(m)
+    if lay.has_covariances:
+        ju, lu = lay.upper
+        sd_off = np.sqrt(np.maximum(np.diag(cov)[lay.covariances], 0)).reshape(K, ju.size)
         out[:, ju, lu] = sd_off
         out[:, lu, ju] = sd_off
     return out

@@ -12,6 +12,35 @@ from .parameters import COVARIANCE_TYPES, n_parameters
 _LOG_2PI = np.log(2.0 * np.pi)
 
 
+def log_sum_exp(lp: np.ndarray, *, pairwise: bool = False) -> np.ndarray:
+    """log Σ_k exp(lp_ik) (n, 1) of log terms lp (n, K), without overflow.
+
+    By the max shift, m_i + log Σ_k exp(lp_ik − m_i); with ``pairwise`` by
+    ``np.logaddexp.reduce`` (log1p of each ratio, a little more accurate for
+    K = 2). Both are kept because they differ in the last bit: the
+    information code has always used the pairwise form, the log-likelihood
+    and the responsibilities the max shift, and published numbers stay the
+    same bytes.
+    """
+    if pairwise:
+        return np.logaddexp.reduce(lp, axis=1, keepdims=True)
+    top = lp.max(axis=1, keepdims=True)
+    return top + np.log(np.exp(lp - top).sum(axis=1, keepdims=True))
+
+
+def posterior(lp: np.ndarray, *, pairwise: bool = False) -> np.ndarray:
+    """Posterior component probabilities τ_ik = exp(lp_ik − log Σ_l exp(lp_il)),
+    (n, K), of log terms lp (n, K) = log π_k φ_k(x_i) (see :func:`log_sum_exp`)."""
+    return np.exp(lp - log_sum_exp(lp, pairwise=pairwise))
+
+
+def sort_order(means: np.ndarray) -> np.ndarray:
+    """The canonical order of components: the permutation (..., K) sorting
+    means (..., K, d) by their first coordinate, ties broken by the next."""
+    d = means.shape[-1]
+    return np.lexsort(tuple(means[..., j] for j in reversed(range(d))), axis=-1)
+
+
 def _as_float_array(name: str, value, ndim: int) -> np.ndarray:
     try:
         arr = np.array(value, dtype=float)
@@ -149,9 +178,7 @@ class Mixture:
 
     def logpdf(self, x) -> np.ndarray:
         """Log density of the mixture at each point, shape (n,)."""
-        lp = self.component_logpdf(x)
-        m = lp.max(axis=1)
-        return m + np.log(np.exp(lp - m[:, None]).sum(axis=1))
+        return log_sum_exp(self.component_logpdf(x))[:, 0]
 
     def loglik(self, x) -> float:
         """Total log-likelihood of the data x (n,) or (n, d)."""
@@ -168,7 +195,7 @@ class Mixture:
 
     def sorted(self) -> "Mixture":
         """The same mixture with components ordered by their means (first coordinate first)."""
-        order = np.lexsort(tuple(self.means[:, j] for j in reversed(range(self.dim))))
+        order = sort_order(self.means)
         return Mixture._trusted(self.weights[order], self.means[order], self.covariances[order],
                                 self.covariance, self._chol[order])
 

@@ -272,6 +272,13 @@ def free_layout(n_components: int, d: int, covariance: str = "full") -> FreeLayo
     return FreeLayout(K, d, covariance, eta, mu, lam, off, off.stop)
 
 
+def weight_jacobian(weights: np.ndarray) -> np.ndarray:
+    """∂π_k/∂η_j = π_k (1[k = j] − π_j) (K, K − 1): the weights' derivatives in
+    the logit weights η_j = log(π_j/π_K), for the delta method."""
+    w = np.asarray(weights)
+    return (np.diag(w) - np.outer(w, w))[:, :w.size - 1]
+
+
 def layout_of(m) -> FreeLayout:
     """:func:`free_layout` of a :class:`gmmem.Mixture` (its K, d and covariance)."""
     return free_layout(m.n_components, m.dim, m.covariance)
