@@ -125,3 +125,13 @@ def test_free_layout_refuses_bad_arguments():
         free_layout(2, 1, "spherical")
     with pytest.raises(ValueError, match="tied"):
         mixture_from_free(np.zeros(free_layout(2, 2, "tied").size), 2, 2, "tied")
+
+
+def test_component_slices_are_each_components_block():
+    lay = free_layout(3, 2, "full")
+    assert lay.component(1, "means") == slice(lay.means.start + 2, lay.means.start + 4)
+    assert lay.component(2, "covariances") == slice(lay.covariances.start + 2, lay.size)
+    with pytest.raises(ValueError, match="block"):
+        lay.component(0, "weights")
+    with pytest.raises(ValueError, match="tied"):
+        free_layout(3, 2, "tied").component(0, "log_variances")

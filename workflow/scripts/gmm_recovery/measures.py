@@ -25,7 +25,7 @@ def mcse_coverage(coverage: float, n_sim: int) -> float:
 
 def performance(estimates, truth, ses=None, cis=None, extra_cis=None,
                 extra_ses=None) -> "pd.DataFrame":
-    """Every measure of STUDY.md with its Monte Carlo SE, as a tidy table.
+    """Every measure (Morris, White & Crowther 2019, Table 6) with its MCSE, as a tidy table.
 
     estimates: (S, P) array or DataFrame (columns name the parameters);
     truth: (P,) true values; ses: (S, P) model SEs; cis: (S, P, 2) interval

@@ -52,12 +52,31 @@ BOOT_KEY = 1 << 20
 class BootstrapResult:
     """The aligned refits of a bootstrap and what they give.
 
-    weights (B_ok, K), means (B_ok, K, d), sds (B_ok, K, d): the usable
-    refits, aligned to the fitted mixture's components; ``se``: their SDs
-    (``cov`` is empty: the bootstrap gives no free-parameter covariance);
-    ``percentile`` and ``bca``: intervals at ``level`` (``bca`` NaN when the
-    fit has no invertible information); counts of the refits that did not
-    converge or were degenerate; ``n_ok`` is B minus those.
+    Attributes
+    ----------
+    kind : str
+        "parametric" or "nonparametric".
+    n_boot : int
+        Resamples B drawn.
+    level : float
+        Nominal coverage of the intervals.
+    weights : ndarray, shape (B_ok, K)
+    means : ndarray, shape (B_ok, K, d)
+    sds : ndarray, shape (B_ok, K, d)
+        The usable refits, aligned to the fitted mixture's components.
+    se : StandardErrors
+        Their SDs (``cov`` is empty: the bootstrap gives no free-parameter
+        covariance; ``ok`` is False with fewer than two usable refits).
+    percentile : ConfidenceIntervals
+        Percentile intervals at ``level``.
+    bca : ConfidenceIntervals
+        BCa intervals at ``level`` (NaN when the fit has no invertible information).
+    n_ok : int
+        Refits used: B minus those left out.
+    n_nonconverged : int
+        Refits that did not converge (left out).
+    n_degenerate : int
+        Converged refits that were degenerate (left out).
     """
 
     kind: str
@@ -98,13 +117,36 @@ def _scales(weights, means, sds):
 @one_blas_thread
 def bootstrap(x, result, n_boot: int = 200, kind: str = "parametric", *, seed=None,
               level: float = 0.95, **settings) -> BootstrapResult:
-    """Bootstrap SEs, percentile and BCa intervals of ``result`` (a
-    :class:`gmmem.fit.FitResult` of ``fit(x, K, ...)``).
+    """Bootstrap SEs, percentile and BCa intervals of a fit.
 
-    x: the (n,) or (n, d) data; n_boot: resamples B; kind: "parametric"
-    (draws from the fitted mixture) or "nonparametric" (rows with
-    replacement); settings: the original fit's settings (n_restarts, init,
-    tol, ...; the estimator and covariance structure are always the result's).
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, d)
+        The data ``result`` was fitted to.
+    result : FitResult
+        The fit, ``fit(x, K, ...)``.
+    n_boot : int, default 200
+        Resamples B (>= 2).
+    kind : {"parametric", "nonparametric"}, default "parametric"
+        Draws from the fitted mixture, or rows of x with replacement.
+    seed : int, SeedSequence or None, default None
+        Resample b uses the streams of ``child_seed(seed, b)`` (its draws child 0,
+        its random starts child 1).
+    level : float, default 0.95
+        Nominal coverage of the intervals, in (0, 1).
+    **settings
+        The original fit's settings (n_restarts, init, tol, ...); the estimator
+        and the covariance structure are always the result's.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Raises
+    ------
+    ValueError
+        If ``n_boot``, ``kind`` or ``level`` is out of range, x does not have
+        the result's d, or a setting is ``start``, ``seeds`` or ``n_components``.
     """
     from .alignment import assignment, batch_alignment_cost
     from .fit import as_seed_sequence, child_seed, fit_many

@@ -30,9 +30,28 @@ SAME_MAXIMUM = 1e-7
 
 @dataclass(frozen=True, eq=False)
 class RestartRecord:
-    """What one start led to: its final log-likelihood, EM-map evaluations, flags,
-    its objective trace (data scale), final objective (the log-likelihood plus
-    log p(θ) for "map"/"pmle", else the log-likelihood) and whether it is spurious."""
+    """What one start led to.
+
+    Attributes
+    ----------
+    loglik : float
+        Its final log-likelihood (data scale).
+    n_iter : int
+        EM-map evaluations it took.
+    converged : bool
+        Whether the stopping rule was met within ``max_iter``.
+    degenerate : bool
+        A component with fewer than d + 1 observations' worth of weight, or a
+        variance (eigenvalue) at the floor, or a non-finite log-likelihood.
+    trace : ndarray, shape (T,)
+        The objective at successive iterates (data scale).
+    objective : float
+        Its final objective: the log-likelihood plus log p(θ) for "map" and
+        "pmle", else the log-likelihood.
+    spurious : bool
+        Whether it is a spurious maximum (:func:`gmmem.estimators.spurious_reason`,
+        after the bootstrap test where that ran).
+    """
 
     loglik: float
     n_iter: int
@@ -45,27 +64,56 @@ class RestartRecord:
 
 @dataclass(frozen=True, eq=False)
 class FitResult:
-    """The best of several EM runs.
+    """The best of several EM runs on one data set.
 
-    ``mixture`` is in the data's units and canonical order; ``loglik`` its
-    log-likelihood; ``objective`` what the estimator maximised (``loglik``
-    plus log p(θ) for "map" and "pmle"); ``trace`` holds the objective at
-    successive iterates of the chosen run (per EM step, or per SQUAREM
-    cycle); ``n_iter`` counts its EM-map evaluations. ``degenerate`` says the
-    chosen fit has a component with fewer than d+1 observations' worth of
-    weight or a variance at the floor (it is chosen only when every start was
-    degenerate). ``spurious`` says it is a spurious maximum by the rule of
-    :func:`gmmem.estimators.spurious_reason`, which ``spurious_reason``
-    spells out; with ``spurious_test="bootstrap"`` (the default) a maximum the
-    rule flags is spurious only if its log-likelihood gain over the best
-    regular fit is within what narrow components gain by chance
-    (:mod:`gmmem.spurious`): ``spurious_gain`` is that gain Δℓ and
-    ``spurious_p`` its bootstrap p-value (NaN when no test ran). ``regular``
-    is the best non-spurious, non-degenerate maximum among the restarts (None
-    if every restart was spurious or degenerate), with its objective
-    ``regular_objective``. ``given_up``: how much objective prefer="regular"
-    gave up against the best maximum found (0 when it reports that one).
-    ``n_best`` is how many starts reached the chosen objective.
+    Attributes
+    ----------
+    mixture : Mixture
+        The chosen fit, in the data's units, components sorted by their means.
+    loglik : float
+        Its log-likelihood.
+    n_iter : int
+        EM-map evaluations of the chosen run.
+    converged : bool
+        Whether the chosen run met the stopping rule.
+    trace : ndarray, shape (T,)
+        The objective at successive iterates of the chosen run (per EM step, or
+        per SQUAREM cycle).
+    restarts : tuple of RestartRecord
+        One record per start, in the order of the starts.
+    degenerate : bool
+        The chosen fit has a component with fewer than d + 1 observations' worth
+        of weight or a variance at the floor (chosen only when every start was
+        degenerate).
+    n_best : int
+        How many starts reached the chosen objective (within
+        :data:`SAME_MAXIMUM`, relatively).
+    n : int
+        Observations.
+    objective : float
+        What the estimator maximised: ``loglik``, plus log p(θ) for "map" and "pmle".
+    estimator : str
+        "mle", "map" or "pmle".
+    spurious : bool
+        The chosen fit is a spurious maximum: the eigenvalue-ratio rule of
+        :func:`gmmem.estimators.spurious_reason` flags it and, with
+        ``spurious_test="bootstrap"``, its narrow component's log-likelihood gain
+        over the best regular fit is within what narrow components gain by
+        chance (:mod:`gmmem.spurious`).
+    spurious_reason : str
+        Why it is spurious ('' if it is not).
+    regular : Mixture or None
+        The best non-spurious, non-degenerate maximum among the restarts (None if
+        every restart was spurious or degenerate).
+    regular_objective : float
+        Its objective (NaN without one).
+    spurious_p : float
+        The bootstrap test's p-value (NaN when no test ran).
+    spurious_gain : float
+        The narrow component's log-likelihood gain Δℓ tested (NaN when no test ran).
+    given_up : float
+        How much objective prefer="regular" gave up against the best maximum
+        found (0 when it reports that one).
     """
 
     mixture: Mixture
@@ -160,15 +208,48 @@ def _check_seed(seed) -> None:
 
 
 def as_seed_sequence(seed) -> np.random.SeedSequence:
-    """``seed`` as a SeedSequence: itself if it is one, else SeedSequence(seed)
-    (an int >= 0, a sequence of them, or None for fresh entropy)."""
+    """A seed as a SeedSequence.
+
+    Parameters
+    ----------
+    seed : int, sequence of int, SeedSequence or None
+        A SeedSequence is returned as it is; an int >= 0 or a sequence of them
+        gives SeedSequence(seed); None fresh entropy.
+
+    Returns
+    -------
+    numpy.random.SeedSequence
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is negative or of another type.
+    """
     _check_seed(seed)
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
 def child_seed(seed, key: int) -> np.random.SeedSequence:
-    """The key-th child of SeedSequence(seed), as ``spawn`` would give it, without
-    mutating the parent: the same (seed, key) always gives the same stream."""
+    """The key-th child of SeedSequence(seed), as ``spawn`` would give it.
+
+    The parent is not mutated: the same (seed, key) always gives the same stream.
+
+    Parameters
+    ----------
+    seed : int, SeedSequence or None
+        The parent (see :func:`as_seed_sequence`).
+    key : int
+        The child's key, appended to the parent's spawn key.
+
+    Returns
+    -------
+    numpy.random.SeedSequence
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a valid seed.
+    """
     ss = as_seed_sequence(seed)
     return np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (int(key),))
 
@@ -201,28 +282,66 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "emem",
         max_iter: int = 10_000, accel: str | None = "squarem", stopping: str = "aitken",
         var_floor: float = 1e-6, estimator: str = "mle", prefer: str = "loglik",
         spurious_test: str = "bootstrap", seed=None) -> FitResult:
-    """Gaussian mixture by EM, best of several starts.
+    """Fit a Gaussian mixture by EM: the best of several starts.
 
-    x: (n,) or (n, d) data. Starts: ``start`` (a Mixture, e.g. the paper's
-    μ=170/180, σ=5/5, π=0.5) if given, else ``n_restarts`` draws of ``init``
-    ("kmeans++" or "random") from independent streams spawned from
-    SeedSequence(seed); "emem" (the default) runs those n_restarts k-means++
-    starts and, beside them, the best n_restarts of 8·n_restarts short EM runs
-    (:func:`gmmem.init.emem_short_starts`), so its best maximum is never below
-    "kmeans++"'s with the same seed. ``covariance``: "full", "diag" or "tied"
-    (one shared matrix, mclust's E/EEE). ``tol`` is per observation for the ``stopping``
-    rule ("aitken", "relative", "absolute"); ``max_iter`` caps EM-map
-    evaluations per start. ``var_floor`` is the smallest variance (eigenvalue)
-    allowed, as a fraction of the data's variance in each column.
-    ``estimator``: "mle" (maximum likelihood), "map" (posterior mode under
-    Fraley & Raftery's prior) or "pmle" (Chen & Tan's penalised likelihood),
-    see :mod:`gmmem.estimators`. ``prefer``: "loglik" returns the start with
-    the highest objective; "regular" the highest that is not a spurious
-    maximum, when any start reached one. ``spurious_test``: "bootstrap"
-    calibrates a maximum the cheap rule flags as spurious against the gains
-    narrow components reach by chance (:mod:`gmmem.spurious`; MLE only, the
-    regularised estimators keep the rule), "rule" keeps the rule's verdict.
-    The batch of one of :func:`fit_many`.
+    The batch of one of :func:`fit_many`: the same bytes as
+    ``fit_many([x], n_components, seeds=[seed], ...)[0]``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, d)
+        The data (finite, n >= n_components).
+    n_components : int
+        K, the number of components.
+    n_restarts : int, default 10
+        Starts drawn by ``init``, from independent streams spawned from
+        SeedSequence(seed) (1 to 10 000; not used with ``start``).
+    init : {"emem", "kmeans++", "random"}, default "emem"
+        How starts are drawn. "emem" runs the n_restarts k-means++ starts and,
+        beside them, the best n_restarts of 8·n_restarts short EM runs
+        (:func:`gmmem.init.emem_short_starts`), so its best maximum is never
+        below "kmeans++"'s with the same seed.
+    start : Mixture, optional
+        One given start (e.g. the paper's μ = 170/180, σ = 5/5, π = 0.5) instead
+        of drawn ones; projected onto ``covariance``.
+    covariance : {"full", "diag", "tied"}, default "full"
+        Covariance structure; "tied" is one shared matrix (mclust's E/EEE).
+    tol : float, default 1e-10
+        Per-observation tolerance of the ``stopping`` rule, in (0, 1].
+    max_iter : int, default 10000
+        EM-map evaluations per start.
+    accel : {"squarem", None}, default "squarem"
+        SQUAREM acceleration (Varadhan & Roland 2008), or None for plain EM.
+    stopping : {"aitken", "relative", "absolute"}, default "aitken"
+        The stopping rule (:func:`gmmem.em.converged`).
+    var_floor : float, default 1e-6
+        Smallest variance (eigenvalue) allowed, as a fraction of the data's
+        variance in each column, in (0, 0.01].
+    estimator : {"mle", "map", "pmle"}, default "mle"
+        Maximum likelihood, the posterior mode under Fraley & Raftery's prior,
+        or Chen & Tan's penalised likelihood (:mod:`gmmem.estimators`).
+    prefer : {"loglik", "regular"}, default "loglik"
+        "loglik" reports the start with the highest objective; "regular" the
+        highest that is not a spurious maximum, when any start reached one.
+    spurious_test : {"bootstrap", "rule"}, default "bootstrap"
+        "bootstrap" calibrates a maximum the eigenvalue-ratio rule flags against
+        the gains narrow components reach by chance (:mod:`gmmem.spurious`; MLE
+        only, the regularised estimators keep the rule); "rule" keeps the
+        rule's verdict.
+    seed : int, SeedSequence or None, default None
+        Root of the streams (None: fresh entropy).
+
+    Returns
+    -------
+    FitResult
+        The chosen fit on the data's scale, with every start's record.
+
+    Raises
+    ------
+    ValueError
+        If a setting is out of range (the message names it), x is not finite
+        numeric (n,) or (n, d) data, has fewer than n_components rows or a
+        column float64 cannot scale, or ``start`` does not match K and d.
     """
     return fit_many([x], n_components, seeds=[seed], n_restarts=n_restarts, init=init,
                     start=start, covariance=covariance, tol=tol, max_iter=max_iter,
@@ -237,18 +356,43 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
              stopping: str = "aitken", var_floor: float = 1e-6, estimator: str = "mle",
              prefer: str = "loglik", random_starts_too: bool = False, progress=None,
              spurious_test: str = "bootstrap", _name: str = "xs") -> list[FitResult]:
-    """:func:`fit` for many data sets at once: one FitResult per data set, each equal
-    (byte for byte) to ``fit(xs[i], n_components, seed=seeds[i], **settings)``.
+    """:func:`fit` for many data sets at once, one FitResult per data set.
 
-    xs: a sequence of (n,) or (n, d) data sets, or an (S, n[, d]) array;
-    seeds: one seed per data set (None: fresh entropy for each). Every start
-    of every data set of the same shape runs in one batched EM engine
-    (:mod:`gmmem.engine`), which is what makes a study's or a bootstrap's
-    many small fits cheap. With ``start`` and ``random_starts_too``, each data
-    set also gets n_restarts random starts and the best maximum is kept (the
-    bootstrap's refits: from the fitted mixture, and from elsewhere).
-    ``progress``, if given, is called as progress(data sets done, data sets)
-    every few seconds while EM runs, and at its end.
+    Each result is byte-identical to ``fit(xs[i], n_components, seed=seeds[i],
+    **settings)``, whatever else shares its batch. Every start of every data
+    set of the same shape runs in one batched EM engine (:mod:`gmmem.engine`),
+    which is what makes a study's or a bootstrap's many small fits cheap.
+
+    Parameters
+    ----------
+    xs : sequence of array_like, or ndarray of shape (S, n) or (S, n, d)
+        The data sets, each (n,) or (n, d).
+    n_components : int
+        K, the number of components.
+    seeds : sequence, optional
+        One seed per data set (see :func:`fit`); None: fresh entropy for each.
+    n_restarts, init, start, covariance, tol, max_iter
+        As for :func:`fit`, shared by every data set.
+    accel, stopping, var_floor, estimator, prefer, spurious_test
+        As for :func:`fit`, shared by every data set.
+    random_starts_too : bool, default False
+        With ``start``, also give each data set n_restarts drawn starts and keep
+        the best maximum (the bootstrap's refits: from the fitted mixture and
+        from elsewhere).
+    progress : callable, optional
+        Called as ``progress(data sets done, data sets)`` every few seconds
+        while EM runs, and at its end.
+
+    Returns
+    -------
+    list of FitResult
+        One per data set, in order.
+
+    Raises
+    ------
+    ValueError
+        As :func:`fit` (naming the data set, e.g. ``xs[3]``), or if ``seeds``
+        does not have one entry per data set.
     """
     if isinstance(xs, np.ndarray) and xs.ndim >= 2 and xs.dtype != object:
         xs = list(xs)
@@ -578,5 +722,18 @@ def _project_covariance(p: Params, covariance: str) -> np.ndarray:
 
 
 def responsibilities(mixture: Mixture, x) -> np.ndarray:
-    """Posterior component probabilities τ (n, K) of each point, computed in log space."""
+    """Posterior component probabilities of each point, computed in log space.
+
+    Parameters
+    ----------
+    mixture : Mixture
+        The mixture.
+    x : array_like, shape (n,) or (n, d)
+        The points.
+
+    Returns
+    -------
+    ndarray, shape (n, K)
+        τ_ik = π_k φ_k(x_i) / Σ_l π_l φ_l(x_i); rows sum to 1.
+    """
     return posterior(mixture.component_logpdf(x))

@@ -47,10 +47,26 @@ _MAX_CONDITION = 1e12
 class StandardErrors:
     """SEs of one fit on the natural scales, and the free-parameter covariance.
 
-    weights (K,), means (K, d), sds (K, d); ``cov`` is the covariance of
-    the free parameters (η, μ, λ) in that order; ``ok`` is False (and every
-    SE NaN) when the information was singular, ill-conditioned or not
-    available for this covariance structure, with ``reason`` saying which.
+    Attributes
+    ----------
+    weights : ndarray, shape (K,)
+        SEs of the weights (delta method from the logit scale).
+    means : ndarray, shape (K, d)
+        SEs of the means, in the data's units.
+    sds : ndarray, shape (K, d)
+        SEs of the standard deviations, in the data's units.
+    cov : ndarray, shape (P, P)
+        Covariance of the free parameters in the order of
+        :func:`gmmem.parameters.free_layout` (empty for the bootstrap's SEs).
+    se_logit_weights : ndarray, shape (K,)
+        SEs of logit π_k = log(π_k/(1 − π_k)).
+    se_log_vars : ndarray, shape (K, d)
+        SEs of the log variances log σ²_kj.
+    ok : bool
+        False (and every SE NaN) when the information was singular,
+        ill-conditioned or not available for this covariance structure.
+    reason : str
+        Why not ('' when ``ok``).
     """
 
     weights: np.ndarray
@@ -277,13 +293,31 @@ def penalty_information(m: Mixture, reg) -> np.ndarray:
 
 
 def observed_information(m: Mixture, x, method: str = "louis", estimator: str = "mle") -> np.ndarray:
-    """Information matrix (P, P) of the free parameters for the data x.
+    """Information matrix of the free parameters for the data x.
 
-    "louis": observed information by Louis (1982), complete-data information
-    minus the conditional variance of the complete-data score;
-    "opg": the outer product of the per-observation scores Σ s_i s_iᵀ.
-    With ``estimator`` "map" or "pmle" it is the information of the
-    penalised objective ℓ(θ) + log p(θ): −∂²log p/∂θ∂θᵀ is added.
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture.
+    x : array_like, shape (n,) or (n, d)
+        The data it was fitted to.
+    method : {"louis", "opg"}, default "louis"
+        "louis": the observed information by Louis (1982), complete-data
+        information minus the conditional variance of the complete-data score;
+        "opg": the outer product of the per-observation scores Σ s_i s_iᵀ.
+    estimator : {"mle", "map", "pmle"}, default "mle"
+        With "map" or "pmle" it is the information of the penalised objective
+        ℓ(θ) + log p(θ): −∂²log p/∂θ∂θᵀ is added.
+
+    Returns
+    -------
+    ndarray, shape (P, P)
+        In the order of :func:`gmmem.parameters.free_layout`.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` or ``estimator`` is unknown, or x does not have m's d.
     """
     check_choice("method", method, INFORMATION_METHODS)
     check_choice("estimator", estimator, ESTIMATORS)
@@ -304,7 +338,26 @@ def observed_information(m: Mixture, x, method: str = "louis", estimator: str = 
 
 
 def natural_standard_errors(m: Mixture, cov: np.ndarray):
-    """Delta-method SEs of π (K,), μ (K, d), σ (K, d) and of logit π, log σ²."""
+    """Delta-method SEs on the natural scales from a free-parameter covariance.
+
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture (the point the delta method linearises at).
+    cov : ndarray, shape (P, P)
+        Covariance of its free parameters (:func:`gmmem.parameters.free_layout`).
+
+    Returns
+    -------
+    se_weights : ndarray, shape (K,)
+    se_means : ndarray, shape (K, d)
+    se_sds : ndarray, shape (K, d)
+        SEs of π, μ and σ = exp(λ/2).
+    se_logit_weights : ndarray, shape (K,)
+        SEs of logit π_k.
+    se_log_vars : ndarray, shape (K, d)
+        SEs of λ = log σ².
+    """
     K = m.n_components
     lay = layout_of(m)
     w = m.weights
@@ -410,21 +463,38 @@ def _degenerate_reason(m: Mixture, n: int) -> str:
 def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle") -> StandardErrors:
     """SEs of the weights, means and SDs of a fitted mixture from its information.
 
-    For ``estimator`` "map" or "pmle" the information is that of the
-    penalised objective the fit maximised (observed information of
-    ℓ(θ) + log p(θ)), so the SEs describe the posterior mode or penalised
-    estimate as the usual large-sample approximation does.
+    For ``estimator`` "map" or "pmle" the information is that of the penalised
+    objective the fit maximised (observed information of ℓ(θ) + log p(θ)), so
+    the SEs describe the posterior mode or penalised estimate as the usual
+    large-sample approximation does. Never raises for a fitted mixture: a
+    degenerate fit (a component with fewer than d + 1 observations' worth of
+    weight, or a singular covariance), an information matrix that is singular,
+    ill-conditioned or cannot be computed, or a structure not covered (tied
+    with d > 1) gives NaN SEs and ``ok=False`` with the reason, so one bad
+    replicate never stops a study.
 
-    ``method``: "louis" (the observed information inverted, the model SE),
-    "opg" (the outer product of the scores inverted), or "sandwich" (the
-    Huber–White covariance A⁻¹BA⁻¹ of :func:`sandwich_covariance`, robust
-    to a misspecified component family; White 1982).
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture.
+    x : array_like, shape (n,) or (n, d)
+        The data it was fitted to.
+    method : {"louis", "opg", "sandwich"}, default "louis"
+        "louis": the observed information (Louis 1982) inverted, the model SE;
+        "opg": the outer product of the scores inverted; "sandwich": the
+        Huber–White covariance A⁻¹BA⁻¹ (White 1982), robust to a misspecified
+        component family.
+    estimator : {"mle", "map", "pmle"}, default "mle"
+        The estimator the fit used.
 
-    Never raises for a fitted mixture: a degenerate fit (a component with
-    fewer than d + 1 observations' worth of weight, or a singular
-    covariance), an information matrix that is singular, ill-conditioned or
-    cannot be computed, or a structure not covered gives NaN SEs and
-    ``ok=False`` with the reason, so one bad replicate never stops a study.
+    Returns
+    -------
+    StandardErrors
+
+    Raises
+    ------
+    ValueError
+        If ``method`` or ``estimator`` is unknown, or x is not data of m's d.
     """
     check_choice("method", method, SE_METHODS)
     return standard_errors_by_methods(m, x, (method,), estimator)[0]
@@ -433,10 +503,33 @@ def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle"
 @one_blas_thread
 def standard_errors_by_methods(m: Mixture, x, methods=("louis", "sandwich"),
                                estimator: str = "mle") -> list[StandardErrors]:
-    """:func:`standard_errors` for several methods at once, one per method in
-    order, the observed information computed once for "louis" and "sandwich"
-    (for full covariances it is a finite-difference Jacobian that costs more
-    than the fit)."""
+    """:func:`standard_errors` for several methods at once.
+
+    The observed information is computed once for "louis" and "sandwich" (for
+    full covariances it is a finite-difference Jacobian that costs more than
+    the fit).
+
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture.
+    x : array_like, shape (n,) or (n, d)
+        The data it was fitted to.
+    methods : sequence of {"louis", "opg", "sandwich"}, default ("louis", "sandwich")
+        The methods, in the order of the results.
+    estimator : {"mle", "map", "pmle"}, default "mle"
+        The estimator the fit used.
+
+    Returns
+    -------
+    list of StandardErrors
+        One per method, in order.
+
+    Raises
+    ------
+    ValueError
+        If a method or the estimator is unknown, or x is not data of m's d.
+    """
     methods = tuple(methods)
     for method in methods:
         check_choice("method", method, SE_METHODS)
@@ -487,7 +580,17 @@ def standard_errors_by_methods(m: Mixture, x, methods=("louis", "sandwich"),
 
 @dataclass(frozen=True, eq=False)
 class ConfidenceIntervals:
-    """Lower and upper bounds: weights (K, 2), means (K, d, 2), sds (K, d, 2)."""
+    """Lower and upper bounds of intervals on the natural scales.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (K, 2)
+    means : ndarray, shape (K, d, 2)
+    sds : ndarray, shape (K, d, 2)
+        Bounds (lower, upper) of the weights, means and SDs.
+    level : float
+        The nominal coverage, e.g. 0.95.
+    """
 
     weights: np.ndarray
     means: np.ndarray
@@ -496,7 +599,28 @@ class ConfidenceIntervals:
 
 
 def confidence_intervals(m: Mixture, se: StandardErrors, level: float = 0.95) -> ConfidenceIntervals:
-    """Wald intervals on the logit-weight, mean and log-variance scales, mapped back."""
+    """Wald intervals on the logit-weight, mean and log-variance scales, mapped back.
+
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture.
+    se : StandardErrors
+        Its SEs (:func:`standard_errors`).
+    level : float, default 0.95
+        Nominal coverage, in (0, 1).
+
+    Returns
+    -------
+    ConfidenceIntervals
+        Weights: expit(logit π̂ ± z·SE) (the weight itself for K = 1); means:
+        μ̂ ± z·SE; SDs: exp((λ̂ ± z·SE)/2), with z the normal quantile.
+
+    Raises
+    ------
+    ValueError
+        If ``level`` is not in (0, 1).
+    """
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
     q = NormalDist().inv_cdf(0.5 + level / 2)
@@ -515,12 +639,29 @@ def confidence_intervals(m: Mixture, se: StandardErrors, level: float = 0.95) ->
 
 
 def fisher_information(m: Mixture, n_nodes: int = 60) -> np.ndarray:
-    """Expected information (P, P) of one observation, I = Σ_k π_k E_{N_k}[s sᵀ].
+    """Expected information of one observation, I = Σ_k π_k E_{N_k}[s sᵀ].
 
     Each component's expectation is a Gauss–Hermite product rule with
     ``n_nodes`` nodes per dimension on that component's own scale, so the
-    integrand (a score, smooth and polynomially bounded) is resolved where
-    the component puts its mass.
+    integrand (a score, smooth and polynomially bounded) is resolved where the
+    component puts its mass.
+
+    Parameters
+    ----------
+    m : Mixture
+        The (true) mixture.
+    n_nodes : int, default 60
+        Quadrature nodes per dimension (n_nodes^d points per component).
+
+    Returns
+    -------
+    ndarray, shape (P, P)
+        In the order of :func:`gmmem.parameters.free_layout`.
+
+    Raises
+    ------
+    ValueError
+        If m is tied with d > 1 (not covered).
     """
     if m.covariance == "tied" and m.dim > 1:
         raise ValueError("fisher_information does not cover tied covariances with d > 1")
@@ -542,12 +683,22 @@ def fisher_information(m: Mixture, n_nodes: int = 60) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class CramerRao:
-    """Cramér–Rao bound for n observations: SDs of the weights (K,), means
-    (K, d), sds (K, d) and covariance entries ``covariances`` (K, d, d: the
-    diagonal is the variances', the off-diagonal the covariances'; NaN where
-    the structure fixes an entry, e.g. off-diagonals of "diag"); ``cov`` is
-    the bound I⁻¹/n on the covariance (P, P) of the free parameters, in the
-    order of the module docstring, off-diagonal entries included."""
+    """The Cramér–Rao bound for n observations.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (K,)
+    means : ndarray, shape (K, d)
+    sds : ndarray, shape (K, d)
+        The bound's SDs of the weights, means and SDs.
+    covariances : ndarray, shape (K, d, d)
+        SDs of the covariance entries: the variances' on the diagonal, the
+        covariances' off it; NaN where the structure fixes an entry (e.g. the
+        off-diagonals of "diag").
+    cov : ndarray, shape (P, P)
+        The bound I⁻¹/n on the covariance of the free parameters
+        (:func:`gmmem.parameters.free_layout`).
+    """
 
     weights: np.ndarray
     means: np.ndarray
@@ -558,7 +709,25 @@ class CramerRao:
 
 @one_blas_thread
 def cramer_rao(m: Mixture, n: int) -> CramerRao:
-    """The Cramér–Rao lower bound SDs, from I⁻¹/n mapped by the delta method."""
+    """The Cramér–Rao lower bound SDs, from I⁻¹/n mapped by the delta method.
+
+    Parameters
+    ----------
+    m : Mixture
+        The true mixture.
+    n : int
+        Observations (>= 1).
+
+    Returns
+    -------
+    CramerRao
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive integer, or the Fisher information of m is
+        singular or ill-conditioned (or m is tied with d > 1).
+    """
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     cov, reason = _invert(fisher_information(m))

@@ -56,12 +56,27 @@ def _as_float_array(name: str, value, ndim: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Mixture:
-    """A K-component Gaussian mixture in d dimensions.
+    """A K-component Gaussian mixture in d dimensions, validated and immutable.
 
-    weights (K,) positive, summing to 1; means (K, d); covariances (K, d, d)
-    symmetric positive definite. ``covariance`` names the structure the
-    parameters were estimated under ("full", "diag" or "tied"); it decides
-    ``n_params`` and is checked against the matrices.
+    Parameters
+    ----------
+    weights : array_like, shape (K,)
+        Positive, summing to 1.
+    means : array_like, shape (K, d)
+        Component means.
+    covariances : array_like, shape (K, d, d)
+        Symmetric positive definite matrices.
+    covariance : {"full", "diag", "tied"}, default "full"
+        The structure the parameters were estimated under; it decides
+        ``n_params`` and is checked against the matrices (diagonal for "diag",
+        all equal for "tied").
+
+    Raises
+    ------
+    ValueError
+        If an array has the wrong shape or non-finite entries, the weights are
+        not positive or do not sum to 1, a covariance is not symmetric positive
+        definite, or the matrices do not have the named structure.
     """
 
     weights: np.ndarray
@@ -131,7 +146,27 @@ class Mixture:
 
     @classmethod
     def univariate(cls, weights, means, sds, covariance: str = "full") -> "Mixture":
-        """A 1-D mixture from weights (K,), means (K,) and standard deviations (K,)."""
+        """A 1-D mixture from weights, means and standard deviations.
+
+        Parameters
+        ----------
+        weights : array_like, shape (K,)
+            Positive, summing to 1.
+        means : array_like, shape (K,)
+        sds : array_like, shape (K,)
+            Positive standard deviations.
+        covariance : {"full", "diag", "tied"}, default "full"
+            The structure (for d = 1, "tied" means equal variances).
+
+        Returns
+        -------
+        Mixture
+
+        Raises
+        ------
+        ValueError
+            If ``sds`` are not positive or the shapes differ (and as :class:`Mixture`).
+        """
         sds = _as_float_array("sds", sds, 1)
         if np.any(sds <= 0):
             raise ValueError(f"sds must be positive, got {sds.tolist()}")
@@ -162,7 +197,17 @@ class Mixture:
         return n_parameters(self.n_components, self.dim, self.covariance)
 
     def component_logpdf(self, x) -> np.ndarray:
-        """log(π_k N(x_i; μ_k, Σ_k)) as an (n, K) array; x is (n,) or (n, d)."""
+        """log(π_k N(x_i; μ_k, Σ_k)) of every point and component.
+
+        Parameters
+        ----------
+        x : array_like, shape (n,) or (n, d)
+            The points.
+
+        Returns
+        -------
+        ndarray, shape (n, K)
+        """
         z = as_data(x, dim=self.dim)
         n, d = z.shape
         out = np.empty((n, self.n_components))
@@ -177,15 +222,54 @@ class Mixture:
         return out
 
     def logpdf(self, x) -> np.ndarray:
-        """Log density of the mixture at each point, shape (n,)."""
+        """Log density of the mixture at each point.
+
+        Parameters
+        ----------
+        x : array_like, shape (n,) or (n, d)
+            The points.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
         return log_sum_exp(self.component_logpdf(x))[:, 0]
 
     def loglik(self, x) -> float:
-        """Total log-likelihood of the data x (n,) or (n, d)."""
+        """Total log-likelihood of the data.
+
+        Parameters
+        ----------
+        x : array_like, shape (n,) or (n, d)
+            The data.
+
+        Returns
+        -------
+        float
+        """
         return float(self.logpdf(x).sum())
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Draw n points: returns (x, labels) with x (n,) for d = 1 else (n, d)."""
+        """Draw points from the mixture.
+
+        Parameters
+        ----------
+        n : int
+            Points to draw (>= 1).
+        rng : numpy.random.Generator
+            The stream to draw from.
+
+        Returns
+        -------
+        x : ndarray, shape (n,) for d = 1, else (n, d)
+        labels : ndarray of int, shape (n,)
+            The component (0-based) of each point.
+
+        Raises
+        ------
+        ValueError
+            If ``n`` is not a positive integer.
+        """
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         labels = rng.choice(self.n_components, size=n, p=self.weights)

@@ -158,8 +158,21 @@ def _top(result) -> float:
 
 @dataclass(frozen=True, eq=False)
 class BootstrapLRT:
-    """The bootstrap LRT of k against k_alt components: the observed statistic,
-    the B bootstrap statistics and the p-value."""
+    """The bootstrap likelihood-ratio test of k against k_alt components.
+
+    Attributes
+    ----------
+    k : int
+        Components under the null.
+    k_alt : int
+        Components under the alternative.
+    lrt : float
+        The observed statistic 2(ℓ_k_alt − ℓ_k).
+    null_lrts : ndarray, shape (B,)
+        The statistic on each draw from the null fit.
+    p_value : float
+        (1 + #{null_lrts >= lrt}) / (B + 1).
+    """
 
     k: int
     k_alt: int
@@ -170,11 +183,33 @@ class BootstrapLRT:
 
 def bootstrap_lrt(x, null, alternative, *, n_boot: int = 99, seed=None,
                   **fit_kwargs) -> BootstrapLRT:
-    """The parametric-bootstrap LRT of ``null`` (a FitResult with K components)
-    against ``alternative`` (a FitResult with K' > K) on data x; fit_kwargs:
-    the fits' settings (n_restarts, init, tol, ...). Streams: draw b samples
-    from child (b, 0) of SeedSequence(seed), its K refit from (b, 1) and its
-    K' refit from (b, 2)."""
+    """The parametric-bootstrap LRT of a K-component fit against a K' > K one.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, d)
+        The data.
+    null : FitResult
+        The fit with K components.
+    alternative : FitResult
+        The fit with K' > K components.
+    n_boot : int, default 99
+        Draws B (>= 2).
+    seed : int, SeedSequence or None, default None
+        Draw b samples from child (b, 0) of SeedSequence(seed), its K refit
+        from (b, 1) and its K' refit from (b, 2).
+    **fit_kwargs
+        The fits' settings (n_restarts, init, tol, ...).
+
+    Returns
+    -------
+    BootstrapLRT
+
+    Raises
+    ------
+    ValueError
+        If ``n_boot`` < 2 or ``alternative`` does not have more components.
+    """
     from .fit import as_seed_sequence, child_seed, fit_many
 
     n_boot = check_positive_int("n_boot", n_boot, 2)

@@ -229,7 +229,13 @@ class FreeLayout:
 
     def component(self, k: int, block: str) -> slice:
         """The slice of component k's (0-based) entries of the block "means",
-        "log_variances" or "covariances" (not for tied log variances)."""
+        "log_variances" or "covariances" (not for tied log variances, which all
+        components share: use :meth:`log_variance_index`)."""
+        if block not in ("means", "log_variances", "covariances"):
+            raise ValueError(f"block must be 'means', 'log_variances' or 'covariances', "
+                             f"got {block!r}")
+        if block == "log_variances" and self.covariance == "tied":
+            raise ValueError("block 'log_variances' of a tied layout is shared by the components")
         whole = getattr(self, block)
         width = (whole.stop - whole.start) // self.n_components
         return slice(whole.start + k * width, whole.start + (k + 1) * width)
