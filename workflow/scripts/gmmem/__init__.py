@@ -5,13 +5,18 @@ plots). Its public API is the names below, as ``sklearn.mixture`` exports its
 estimators; the study layer (``gmm_recovery``) uses nothing else.
 
 Fitting: :func:`fit` (one data set, several restarts), :func:`fit_many` (many
-data sets in one batched engine call), :func:`select_k` (K by BIC, AIC or ICL),
-:func:`bootstrap` and :func:`bootstrap_lrt`. Inference: :func:`standard_errors`
-(observed/expected information, sandwich), :func:`confidence_intervals`,
-:func:`cramer_rao`. Labels: :func:`align_components`. The EM steps
+data sets in one batched engine call). Choosing K (:mod:`gmmem.model_choice`):
+:func:`select_k` (by BIC, AIC, ICL or the bootstrap LRT; its table is numpy
+columns), :func:`bic`, :func:`aic`, :func:`icl`, :func:`bootstrap_lrt`.
+Inference: :func:`standard_errors` (observed information, outer product,
+sandwich), :func:`confidence_intervals`, :func:`bootstrap`,
+:func:`fisher_information`, :func:`cramer_rao`. The parameter layout, defined
+once (:mod:`gmmem.parameters`): :func:`parameter_names`, :func:`parameter_label`,
+:func:`split_label`, :func:`free_layout`, :func:`free_parameters`,
+:func:`n_parameters`. Labels: :func:`align_components`. The EM steps
 (:func:`e_step`, :func:`m_step`, :func:`squarem_step`) are exported for those
 who want to write their own loop. The fit settings are declared once in
-:mod:`gmmem.settings`.
+:mod:`gmmem.settings`. Every public name has a numpydoc docstring.
 """
 
 from . import settings
