@@ -1,7 +1,7 @@
 """Every rejection of a bad config or data file: one clear message, no job, nothing written.
 
 The refusals run in-process, through the loading and checks config.smk runs
-(gmm_recovery.config.load_study_config); tests/test_config_loading.py runs a
+(gmm_recovery.config.load_study_config); tests/test_config.py runs a
 bad config.yaml and a bad --config value through Snakemake itself."""
 
 import copy

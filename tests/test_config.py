@@ -1,5 +1,7 @@
-"""Reading a config file: the safe YAML loader (duplicate keys, aliases, YTE,
-tags, encodings) and how Snakemake's own reading of config files meets it."""
+"""gmm_recovery.config: reading a config file (the safe YAML loader: duplicate
+keys, aliases, YTE, tags, encodings), config values as users type them, the
+whole load as config.smk runs it, and how Snakemake's own reading of config
+files meets it."""
 
 import re
 import textwrap
@@ -7,9 +9,10 @@ import textwrap
 import pytest
 
 from config_helpers import config_refusal, write_config_dir
-from gmm_recovery.config import MAX_YAML_VALUES, load_yaml
-from workflow_helpers import make_workdir, snakemake
+from gmm_recovery.config import MAX_YAML_VALUES, check_config, load_yaml, study_schema
+from workflow_helpers import REPO, make_workdir, snakemake
 
+SCHEMA = study_schema(REPO / "workflow/schemas/config.schema.yaml")
 BASE = {"sample_sizes": [50], "replicates": 3,
         "scenarios": {"a": {"weights": [0.5, 0.5], "means": [0, 3], "sds": [1, 1]}}}
 
@@ -138,6 +141,32 @@ def test_unreadable_files_are_named(tmp_path):
         _load(tmp_path, "x: " + "[" * 3000 + "]" * 3000 + "\n")
     with pytest.raises(ValueError, match=r"must be a mapping of keys to values, got a list"):
         _load(tmp_path, "[1, 2]\n")
+
+
+# --- config values as users type them --------------------------------------------
+
+def test_command_line_strings_become_the_numbers_they_spell():
+    # snakemake --config sample_sizes=[60,200] replicates=4 'fit={accel: null}'
+    config = {"sample_sizes": ["60", "200"], "replicates": 4, "level": "0.9",
+              "fit": {"accel": "null", "tol": "1e-8", "n_restarts": "3"},
+              "scenarios": {"a": {"weights": ["0.5", "0.5"], "means": ["0", "3"],
+                                  "sds": ["1", "1"], "oracle_start": "true"}},
+              "datasets": {"d": {"path": "x.csv", "columns": ["1990"], "n_components": "2"}}}
+    check_config(config, SCHEMA, "--config")
+    assert config["sample_sizes"] == [60, 200] and config["level"] == 0.9
+    assert config["fit"] == {"accel": None, "tol": 1e-8, "n_restarts": 3}
+    assert config["scenarios"]["a"]["means"] == [0, 3]
+    assert config["scenarios"]["a"]["oracle_start"] is True
+    assert config["datasets"]["d"]["columns"] == ["1990"]  # text where text is meant
+    assert config["results"] == "results" and config["chunk_size"] == 100
+
+
+def test_a_non_number_string_is_still_named():
+    config = {"sample_sizes": ["60", "lots"], "replicates": 4, "scenarios": {}}
+    with pytest.raises(ValueError, match=re.escape("sample_sizes[1]: expected an integer, "
+                                                   "got 'lots'")):
+        check_config(config, SCHEMA, "--config")
+
 
 
 # --- the whole load, as config.smk runs it: one line naming the source ---------------
