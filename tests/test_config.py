@@ -169,6 +169,24 @@ def test_a_non_number_string_is_still_named():
 
 
 
+def test_the_readme_states_the_schemas_defaults():
+    # The study settings' defaults are the schema's (max_jobs': the design's
+    # MAX_JOBS); the README's config table and the schema's descriptions repeat
+    # them for readers, and must not drift.
+    from gmm_recovery.design import MAX_JOBS
+
+    readme = (REPO / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| [^|]* \| ([^|]*) \|$", readme, re.M))
+    props = SCHEMA["properties"]
+    checked = [key for key, spec in props.items()
+               if type(spec.get("default")) in (int, float, str) and key in rows]
+    assert {"seed", "chunk_size", "level", "results"} <= set(checked), checked
+    for key in checked:
+        assert rows[key].strip() == str(props[key]["default"]), (key, rows[key])
+    assert rows["max_jobs"].strip() == str(MAX_JOBS)
+    assert f"default {MAX_JOBS}" in props["max_jobs"]["description"]
+
+
 # --- the whole load, as config.smk runs it: one line naming the source ---------------
 
 def test_a_refusal_names_the_command_line_entry_or_the_file(tmp_path):

@@ -92,3 +92,22 @@ def test_contamination_up_to_its_bound_simulates_data_the_fit_accepts():
     assert np.all(np.isfinite(x)) and np.abs(x).max() < MAX_ABS and np.any(labels == 2)
     result = fit(x, n_components=2, n_restarts=2)
     assert np.isfinite(result.loglik)
+
+
+def test_contamination_sd_factor_defaults_to_the_schemas_value_alone():
+    # The default is written once, in the schema; the config check fills it in
+    # and the design reads it from there (no fallback of its own).
+    from gmm_recovery.design import parse_contamination
+
+    default = SCHEMA["definitions"]["scenario"]["properties"]["contamination"]["properties"][
+        "sd_factor"]["default"]
+    config = {"sample_sizes": [50], "replicates": 3,
+              "scenarios": {"a": {"weights": [0.5, 0.5], "means": [0, 3], "sds": [1, 1],
+                                  "contamination": {"fraction": 0.05}}}}
+    check_config(config, SCHEMA, "test")
+    assert parse_scenarios(config)["a"].contamination == {"fraction": 0.05,
+                                                          "sd_factor": float(default)}
+    with pytest.raises(ValueError, match=r"^scenario 'a': contamination \{'fraction': 0.05\} "
+                                         r"has no sd_factor"):
+        parse_contamination({"fraction": 0.05}, "scenario 'a'")
+    assert parse_contamination(None) is None

@@ -458,7 +458,7 @@ def check_results_folder(config: dict, source: str) -> None:
     ``allow_absolute_results: true`` (and never the file-system root)."""
     import posixpath
 
-    results = config.get("results", "results")
+    results = config["results"]
     parts = [p for p in results.split("/") if p not in ("", ".")]
     if ".." in results.split("/"):
         raise ValueError(f"{source}: results: {results!r} has a '..' component; results must "
