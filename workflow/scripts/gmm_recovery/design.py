@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gmmem import Mixture
-
 from gmmem import settings as _settings
-
 
 FIT_DEFAULTS = _settings.defaults()
 # Scenario, dataset and method names (grid points included) become folder and
