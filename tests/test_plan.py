@@ -4,6 +4,8 @@ the same bytes under any layout and growth that runs only new work."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import math
 
 import pytest
@@ -124,3 +126,138 @@ def test_an_oversized_plan_is_refused_with_its_estimate():
                                          rf"{small.peak_mem_mb:,} MB, more than the 100 MB"):
         plan.check_plan(small, 10_000, 100, "chunk_size = 7")
     plan.check_plan(small, 10_000, 10**6, "job_seconds = 60")  # within both limits
+
+
+# --- the workflow under different layouts, and growing ------------------------
+
+import copy  # noqa: E402
+import hashlib  # noqa: E402
+import re  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+
+from workflow_helpers import TINY, identical_results, make_workdir, snakemake  # noqa: E402
+
+# 1-D with oracle starts and select_k, bootstrap intervals (method plain), 2-D,
+# and a misspecified truth with contamination: TINY's scenarios, no datasets.
+PANEL = {k: v for k, v in copy.deepcopy(TINY).items() if k not in ("datasets", "chunk_size")}
+FIT_KEYS = ["method", "n", "replicate", "component"]
+
+
+def _fits(work: Path) -> dict[str, pd.DataFrame]:
+    """Each scenario's fits, all jobs' tables stacked, rows sorted per replicate."""
+    out = {}
+    for sc in PANEL["scenarios"]:
+        files = sorted((work / "results" / sc / "fits").rglob("*.fits.csv"))
+        table = pd.concat([pd.read_csv(f, dtype={"method": str}) for f in files])
+        keys = [k for k in FIT_KEYS if k in table]
+        out[sc] = table.sort_values(keys, kind="stable").reset_index(drop=True)
+    return out
+
+
+def _job_counts(work: Path) -> dict[str, int]:
+    out = snakemake(work, "-n", "--quiet", "rules").stdout
+    return {k: int(v) for k, v in re.findall(r"^(\w+)\s+(\d+)$", out, re.M) if k != "total"}
+
+
+def _logged_digests(work: Path) -> dict[tuple[str, int, int], str]:
+    """(scenario, n, first replicate) -> sha256 of the data a fit job drew, from its log."""
+    out = {}
+    for log in (work / "results" / "logs").rglob("fit_*.log"):
+        n = int(re.search(r"_n(\d+)_chunk", log.name).group(1))
+        m = re.search(r"data of replicates (\d+)\.\.\d+ drawn: sha256 (\w+)", log.read_text())
+        out[log.parent.name, n, int(m.group(1))] = m.group(2)
+    return out
+
+
+@pytest.mark.workflow
+def test_every_layout_gives_the_same_fits_and_tables(tmp_path):
+    """chunk_size blocks (with the data written), one replicate per job and one
+    job per series: the same fits (rows sorted per replicate) and byte-identical
+    summary tables and figures; the data written are the data fitted."""
+    layouts = {"fixed": {"chunk_size": 4, "write_data": True}, "tiny": {"job_seconds": 1e-6},
+               "huge": {"job_seconds": 1e6}}
+    works = {name: make_workdir(tmp_path / name, {**PANEL, **extra})
+             for name, extra in layouts.items()}
+    counts = {name: _job_counts(w) for name, w in works.items()}
+    series = sum(len(spec.get("sample_sizes", PANEL["sample_sizes"]))
+                 * len(spec.get("methods", PANEL["methods"]))
+                 for spec in PANEL["scenarios"].values())
+    assert counts["tiny"]["fit"] == series * PANEL["replicates"]  # one replicate per job
+    assert counts["huge"]["fit"] == series  # one job per series
+    assert counts["fixed"]["fit"] == series * 2  # blocks 0..3 and 4..5
+    assert "simulate" not in counts["tiny"] and counts["fixed"]["simulate"] == 5 * 2  # (scenario, n) x 2
+    for w in works.values():
+        snakemake(w, "--cores", "2")
+    base = _fits(works["fixed"])
+    for name in ("tiny", "huge"):
+        other = _fits(works[name])
+        for sc in base:
+            pd.testing.assert_frame_equal(other[sc], base[sc], check_exact=True)
+        # Everything else byte for byte: tables, figures (the example replicate is
+        # drawn by the plot job, the traces are of replicates 0-2 in every layout).
+        differ = [p for p in identical_results(works["fixed"], works[name])
+                  if "/fits/" not in p and "/data/" not in p]
+        assert differ == [], name
+    # The data written (write_data) are the bytes each fit job drew for itself.
+    digests = _logged_digests(works["fixed"])
+    blocks = sorted((works["fixed"] / "results").glob("*/data/n*/chunk*.npz"))
+    assert len(blocks) == 10
+    for path in blocks:
+        stored = np.load(path)
+        key = (path.parents[2].name, int(path.parent.name[1:]), int(stored["replicates"][0]))
+        assert hashlib.sha256(np.ascontiguousarray(stored["x"]).tobytes()).hexdigest() == \
+            digests[key]
+
+
+GROW = {"seed": 5, "sample_sizes": [50], "replicates": 5, "fit": {"n_restarts": 2},
+        "methods": {"a": {}},
+        "scenarios": {"s": {"weights": [0.4, 0.6], "means": [0.0, 3.0], "sds": [1.0, 1.0]}}}
+
+
+@pytest.mark.workflow
+def test_growing_a_planned_study_runs_only_the_new_work(tmp_path):
+    sc = parse_scenarios(copy.deepcopy(GROW))
+    # A job of about 3 replicates' work: 2 per job, so 5 replicates end in a partial job.
+    cost = plan.series_seconds(sc["s"], "a", 50)
+    cfg = {**GROW, "job_seconds": 3 * cost}
+    old_plan = plan.plan_study(sc, cfg["job_seconds"])
+    assert old_plan.ranges("s", "a", 50) == [(0, 2), (2, 4), (4, 5)]
+    work = make_workdir(tmp_path / "grow", cfg)
+    snakemake(work, "--cores", "2")
+    res = work / "results" / "s" / "fits"
+    old = {p.relative_to(res): p.read_bytes() for p in sorted(res.rglob("*.csv"))}
+    old_fits = _fits_of(res)
+    grown = copy.deepcopy(cfg)
+    grown["replicates"] = 8  # more replicates
+    grown["sample_sizes"] = [50, 80]  # a new n
+    grown["methods"]["b"] = {"accel": None}  # a new method
+    new_plan = plan.plan_study(parse_scenarios(copy.deepcopy(grown)), grown["job_seconds"])
+    (work / "config.yaml").write_text(yaml.safe_dump(grown, sort_keys=False))
+    # Only the new work: the old series' ranges that changed (the partial 4..5
+    # becomes 4..6, and 6..8 is new), and every job of the three new series.
+    changed = [r for r in new_plan.ranges("s", "a", 50) if r not in old_plan.ranges("s", "a", 50)]
+    assert changed == [(4, 6), (6, 8)]
+    new_series = [k for k in new_plan.per_job if k != ("s", "a", 50)]
+    expected = len(changed) + sum(len(new_plan.ranges(*k)) for k in new_series)
+    counts = _job_counts(work)
+    assert counts["fit"] == expected, counts
+    assert "simulate" not in counts and counts["evaluate"] == 1
+    snakemake(work, "--cores", "2")
+    # The old full jobs' files are untouched; the re-run partial job gives the
+    # old replicate 4 the same bytes it had.
+    kept = {p: b for p, b in old.items() if "chunk2" not in p.name}
+    assert {p: (res / p).read_bytes() for p in kept} == kept
+    again = _fits_of(res)
+    again = again[(again["method"] == "a") & (again["n"] == 50) & (again["replicate"] < 5)]
+    pd.testing.assert_frame_equal(again.reset_index(drop=True), old_fits, check_exact=True)
+    assert _job_counts(work) == {}  # nothing left to do
+
+
+def _fits_of(folder: Path) -> pd.DataFrame:
+    table = pd.concat([pd.read_csv(f, dtype={"method": str})
+                       for f in sorted(folder.rglob("*.fits.csv"))])
+    keys = [k for k in FIT_KEYS if k in table]
+    return table.sort_values(keys, kind="stable").reset_index(drop=True)
