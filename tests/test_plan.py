@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import copy
 import math
 
 import pytest
@@ -128,9 +129,43 @@ def test_an_oversized_plan_is_refused_with_its_estimate():
     plan.check_plan(small, 10_000, 10**6, "job_seconds = 60")  # within both limits
 
 
+def _check_all(config):
+    from gmm_recovery.config import study_schema
+    from gmm_recovery.design import check_all
+    from workflow_helpers import REPO
+
+    schema = study_schema(REPO / "workflow/schemas/config.schema.yaml")
+    check_all(copy.deepcopy(config), schema, "config.yaml", memory_mb=4000)
+
+
+def test_the_config_checks_refuse_the_plan_before_the_dag():
+    config = {"sample_sizes": [50, 100], "replicates": 10**9,
+              "scenarios": {"a": {"weights": [0.5, 0.5], "means": [0, 3], "sds": [1, 1]}}}
+    # The count of the plan itself, as the workflow would build it.
+    expanded = copy.deepcopy(config)
+    expanded["fit"] = {}
+    jobs = plan.plan_study(parse_scenarios(expanded), 60).jobs
+    with pytest.raises(ValueError, match=rf"^the study's plan has {jobs:,} fit jobs \(job_seconds "
+                                         r"= 60; about [\d,.]+ CPU-hours estimated\), more than "
+                                         r"max_jobs = 10,000"):
+        _check_all(config)
+    # A larger job_seconds plans fewer jobs, down to the jobs' data bound (MAX_JOB_VALUES).
+    with pytest.raises(ValueError, match=r"^the study's plan has 70,000 fit jobs \(job_seconds = "
+                                         r"60000;"):
+        _check_all({**config, "job_seconds": 60_000})
+    # The memory of the largest job, against max_job_mem_mb, named with its estimate.
+    big = {**config, "sample_sizes": [50, 200_000], "replicates": 5, "chunk_size": 5}
+    need = plan.job_mem_mb(200_000, 1, 2, 5)
+    with pytest.raises(ValueError, match=rf"^scenario 'a', method 'default', n = 200000: a fit job "
+                                         rf"of 5 replicates \(chunk_size = 5\) needs about "
+                                         rf"{need:,} MB, more than the 550 MB allowed"):
+        _check_all({**big, "max_job_mem_mb": 550})
+    _check_all({**config, "replicates": 1000})  # a plan within both limits
+
+
 # --- the workflow under different layouts, and growing ------------------------
 
-import copy  # noqa: E402
+
 import hashlib  # noqa: E402
 import re  # noqa: E402
 
@@ -142,7 +177,8 @@ from workflow_helpers import TINY, identical_results, make_workdir, snakemake  #
 
 # 1-D with oracle starts and select_k, bootstrap intervals (method plain), 2-D,
 # and a misspecified truth with contamination: TINY's scenarios, no datasets.
-PANEL = {k: v for k, v in copy.deepcopy(TINY).items() if k not in ("datasets", "chunk_size")}
+PANEL = {k: v for k, v in copy.deepcopy(TINY).items()
+         if k not in ("datasets", "chunk_size", "write_data")}
 FIT_KEYS = ["method", "n", "replicate", "component"]
 
 

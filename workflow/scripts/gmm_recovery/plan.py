@@ -187,7 +187,8 @@ def check_plan(plan: Plan, max_jobs: int, mem_limit_mb: int, how: str) -> None:
     if plan.peak_mem_mb > mem_limit_mb:
         s, m, n, r = plan.peak_at
         raise ValueError(
-            f"scenario {s!r}, method {m!r}, n = {n}: a fit job of {r:,} replicates ({how}) "
+            f"scenario {s!r}, method {m!r}, n = {n}: a fit job of {r:,} "
+            f"replicate{'s' if r != 1 else ''} ({how}) "
             f"needs about {plan.peak_mem_mb:,} MB, more than the {mem_limit_mb:,} MB allowed "
             "(max_job_mem_mb, default this machine's memory): lower job_seconds or chunk_size, "
             "use smaller n, or raise max_job_mem_mb for a cluster")
