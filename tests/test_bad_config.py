@@ -296,15 +296,15 @@ RELIABILITY_CASES = {
 
 def _config_error(cfg) -> str:
     """The message config.smk would stop with, from the same checks
-    (gmmem.study.check_all), without Snakemake."""
-    from gmmem import study
-    from gmmem.config import machine_memory_mb, study_schema
+    (gmm_recovery.design.check_all), without Snakemake."""
+    from gmm_recovery import design
+    from gmm_recovery.config import machine_memory_mb, study_schema
     from workflow_helpers import REPO
 
     schema = study_schema(REPO / "workflow/schemas/config.schema.yaml")
     cfg = copy.deepcopy(cfg)
     try:
-        study.check_all(cfg, schema, "config.yaml", memory_mb=machine_memory_mb())
+        design.check_all(cfg, schema, "config.yaml", memory_mb=machine_memory_mb())
     except ValueError as e:
         message = str(e)
         return message if message.startswith("config.yaml") else f"config.yaml: {message}"
@@ -423,7 +423,7 @@ def test_whole_numbers_written_as_floats_are_counts(tmp_path):
 
 
 def test_coercion_and_error_format_unit():
-    from gmmem.config import check_config, machine_memory_mb, study_schema
+    from gmm_recovery.config import check_config, machine_memory_mb, study_schema
     from workflow_helpers import REPO
 
     schema = study_schema(REPO / "workflow/schemas/config.schema.yaml")

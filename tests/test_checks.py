@@ -1,4 +1,4 @@
-"""The checks every workflow stage makes of what it reads (gmmem.checks)."""
+"""The checks every workflow stage makes of what it reads (gmm_recovery.checks)."""
 
 import io
 
@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gmmem import checks
-from gmmem.checks import InputError
+from gmm_recovery import checks
+from gmm_recovery.checks import InputError
 from gmmem.mixture import Mixture
-from gmmem.recovery import replicate_columns
-from gmmem.study import FIT_DEFAULTS
+from gmm_recovery.replicates import replicate_columns
+from gmm_recovery.design import FIT_DEFAULTS
 
 TRUTH = Mixture.univariate([0.4, 0.6], [0.0, 4.0], [1.0, 1.5])
 PATH = "results/s/fits/fast/n60/chunk1.fits.csv"
@@ -198,7 +198,7 @@ def test_the_fit_jobs_check_needs_no_pandas():
     import subprocess
     import sys
 
-    code = ("import sys, _workflow, gmmem.checks, gmmem.recovery, gmmem.study; "
+    code = ("import sys, _workflow, gmm_recovery.checks, gmm_recovery.replicates, gmm_recovery.design; "
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=checks.__file__.rsplit("/", 2)[0])
@@ -253,7 +253,7 @@ def test_a_grid_jobs_inputs_are_checked_against_the_config(tmp_path):
 def test_maxima_table_of_another_k_or_without_rows_is_named():
     import pandas as pd
 
-    from gmmem.checks import InputError, check_maxima_table
+    from gmm_recovery.checks import InputError, check_maxima_table
 
     rows = pd.DataFrame({"maximum": [1, 1, 1, 1, 1, 1],
                          "parameter": ["weight[1]", "mean[1]", "sd[1]",

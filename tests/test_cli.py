@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gmmem import Mixture, fit, select_k
-from gmmem.cli import main
+from gmm_recovery.cli import main
 
 from conftest import paper_data
 
@@ -68,14 +68,14 @@ def test_select_prints_the_bic_table_and_chooses_two(heights_csv, capsys):
     assert chosen.split()[0] == "2"
 
 
-def test_python_m_gmmem_and_help():
-    proc = subprocess.run([sys.executable, "-m", "gmmem", "fit", "--help"], capture_output=True,
+def test_python_m_gmm_recovery_and_help():
+    proc = subprocess.run([sys.executable, "-m", "gmm_recovery", "fit", "--help"], capture_output=True,
                           text=True)
     assert proc.returncode == 0
     for option in ("--column", "-k", "--start", "--restarts", "--plot", "--json", "--seed",
                    "--covariance", "--drop-missing"):
         assert option in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "gmmem", "select", "--help"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "gmm_recovery", "select", "--help"], capture_output=True,
                           text=True)
     assert "--criterion" in proc.stdout and "1-5" in proc.stdout
 
@@ -172,7 +172,7 @@ def _gmmem(*args, stdin=None, shell=None):
     if shell is not None:
         return subprocess.run(shell, shell=True, capture_output=True, text=True,
                               executable="/bin/bash")
-    return subprocess.run([sys.executable, "-m", "gmmem", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "gmm_recovery", *args], input=stdin,
                           capture_output=True, text=True)
 
 
@@ -202,7 +202,7 @@ def test_argument_errors_are_one_line_naming_the_flag(args, message):
 
 
 def test_library_errors_name_flags_not_arguments():
-    from gmmem.cli import _flag_names
+    from gmm_recovery.cli import _flag_names
 
     assert _flag_names("n_restarts must be an integer >= 1, got 0") == \
         "--restarts must be an integer >= 1, got 0"
@@ -219,7 +219,7 @@ def test_version_and_new_options_in_help():
 
 
 def test_output_into_a_closed_pipe_exits_quietly(heights_csv):
-    proc = _gmmem(shell=f"{sys.executable} -m gmmem fit {heights_csv} -c height -k 2 "
+    proc = _gmmem(shell=f"{sys.executable} -m gmm_recovery fit {heights_csv} -c height -k 2 "
                         "--restarts 2 | head -1")
     assert proc.stdout.startswith(str(heights_csv)) and proc.stdout.count("\n") == 1
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
@@ -358,31 +358,31 @@ def test_output_onto_a_full_disk_is_one_line_and_fails(heights_csv, args):
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full on this system")
     cmd = " ".join(a.replace("{csv}", str(heights_csv)) for a in args)
-    proc = _gmmem(shell=f"{sys.executable} -m gmmem {cmd} > /dev/full")
+    proc = _gmmem(shell=f"{sys.executable} -m gmm_recovery {cmd} > /dev/full")
     assert proc.returncode == 1
     assert proc.stderr == "gmmem: cannot write the output: No space left on device\n", proc.stderr
 
 
 def test_standard_input_in_latin1_or_utf16_names_the_problem_and_line(tmp_path):
     raw = "height\n1.5\n2.5\n3.5\nh\xf6he\n".encode("latin-1")
-    proc = subprocess.run([sys.executable, "-m", "gmmem", "fit", "-", "-c", "height", "-k", "2"],
+    proc = subprocess.run([sys.executable, "-m", "gmm_recovery", "fit", "-", "-c", "height", "-k", "2"],
                           input=raw, capture_output=True)
     err = proc.stderr.decode()
     assert proc.returncode == 2 and err.count("\n") == 1, err
     assert "<stdin>" in err and "line 5, byte 2 (0xf6) is not UTF-8 text" in err
-    proc = subprocess.run([sys.executable, "-m", "gmmem", "fit", "-", "-c", "height", "-k", "2"],
+    proc = subprocess.run([sys.executable, "-m", "gmm_recovery", "fit", "-", "-c", "height", "-k", "2"],
                           input="height\n1\n2\n".encode("utf-16"), capture_output=True)
     assert "is UTF-16 encoded" in proc.stderr.decode()
 
 
 def test_dev_stdin_and_a_named_pipe_are_read_as_streams(heights_csv, tmp_path):
-    piped = _gmmem(shell=f"cat {heights_csv} | {sys.executable} -m gmmem fit /dev/stdin -c height "
+    piped = _gmmem(shell=f"cat {heights_csv} | {sys.executable} -m gmm_recovery fit /dev/stdin -c height "
                          "-k 2 --restarts 2 --json")
     assert piped.returncode == 0, piped.stderr
     assert json.loads(piped.stdout)["n"] == 2000
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    named = _gmmem(shell=f"(cat {heights_csv} > {fifo} &); {sys.executable} -m gmmem fit {fifo} "
+    named = _gmmem(shell=f"(cat {heights_csv} > {fifo} &); {sys.executable} -m gmm_recovery fit {fifo} "
                          "-c height -k 2 --restarts 2 --json")
     assert named.returncode == 0, named.stderr
     assert json.loads(named.stdout)["loglik"] == json.loads(piped.stdout)["loglik"]
@@ -480,7 +480,7 @@ def test_refit_refuses_changed_data_and_non_records(heights_csv, tmp_path, capsy
 
 def test_out_is_refused_before_work_and_nothing_is_half_written(heights_csv, tmp_path, capsys,
                                                                 monkeypatch):
-    import gmmem.fit_records as fr
+    import gmm_recovery.fit_records as fr
 
     (tmp_path / "afile").write_text("x")
     (tmp_path / "mine").mkdir()
@@ -518,7 +518,7 @@ def test_notes_on_few_starts_at_the_best_and_close_criteria():
 
     import pandas as pd
 
-    from gmmem.cli import _more_restarts, _notes
+    from gmm_recovery.cli import _more_restarts, _notes
 
     assert _more_restarts(1, 10) == 50 and _more_restarts(2, 10) == 30
     assert _more_restarts(2, 4) == 10 and _more_restarts(1, 2) == 10
@@ -616,7 +616,7 @@ def test_more_restarts_advice_counts_emem_runs_per_restart():
     # --restarts, not in starts.
     from types import SimpleNamespace
 
-    from gmmem.cli import _notes
+    from gmm_recovery.cli import _notes
 
     fit = SimpleNamespace(mixture=SimpleNamespace(n_components=2), n_best=1,
                           restarts=(None,) * 20)

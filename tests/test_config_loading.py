@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from gmmem.config import MAX_YAML_VALUES, load_yaml
+from gmm_recovery.config import MAX_YAML_VALUES, load_yaml
 from workflow_helpers import make_workdir, snakemake
 
 BASE = {"sample_sizes": [50], "replicates": 3,

@@ -1,4 +1,4 @@
-"""gmmem.datasets: reading a user's columns, and every refusal it promises."""
+"""gmm_recovery.datasets: reading a user's columns, and every refusal it promises."""
 
 import os
 import threading
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from gmmem.datasets import excerpt, load_columns
+from gmm_recovery.datasets import excerpt, load_columns
 
 
 def _write(tmp_path, content, name="d.csv"):
@@ -118,7 +118,7 @@ def test_utf8_with_a_byte_order_mark_and_non_ascii_header(tmp_path):
 def test_the_array_checks_agree_with_the_line_by_line_ones(tmp_path):
     # The byte-array layout check (quotes or not) says what the line-by-line
     # csv-module check says.
-    from gmmem.datasets import _check_layout
+    from gmm_recovery.datasets import _check_layout
 
     rows = "".join(f"{i}.5,{i % 3}\n" for i in range(30))
     for body, message in [(rows.replace("7.5,1\n", "7.5,1,9\n"),
@@ -186,7 +186,7 @@ def test_odd_spellings_fall_back_to_python_float(tmp_path):
 
 
 def test_many_bad_cells_are_counted_over_chunks(tmp_path, monkeypatch):
-    import gmmem.datasets as ds
+    import gmm_recovery.datasets as ds
 
     monkeypatch.setattr(ds, "_TEXT_ROWS", 7)  # several chunks in a small file
     monkeypatch.setattr(ds, "_CHUNK", 16)  # and several byte chunks

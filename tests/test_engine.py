@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gmmem import Mixture, fit
-from gmmem import engine
+from gmmem import Mixture, engine, fit
 from gmmem.fit import fit_many
 
 PANEL = {

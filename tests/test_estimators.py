@@ -9,7 +9,7 @@ from scipy.optimize import minimize
 from gmmem import Mixture, fit, standard_errors
 from gmmem.estimators import log_penalty, regulariser, spurious_reason
 from gmmem.gaussian import features, m_step
-from gmmem.inference import _full_from_free, _full_to_free, observed_information
+from gmmem.inference import mixture_from_free, free_parameters, observed_information
 
 from conftest import PAPER_START
 
@@ -177,10 +177,10 @@ def test_information_is_the_hessian_of_the_penalised_objective(estimator, dim):
     res = fit(x, 2, seed=0, estimator=estimator)
     m = res.mixture
     reg = regulariser(np.asarray(x, float).reshape(len(x), -1), 2, estimator)
-    theta = _full_to_free(m)  # 1-D: (η, μ, log σ²); 2-D adds the covariances
+    theta = free_parameters(m)  # 1-D: (η, μ, log σ²); 2-D adds the covariances
 
     def objective(t):
-        mm = _full_from_free(t, 2, dim)
+        mm = mixture_from_free(t, 2, dim)
         return mm.loglik(x) + log_penalty(mm.means, mm.covariances, reg, "full")
 
     numeric = _numerical_information(objective, theta)

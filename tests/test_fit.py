@@ -311,8 +311,7 @@ def test_batched_kmeans_plusplus_is_the_per_stream_one(d, K):
     stream by stream (the path kept for n > ROWS), byte for byte, including the
     fallback when fewer distinct points than seeds remain."""
     from gmmem.fit import restart_streams
-    from gmmem.init import (_kmeans_plusplus_stats, kmeans_plusplus, nearest,
-                            partition_stats)
+    from gmmem.init import _kmeans_plusplus_stats, kmeans_plusplus, nearest, partition_stats
 
     rng = np.random.default_rng(d)
     zs = [rng.normal(size=(120, d)) for _ in range(3)]
@@ -382,7 +381,7 @@ def test_sorted_mixtures_of_a_batch_are_each_data_sets_own(d):
 
 
 def _seed_forms():
-    from gmmem.study import seed_for
+    from gmm_recovery.seeds import seed_for
     return ([np.random.SeedSequence(i) for i in range(20)]
             + [seed_for(12345, "heights", "fit", 100, r) for r in range(20)]
             + [np.random.SeedSequence(2**200 + 7, spawn_key=(3, 2**40)),

@@ -6,7 +6,7 @@ from scipy.stats import multivariate_normal
 
 from gmmem import Mixture, e_step, fit, has_converged, log_likelihood, m_step
 from gmmem.gaussian import Params, features, natural_parameters
-from gmmem.study import seed_for, stable_hash
+from gmm_recovery.seeds import seed_for, stable_hash
 
 from conftest import PAPER_START
 

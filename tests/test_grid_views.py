@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gmmem import grid_views as gv
+from gmm_recovery import grid_views as gv
 
 MEASURES = ("bias", "empse", "rmse", "coverage")
 

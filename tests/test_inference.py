@@ -108,7 +108,7 @@ def test_fits_run_with_one_blas_thread_and_restore_the_callers():
 # --- performance measures over the same replicates ----------------------------
 
 def test_relerr_modse_and_be_coverage_use_the_replicates_with_ses():
-    from gmmem import performance
+    from gmm_recovery.measures import performance
 
     rng = np.random.default_rng(8)
     S = 40
@@ -177,7 +177,7 @@ def test_standard_errors_memory_is_blocked():
 
 def test_crlb_covariances_and_off_diagonals_match_monte_carlo():
     from gmmem import align_components, fit_many
-    from gmmem.inference import _full_to_free
+    from gmmem.inference import free_parameters
 
     truth = Mixture([0.4, 0.6], [[0.0, 0.0], [4.0, 2.0]],
                     [[[1.0, 0.4], [0.4, 1.0]], [[0.6, -0.2], [-0.2, 0.8]]])
@@ -190,7 +190,7 @@ def test_crlb_covariances_and_off_diagonals_match_monte_carlo():
         m = res.mixture
         p = align_components(m, truth)
         m = Mixture(m.weights[p], m.means[p], m.covariances[p])
-        free.append(_full_to_free(m))
+        free.append(free_parameters(m))
         covs.append(m.covariances)
     free, covs = np.array(free), np.array(covs)
     cr = cramer_rao(truth, n)
@@ -281,13 +281,13 @@ def test_sandwich_matches_finite_differences_univariate(estimator):
 
 
 def test_sandwich_matches_finite_differences_full_covariances():
-    from gmmem.inference import _full_from_free, _full_to_free, sandwich_covariance
+    from gmmem.inference import mixture_from_free, free_parameters, sandwich_covariance
 
     x, _ = TRUTH_2D.sample(300, np.random.default_rng(12))
     x = x + 0.3 * np.random.default_rng(13).standard_t(4, x.shape)  # not Gaussian components
     m = fit(x, 2, seed=0).mixture
     V = sandwich_covariance(m, x)
-    V_fd = _numerical_sandwich(_full_to_free(m), lambda t: _full_from_free(t, 2, 2), x)
+    V_fd = _numerical_sandwich(free_parameters(m), lambda t: mixture_from_free(t, 2, 2), x)
     np.testing.assert_allclose(V, V_fd, rtol=1e-4, atol=1e-6 * np.abs(V).max())
 
 
@@ -317,8 +317,10 @@ def test_sandwich_of_a_degenerate_fit_is_flagged_not_raised():
 def test_a_study_with_sandwich_intervals_measures_them():
     import pandas as pd
 
-    from gmmem.recovery import evaluate_study, fit_replicate
-    from gmmem.study import FIT_DEFAULTS, seed_for
+    from gmm_recovery.evaluation import evaluate_study
+    from gmm_recovery.replicates import fit_replicate
+    from gmm_recovery.design import FIT_DEFAULTS
+    from gmm_recovery.seeds import seed_for
 
     settings = dict(FIT_DEFAULTS, n_components=2, n_restarts=2, intervals=("wald", "sandwich"))
     plain = dict(FIT_DEFAULTS, n_components=2, n_restarts=2)

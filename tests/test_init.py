@@ -12,8 +12,7 @@ import pytest
 
 from gmmem import Mixture
 from gmmem.fit import fit, fit_many
-from gmmem.init import (SHORT_ITER, SHORT_PER_RESTART, best_short_runs, emem_short_starts,
-                        initial_params_many, spread_starts)
+from gmmem.init import (SHORT_ITER, SHORT_PER_RESTART, best_short_runs, emem_short_starts, initial_params_many, spread_starts)
 from gmmem.streams import Parent, restart_streams_many
 
 SAME = 1e-6

@@ -85,7 +85,8 @@ def test_criteria_score_regular_maxima_and_skip_a_spurious_k():
 def test_study_model_choice_columns_add_icl_and_blrt_behind_its_setting():
     import pandas as pd
 
-    from gmmem.recovery import evaluate_fits, replicate_columns
+    from gmm_recovery.evaluation import evaluate_fits
+    from gmm_recovery.replicates import replicate_columns
 
     truth = Mixture.univariate([0.5, 0.5], [0.0, 5.0], [1.0, 1.0])
     xs = [truth.sample(120, np.random.default_rng(40 + r))[0] for r in range(3)]

@@ -14,10 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gmm_recovery import plan
-try:
-    from gmm_recovery.design import parse_scenarios
-except ImportError:  # TEMP before the split
-    from gmmem.study import parse_scenarios
+from gmm_recovery.design import parse_scenarios
 
 
 def scenarios(**over):

@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gmmem import plotting
-from gmmem.config import check_config, study_schema
-from gmmem.recovery import evaluate_study, fit_replicates
-from gmmem.study import parse_scenarios, seed_for
-from gmmem.summary import grid_table
+from gmm_recovery import figures as plotting
+from gmm_recovery.config import check_config, study_schema
+from gmm_recovery.evaluation import evaluate_study
+from gmm_recovery.replicates import fit_replicates
+from gmm_recovery.design import parse_scenarios
+from gmm_recovery.seeds import seed_for
+from gmm_recovery.summary import grid_table
 from workflow_helpers import REPO
 
 SCHEMA = study_schema(REPO / "workflow/schemas/config.schema.yaml")
@@ -167,7 +169,7 @@ def test_zip_plot_shares_a_parameter_axis_and_marks_clipped_intervals(studies):
 
 
 def test_grid_figures_render_for_every_measure(studies):
-    from gmmem import grid_views
+    from gmm_recovery import grid_views
 
     sc, tables, _ = studies["one_d"]
     perf2 = tables["performance"].assign(estimate=tables["performance"]["estimate"] * 0.9)

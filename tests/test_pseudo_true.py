@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from gmmem import pseudo_true as pt
+from gmm_recovery import pseudo_true as pt
 from gmmem.fit import fit
 from gmmem.inference import standard_errors
 from gmmem.mixture import Mixture
-from gmmem.simulation import mixture_moments, sample_scenario
+from gmm_recovery.simulation import mixture_moments, sample_scenario
 
 HEIGHTS = Mixture.univariate([0.25, 0.75], [164, 176], [3, 5])
 T5 = (("t", 5.0), ("t", 5.0))
@@ -244,8 +244,9 @@ def test_bad_arguments_are_refused():
 def t5_fits():
     import pandas as pd
 
-    from gmmem.recovery import fit_replicate
-    from gmmem.study import FIT_DEFAULTS, seed_for
+    from gmm_recovery.replicates import fit_replicate
+    from gmm_recovery.design import FIT_DEFAULTS
+    from gmm_recovery.seeds import seed_for
 
     settings = dict(FIT_DEFAULTS, n_components=2, n_restarts=2)
     rows = []
@@ -258,7 +259,7 @@ def t5_fits():
 
 
 def test_performance_has_both_targets_and_the_generating_one_unchanged(t5_fits, heights_t5):
-    from gmmem.recovery import evaluate_study
+    from gmm_recovery.evaluation import evaluate_study
 
     fits, settings = t5_fits
     target = heights_t5[0][0].mixture
@@ -284,7 +285,7 @@ def test_performance_has_both_targets_and_the_generating_one_unchanged(t5_fits, 
 def test_fits_split_among_maxima_by_nearest_maximum():
     import pandas as pd
 
-    from gmmem.recovery import maxima_split
+    from gmm_recovery.evaluation import maxima_split
 
     a = Mixture.univariate([0.23, 0.77], [163.5, 175.8], [2.7, 5.0])
     b = Mixture.univariate([0.72, 0.28], [171.4, 177.0], [7.5, 2.6])
@@ -304,8 +305,8 @@ def test_fits_split_among_maxima_by_nearest_maximum():
 
 
 def test_consumers_read_the_generating_target_only(t5_fits, heights_t5):
-    from gmmem import plotting, summary
-    from gmmem.recovery import evaluate_study
+    from gmm_recovery import figures, summary
+    from gmm_recovery.evaluation import evaluate_study
 
     fits, settings = t5_fits
     out = evaluate_study(fits, HEIGHTS, {"m": settings}, (), True,
@@ -314,7 +315,7 @@ def test_consumers_read_the_generating_target_only(t5_fits, heights_t5):
     gen = perf[perf["target"] == "generating"]
     assert summary.summary_table(perf, out["recovery"]).equals(
         summary.summary_table(gen, out["recovery"]))
-    assert plotting._measure(perf, "rmse").equals(plotting._measure(gen, "rmse"))
+    assert figures._measure(perf, "rmse").equals(figures._measure(gen, "rmse"))
 
 
 @pytest.mark.workflow
@@ -352,7 +353,7 @@ def test_sample_maxima_lists_single_kmeans_starts(monkeypatch):
     # start strategy: the counts say how many starts reached each maximum.
     import sys
 
-    fit_module = sys.modules["gmmem.fit"]  # gmmem.fit is also the function
+    fit_module = sys.modules["gmmem"]  # the study layer calls gmmem's public names
 
     made = []
     real = fit_module.fit
@@ -376,8 +377,8 @@ def test_sample_maxima_lists_single_kmeans_starts(monkeypatch):
 def test_pseudo_true_seed_words_differ_from_every_study_stage():
     # SeedSequence hashes a spawn key as its ints' 32-bit words, concatenated:
     # after the scenario's hash, the pseudo-true key's next word (the low word
-    # of its second entry) must be no stage code of gmmem.study.seed_for.
-    from gmmem.study import STAGES, stable_hash
+    # of its second entry) must be no stage code of gmm_recovery.seeds.seed_for.
+    from gmm_recovery.seeds import STAGES, stable_hash
 
     key = pt.pseudo_true_seed(7, "s").spawn_key
     assert key[0] == stable_hash("s") and key[1] >= 2**32

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gmmem.mixture import Mixture
-from gmmem.simulation import sample_scenario, skewnormal_delta, standard_draws
+from gmm_recovery.simulation import sample_scenario, skewnormal_delta, standard_draws
 
 
 def skewnormal_skewness(delta: float) -> float:

@@ -6,11 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gmmem import (Mixture, align_components, confidence_intervals, cramer_rao,
-                   fisher_information, fit, mcse_coverage, observed_information, performance,
-                   sort_permutation, standard_errors)
-from gmmem.recovery import evaluate_fits, fit_replicate
-from gmmem.study import FIT_DEFAULTS, seed_for
+from gmm_recovery.measures import mcse_coverage, performance
+from gmmem import (Mixture, align_components, confidence_intervals, cramer_rao, fisher_information,
+                   fit, observed_information, sort_permutation, standard_errors)
+from gmm_recovery.evaluation import evaluate_fits
+from gmm_recovery.replicates import fit_replicate
+from gmm_recovery.design import FIT_DEFAULTS
+from gmm_recovery.seeds import seed_for
 
 
 # --- performance measures -------------------------------------------------

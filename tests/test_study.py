@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from gmmem import settings
-from gmmem.config import check_config, study_schema
-from gmmem.evaluation import compare_methods, paired_comparison
+from gmm_recovery.config import check_config, study_schema
+from gmm_recovery.measures import compare_methods, paired_comparison
 from gmmem.fit import fit, fit_many
 from gmmem.mixture import Mixture
-from gmmem.simulation import sample_scenario, standard_draws
-from gmmem.study import expand_grids, parse_scenarios
+from gmm_recovery.simulation import sample_scenario, standard_draws
+from gmm_recovery.design import expand_grids, parse_scenarios
 from workflow_helpers import REPO
 
 SCHEMA = study_schema(REPO / "workflow/schemas/config.schema.yaml")
@@ -31,7 +31,7 @@ def test_fit_signature_defaults_are_the_declared_ones(function):
 
 
 def test_study_scope_settings_are_the_analysis_defaults():
-    from gmmem.analysis import analyse
+    from gmm_recovery.dataset_analysis import analyse
 
     params = inspect.signature(analyse).parameters
     for s in settings.SETTINGS:
@@ -40,7 +40,7 @@ def test_study_scope_settings_are_the_analysis_defaults():
 
 
 def test_schema_cli_and_readme_come_from_the_declaration():
-    from gmmem.cli import _parser as build_parser
+    from gmm_recovery.cli import _parser as build_parser
 
     fit_block = SCHEMA["definitions"]["fit"]["properties"]
     assert list(fit_block) == [s.name for s in settings.SETTINGS]
@@ -237,7 +237,7 @@ def test_a_non_number_string_is_still_named():
 
 
 def test_zip_n_is_the_largest_size_not_above_the_wish():
-    from gmmem.study import zip_n
+    from gmm_recovery.design import zip_n
 
     config = {"sample_sizes": [100, 250, 1000], "replicates": 3,
               "scenarios": {"a": {"weights": [0.5, 0.5], "means": [0, 3], "sds": [1, 1]}}}
@@ -246,7 +246,7 @@ def test_zip_n_is_the_largest_size_not_above_the_wish():
 
 
 def test_figure_panels_read_per_component_with_one_weight_for_two_components():
-    from gmmem.tables import reading_order
+    from gmm_recovery.tables import reading_order
 
     labels = ["mean[1]", "mean[2]", "sd[1]", "sd[2]", "weight[1]", "weight[2]"]
     assert reading_order(labels) == ["weight[1]", "mean[1]", "sd[1]", "mean[2]", "sd[2]"]
@@ -260,7 +260,8 @@ def test_figure_panels_read_per_component_with_one_weight_for_two_components():
 def test_label_check_in_two_dimensions_uses_the_separating_coordinate():
     import pandas as pd
 
-    from gmmem.recovery import align_fits, fit_replicates
+    from gmm_recovery.evaluation import align_fits
+    from gmm_recovery.replicates import fit_replicates
 
     # Two components share the first mean coordinate: sorting by it would be
     # an arbitrary order (the old check's 15-of-20 false alarm); the second separates them.
@@ -282,7 +283,7 @@ def test_fit_jobs_write_the_csv_pandas_would(tmp_path):
     import pandas as pd
 
     from _workflow import concat_columns, save_columns, save_csv
-    from gmmem.recovery import replicate_columns
+    from gmm_recovery.replicates import replicate_columns
 
     truth = Mixture.univariate([0.3, 0.7], [0.0, 3.0], [1.0, 1.0])
     xs = [truth.sample(80, np.random.default_rng(s))[0] for s in range(3)]
@@ -309,7 +310,7 @@ def test_contamination_up_to_its_bound_simulates_data_the_fit_accepts():
     # outliers stay under the magnitude the fits accept, and a fit runs; past
     # it the config is refused, naming the largest sd_factor this truth allows.
     from gmmem._validate import MAX_ABS
-    from gmmem.study import check_contamination_scale
+    from gmm_recovery.design import check_contamination_scale
 
     truth = Mixture.univariate([0.5, 0.5], [0.0, 3.0], [1.0, 1.0])
     with pytest.raises(ValueError, match=r"use sd_factor <= ([0-9.e+]+)") as e:
@@ -331,9 +332,9 @@ def test_oracle_fits_draw_no_fresh_entropy(monkeypatch):
     # would draw from fresh OS entropy (and cost 99 draws per flagged fit).
     import sys
 
-    from gmmem.recovery import fit_replicates
+    from gmm_recovery.replicates import fit_replicates
 
-    fit_module = sys.modules["gmmem.fit"]
+    fit_module = sys.modules["gmmem"]  # the study layer calls gmmem's public names
     calls = []
     real = fit_module.fit_many
 

@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 
 import browser
-from gmmem.evaluation import performance
-from gmmem.summary import (dataset_warnings, decimals, scenario_notes, summary_table, to_csv,
-                           to_html, to_latex, to_markdown)
-from gmmem.tables import parameter_symbol
+from gmm_recovery.measures import performance
+from gmm_recovery.summary import (dataset_warnings, decimals, scenario_notes, summary_table, to_csv, to_html, to_latex, to_markdown)
+from gmm_recovery.tables import parameter_symbol
 
 
 @pytest.mark.parametrize("mcse,k", [(0.0123, 3), (0.15, 2), (1.5, 1), (35.0, 0), (2e-9, 6)])
@@ -202,7 +201,7 @@ def test_notes_name_every_kind_of_failure_that_happened_and_only_those():
 
 
 def test_zip_plot_of_a_size_without_intervals_says_so():
-    from gmmem.plotting import zip_figure
+    from gmm_recovery.figures import zip_figure
 
     aligned = pd.DataFrame({"method": "m", "n": 10, "replicate": [0, 1], "label": "mean[1]",
                             "estimate": [0.1, 0.2], "se": np.nan, "lo": np.nan, "hi": np.nan,
@@ -273,7 +272,7 @@ def test_sandwich_coverage_is_a_column_of_the_methods_that_computed_it():
 
 
 def test_a_value_that_rounds_to_zero_has_no_minus_sign():
-    from gmmem.summary import _cell
+    from gmm_recovery.summary import _cell
 
     assert _cell(-0.0002, 0.02, True) == "0.000 ± 0.020"
     assert _cell(-0.02, 0.02, True) == "-0.020 ± 0.020"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workflow" / "scrip
 import numpy as np  # noqa: E402
 
 from gmmem import Mixture  # noqa: E402
-from gmmem.analysis import analyse  # noqa: E402
+from gmm_recovery.dataset_analysis import analyse  # noqa: E402
 
 
 def main():

@@ -2,7 +2,7 @@
 true K, and what the BLRT costs per replicate.
 
 For each truth, S data sets (the study's seeds) go through the study's own
-replicate fit (gmmem.recovery.replicate_columns, 10 k-means++ restarts, the
+replicate fit (gmm_recovery.replicates.replicate_columns, 10 k-means++ restarts, the
 candidates K = 1..4), once without and once with the BLRT (select_blrt = B,
 sequential tests at level 0.05); prints the share of data sets each criterion
 picks each K and the time ratio of the two runs, side by side in one run.
@@ -21,8 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workflow" / "scripts"))
 from gmmem import Mixture  # noqa: E402
-from gmmem.recovery import replicate_columns  # noqa: E402
-from gmmem.study import seed_for  # noqa: E402
+from gmm_recovery.replicates import replicate_columns  # noqa: E402
+from gmm_recovery.seeds import seed_for  # noqa: E402
 
 TRUTHS = {
     "three separated, n=300": (Mixture.univariate([0.3, 0.3, 0.4], [0, 5, 10], [1, 1, 1]), 300),

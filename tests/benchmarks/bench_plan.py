@@ -20,15 +20,10 @@ import numpy as np  # noqa: E402
 
 from gmm_recovery import plan  # noqa: E402
 
-try:  # the package split of 2026-12-02
-    from gmm_recovery.design import Scenario, fit_settings, mixture_from_spec
-    from gmm_recovery.replicates import replicate_columns
-    from gmm_recovery.seeds import seed_for
-    from gmm_recovery.simulation import sample_scenario
-except ImportError:  # before it
-    from gmmem.recovery import replicate_columns
-    from gmmem.simulation import sample_scenario
-    from gmmem.study import Scenario, fit_settings, mixture_from_spec, seed_for
+from gmm_recovery.design import Scenario, fit_settings, mixture_from_spec  # noqa: E402
+from gmm_recovery.replicates import replicate_columns  # noqa: E402
+from gmm_recovery.seeds import seed_for  # noqa: E402
+from gmm_recovery.simulation import sample_scenario  # noqa: E402
 
 ONE = {"weights": [0.4, 0.6], "means": [0, 3], "sds": [1, 1.5]}
 OVER = {"weights": [0.6, 0.4], "means": [0, 2], "sds": [1, 1]}

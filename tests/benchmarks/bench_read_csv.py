@@ -1,4 +1,4 @@
-"""Reading a large CSV: gmmem.datasets.load_columns (what the CLI and the
+"""Reading a large CSV: gmm_recovery.datasets.load_columns (what the CLI and the
 workflow's datasets use, with every check) against pandas.read_csv of the same
 file, side by side in one run.
 
@@ -29,7 +29,7 @@ import numpy as np
 CHILD = r"""
 import json, sys, time
 import numpy as np, pandas as pd
-from gmmem.datasets import load_columns
+from gmm_recovery.datasets import load_columns
 
 
 def hwm():  # this process's peak resident memory, MB (ru_maxrss would count the parent's)

@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workflow" / "scripts"))
 from gmmem import Mixture, align_components, fit  # noqa: E402
-from gmmem.study import seed_for  # noqa: E402
+from gmm_recovery.seeds import seed_for  # noqa: E402
 
 TRUTH = Mixture.univariate([0.6, 0.4], [0.0, 2.0], [1.0, 1.0])
 ESTIMATORS = ("mle", "map", "pmle")

@@ -40,7 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workflow" / "scripts"))
 from gmmem import Mixture  # noqa: E402
 from gmmem.fit import fit_many  # noqa: E402
-from gmmem.study import seed_for, stable_hash  # noqa: E402
+from gmm_recovery.seeds import seed_for, stable_hash  # noqa: E402
 
 ROOT = 20261201
 PANELS = {

@@ -10,7 +10,7 @@ import importlib.machinery  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from gmmem.versions import package_versions  # noqa: E402
+from gmm_recovery.versions import package_versions  # noqa: E402
 from gmm_recovery import plan as job_plan  # noqa: E402
 
 SEED = config["seed"]
@@ -111,7 +111,7 @@ def data_files():
 def simulate_mem_mb(wildcards):
     """Memory of a simulate job (the data block's draws and labels at once)."""
     a, b = data_range(wildcards)
-    return study.simulate_mem_mb(scenario_of(wildcards), int(wildcards.n), b - a)
+    return design.simulate_mem_mb(scenario_of(wildcards), int(wildcards.n), b - a)
 
 
 def fit_job(wildcards):
@@ -289,11 +289,11 @@ def grid_figure_output(name):
 
 
 def dataset_warnings():
-    """Every warning of this run's own-data fits (gmmem.summary.dataset_warnings
+    """Every warning of this run's own-data fits (gmm_recovery.summary.dataset_warnings
     on each dataset's log and fit.csv), for the console at the end of the run."""
     import pandas as pd
 
-    from gmmem.summary import dataset_warnings as warnings_of
+    from gmm_recovery.summary import dataset_warnings as warnings_of
 
     out = []
     for name, ds in DATASETS.items():
@@ -308,7 +308,7 @@ def dataset_warnings():
 
 
 def precompile_scripts():
-    """Byte-compile, into their __pycache__, gmmem and the scripts' shared module
+    """Byte-compile, into their __pycache__, gmmem, gmm_recovery and the scripts' shared module
     where this workflow's scripts live and, if elsewhere, where a job's fresh
     interpreter finds gmmem first (an installed copy precedes the scripts
     folder that Snakemake appends to a job's path)."""
@@ -320,6 +320,8 @@ def precompile_scripts():
         folders.add(Path(spec.origin).parent.parent)
     for scripts in folders:
         compileall.compile_dir(scripts / "gmmem", quiet=2)
+        if (scripts / "gmm_recovery").is_dir():
+            compileall.compile_dir(scripts / "gmm_recovery", quiet=2)
         compileall.compile_file(scripts / "_workflow.py", quiet=2)
 
 

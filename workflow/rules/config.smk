@@ -6,7 +6,7 @@
 # study) is read only when no --configfile is given. --config values are
 # merged on top of either.
 #
-# config.yaml is read here with gmmem.config.load_yaml (a safe YAML loader: no
+# config.yaml is read here with gmm_recovery.config.load_yaml (a safe YAML loader: no
 # YTE templates, no duplicate keys, aliases bounded), never with Snakemake's
 # `configfile:` loader, which evaluates YTE templates (Python code) in a file
 # that asks for them. A --configfile is read by Snakemake itself while it
@@ -20,8 +20,8 @@ from pathlib import Path
 from snakemake.utils import update_config
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from gmmem import config as config_check  # noqa: E402
-from gmmem import study  # noqa: E402
+from gmm_recovery import config as config_check  # noqa: E402
+from gmm_recovery import design  # noqa: E402
 
 
 def _refuse(message):
@@ -59,7 +59,7 @@ if not workflow.overwrite_configfiles:
     workflow.configfiles.append("config.yaml")  # listed in the report like a configfile:
 
 try:
-    GRID_ROWS, SCENARIOS, DATASETS = study.check_all(config, SCHEMA, CONFIG_SOURCE, COMMAND_LINE)
+    GRID_ROWS, SCENARIOS, DATASETS = design.check_all(config, SCHEMA, CONFIG_SOURCE, COMMAND_LINE)
 except ValueError as e:
     message = str(e)
     if not message.startswith((CONFIG_SOURCE, "--config ")):

@@ -69,7 +69,7 @@ for _comparison, _model_choice in [(False, False), (True, False), (False, True),
             traces_method=most_restarts_method,
             traces_blocks=traces_blocks,
             misspecified=lambda w: scenario_of(w).misspecified,
-            zip_n=lambda w: study.zip_n(scenario_of(w), config.get("zip_n")),
+            zip_n=lambda w: design.zip_n(scenario_of(w), config.get("zip_n")),
             level=LEVEL,
             # The example replicate is drawn here from the seeds (the fit jobs do
             # not write their data): replicate 0 of the largest n.

@@ -1,6 +1,6 @@
 """What every workflow script shares: logging to the rule's log, byte-stable
 files, and reading an earlier stage's files with their damage refused
-(the checks themselves are gmmem.checks).
+(the checks themselves are gmm_recovery.checks).
 
 Not part of gmmem: this is the workflow's I/O edge.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gmmem.checks import InputError, check_csv_text
+from gmm_recovery.checks import InputError, check_csv_text
 
 # A fixed timestamp keeps .npz archives byte-identical across runs.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -66,7 +66,7 @@ def load_npz(path):
 
 def read_table(path, **kwargs):
     """pd.read_csv of a table an earlier stage wrote, refusing one that is empty,
-    cut mid-line or ragged (gmmem.checks.csv_damage) with an InputError naming it."""
+    cut mid-line or ragged (gmm_recovery.checks.csv_damage) with an InputError naming it."""
     import pandas as pd
 
     text = Path(path).read_bytes()
@@ -79,10 +79,10 @@ def read_table(path, **kwargs):
 
 
 def scenario_from_config(snakemake, name: str | None = None):
-    """The parsed scenario (gmmem.study.Scenario) ``name`` (default: the job's
+    """The parsed scenario (gmm_recovery.design.Scenario) ``name`` (default: the job's
     ``scenario`` wildcard), from the checked config the job was given: what the
     stages whose rules hand no expectations check their inputs against."""
-    from gmmem.study import parse_scenarios
+    from gmm_recovery.design import parse_scenarios
 
     config = snakemake.config
     name = snakemake.wildcards.scenario if name is None else name
@@ -158,13 +158,13 @@ def save_figure(fig, path) -> None:
 
 def check_scenario_inputs(snakemake) -> None:
     """Check every input of a scenario's plot job that it knows by name against
-    the scenario in the config (gmmem.checks): the summary tables have rows of
+    the scenario in the config (gmm_recovery.checks): the summary tables have rows of
     every method, sample size and parameter (and, for model choice, candidate
     K); the example fit is that of the first method's first job at the largest
     n (params.example_block: its replicates), the traces those of the method
     with the most restarts, of replicates 0-2 (one table or several). An
     InputError names the first file that is off."""
-    from gmmem import checks
+    from gmm_recovery import checks
 
     sc = scenario_from_config(snakemake)
     methods, sizes = list(sc.methods), list(sc.sample_sizes)
@@ -213,7 +213,7 @@ def check_grid_inputs(snakemake, points) -> None:
     (``points``, the grid's scenarios) and, per point, of its methods and sample
     sizes; each convergence table (input ``convergence``, one per point, in
     order) has rows of its point's methods and sample sizes."""
-    from gmmem import checks
+    from gmm_recovery import checks
 
     scenarios = {pt: scenario_from_config(snakemake, pt) for pt in points}
     named = dict(snakemake.input.items())

@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 
 from _workflow import logged, read_table, save_csv
-from gmmem import summary
-from gmmem.checks import check_fit_table, fit_table_columns
-from gmmem.recovery import evaluate_study
-from gmmem.study import mixture_from_spec, parse_families
+from gmm_recovery import summary
+from gmm_recovery.checks import check_fit_table, fit_table_columns
+from gmm_recovery.evaluation import evaluate_study
+from gmm_recovery.design import mixture_from_spec, parse_families
 
 with logged(snakemake) as log:
     p = snakemake.params
@@ -37,8 +37,8 @@ with logged(snakemake) as log:
     pseudo = None
     given = snakemake.input.get("pseudo_true") or []
     if given:
-        from gmmem.checks import check_maxima_table
-        from gmmem.pseudo_true import mixtures_from_rows
+        from gmm_recovery.checks import check_maxima_table
+        from gmm_recovery.pseudo_true import mixtures_from_rows
 
         path = given if isinstance(given, str) else given[0]
         maxima = read_table(path)

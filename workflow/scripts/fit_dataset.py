@@ -3,11 +3,12 @@
 import numpy as np
 
 from _workflow import logged, save_csv, save_figure
-from gmmem import plotting
-from gmmem.analysis import analyse
-from gmmem.datasets import load_columns
-from gmmem.spurious import advice_lines
-from gmmem.study import mixture_from_spec, seed_for
+from gmm_recovery import figures
+from gmm_recovery.dataset_analysis import analyse
+from gmm_recovery.datasets import load_columns
+from gmmem import advice_lines
+from gmm_recovery.design import mixture_from_spec
+from gmm_recovery.seeds import seed_for
 
 with logged(snakemake) as log:
     p = snakemake.params
@@ -24,10 +25,10 @@ with logged(snakemake) as log:
     res = result.result
     title = (f"{p.name}: K = {res.mixture.n_components}, log-likelihood {res.loglik:.2f}"
              + ("" if res.converged else " (NOT converged)"))
-    save_figure(plotting.fit_figure(data.x, res.mixture, title, ", ".join(p.columns)),
+    save_figure(figures.fit_figure(data.x, res.mixture, title, ", ".join(p.columns)),
                 snakemake.output.figure)
     save_csv(result.criteria, snakemake.output.bic)
-    save_figure(plotting.bic_figure(result.criteria, p.name), snakemake.output.bic_png)
+    save_figure(figures.bic_figure(result.criteria, p.name), snakemake.output.bic_png)
     for line in advice_lines(res, "config"):
         log.warning("dataset %s: %s", p.name, line)
     log.info("dataset %s: K = %d, loglik %.6f, %d EM maps, converged %s",

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from _workflow import check_grid_inputs, logged, save_figure
-from gmmem import grid_views
+from gmm_recovery import grid_views
 
 with logged(snakemake) as log:
     p = snakemake.params

@@ -1,8 +1,8 @@
 """Rule grid_summary: one table of every grid point's performance, with its factor levels."""
 
 from _workflow import logged, read_table, save_csv
-from gmmem.checks import check_summary_table
-from gmmem.summary import grid_table
+from gmm_recovery.checks import check_summary_table
+from gmm_recovery.summary import grid_table
 
 with logged(snakemake) as log:
     p = snakemake.params

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from _workflow import check_grid_inputs, logged, save_csv
-from gmmem import grid_views
+from gmm_recovery import grid_views
 
 with logged(snakemake) as log:
     p = snakemake.params

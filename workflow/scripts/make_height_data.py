@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from gmmem.study import seed_for  # noqa: E402
+from gmm_recovery.seeds import seed_for  # noqa: E402
 
 ROOT_SEED = 20231126
 

@@ -2,9 +2,9 @@
 maximum of the population objective of a misspecified scenario."""
 
 from _workflow import logged, read_table, save_csv, scenario_from_config
-from gmmem.checks import check_maxima_table, check_summary_table, parameter_labels
-from gmmem.pseudo_true import mixtures_from_rows
-from gmmem.recovery import maxima_split
+from gmm_recovery.checks import check_maxima_table, check_summary_table, parameter_labels
+from gmm_recovery.pseudo_true import mixtures_from_rows
+from gmm_recovery.evaluation import maxima_split
 
 with logged(snakemake) as log:
     # Both inputs checked against the scenario before use (one line naming the file).

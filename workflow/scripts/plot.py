@@ -40,10 +40,10 @@ with logged(snakemake) as log:
         maxima = pd.read_csv(inp.pseudo_true[0] if isinstance(inp.pseudo_true, list)
                              else inp.pseudo_true)
         pseudo = maxima[maxima["maximum"] == 1].set_index("parameter")["value"].to_dict()
-    save_figure(plotting.bias_figure(performance, p.scenario, truths, pseudo=pseudo), out.bias)
-    save_figure(plotting.rmse_figure(
+    save_figure(figures.bias_figure(performance, p.scenario, truths, pseudo=pseudo), out.bias)
+    save_figure(figures.rmse_figure(
         performance, f"{p.scenario}: RMSE against n (log-log)", truths), out.rmse)
-    save_figure(plotting.spread_figure(
+    save_figure(figures.spread_figure(
         aligned, f"{p.scenario}: the estimates at each n", truths), out.spread)
     traces = [read(path) for path in inp.traces]
     save_figure(plotting.traces_figure(
@@ -51,13 +51,13 @@ with logged(snakemake) as log:
         f"{p.scenario}: restarts at n = {n}, method {p.traces_method}"), out.traces)
     crlb = (" (misspecified truth: the Gaussian model's Cramér–Rao bound does not apply)"
             if p.misspecified else " and the Cramér–Rao bound")
-    save_figure(plotting.rmse_crlb_figure(performance, f"{p.scenario}: RMSE·√n{crlb}", truths),
+    save_figure(figures.rmse_crlb_figure(performance, f"{p.scenario}: RMSE·√n{crlb}", truths),
                 out.rmse_crlb)
-    save_figure(plotting.coverage_figure(
+    save_figure(figures.coverage_figure(
         performance, p.level, f"{p.scenario}: coverage of the {100 * p.level:g} % intervals",
         truths), out.coverage)
-    save_figure(plotting.zip_figure(aligned, p.zip_n, p.level, p.scenario), out.zip)
-    save_figure(plotting.failures_figure(
+    save_figure(figures.zip_figure(aligned, p.zip_n, p.level, p.scenario), out.zip)
+    save_figure(figures.failures_figure(
         read(inp.convergence), f"{p.scenario}: failed and spurious fits"), out.failures)
     if "comparison" in out.keys():  # the paired comparisons of the scenario's methods
         table = pd.read_csv(inp.comparison, dtype={"method_a": str, "method_b": str})

@@ -4,8 +4,8 @@ mixtures for a misspecified scenario's truth; maximum 1 is the pseudo-true value
 import time
 
 from _workflow import logged, save_csv
-from gmmem import pseudo_true
-from gmmem.study import mixture_from_spec, parse_families
+from gmm_recovery import pseudo_true
+from gmm_recovery.design import mixture_from_spec, parse_families
 
 with logged(snakemake) as log:
     p = snakemake.params

@@ -6,8 +6,8 @@ import pandas as pd
 import yaml
 
 from _workflow import logged, read_table
-from gmmem.checks import check_summary_table, check_timing_table
-from gmmem.summary import run_page
+from gmm_recovery.checks import check_summary_table, check_timing_table
+from gmm_recovery.summary import run_page
 
 with logged(snakemake) as log:
     p = snakemake.params

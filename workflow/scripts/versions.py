@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from _workflow import logged
-from gmmem.versions import versions_text
+from gmm_recovery.versions import versions_text
 
 with logged(snakemake) as log:
     text = versions_text()

@@ -1,25 +1,45 @@
-"""gmmem: Gaussian mixtures fitted by EM, for parameter-recovery studies.
+"""gmmem: Gaussian mixtures fitted by EM, with the inference a recovery study needs.
 
-The mathematics (mixture, gaussian, em, init, fit, inference, evaluation,
-recovery, study, analysis, tables) is pure functions and small frozen
-dataclasses: no I/O, no global state. The edges that touch files or screens
-are apart: datasets (reading CSV/TSV), plotting (matplotlib) and cli.
+The estimator library of gmm-recovery (numpy and scipy only; no files, no
+plots). Its public API is the names below, as ``sklearn.mixture`` exports its
+estimators; the study layer (``gmm_recovery``) uses nothing else.
+
+Fitting: :func:`fit` (one data set, several restarts), :func:`fit_many` (many
+data sets in one batched engine call), :func:`select_k` (K by BIC, AIC or ICL),
+:func:`bootstrap` and :func:`bootstrap_lrt`. Inference: :func:`standard_errors`
+(observed/expected information, sandwich), :func:`confidence_intervals`,
+:func:`cramer_rao`. Labels: :func:`align_components`. The EM steps
+(:func:`e_step`, :func:`m_step`, :func:`squarem_step`) are exported for those
+who want to write their own loop. The fit settings are declared once in
+:mod:`gmmem.settings`.
 """
 
+from . import settings
+from ._validate import MAX_ABS, MIN_SD, scale_problem
+from .alignment import align_components, alignment_cost, assignment, batch_alignment_cost, sort_permutation
+from .bootstrap import BOOT_KEY, BootstrapResult, bootstrap
 from .em import has_converged, squarem_step
-from .evaluation import align_components, mcse_coverage, performance, sort_permutation
-from .fit import (FitResult, RestartRecord, Selection, aic, bic, fit, fit_many,
-                  responsibilities, select_k)
+from .fit import (CRITERIA, SAME_MAXIMUM, FitResult, RestartRecord, Selection, aic, as_seed_sequence,
+                  bic, child_seed, fit, fit_many, responsibilities, select_k)
 from .gaussian import e_step, log_likelihood, m_step
 from .inference import (ConfidenceIntervals, CramerRao, StandardErrors, confidence_intervals,
-                        cramer_rao, fisher_information, observed_information, standard_errors)
+                        cramer_rao, fisher_information, free_parameters, mixture_from_free,
+                        natural_standard_errors, observed_information, standard_errors,
+                        standard_errors_by_methods)
+from .init import kmeans_plusplus
 from .mixture import Mixture
+from .model_choice import BLRT_KEY, BootstrapLRT, bootstrap_lrt, icl
+from .spurious import advice_lines
 
 __all__ = [
-    "ConfidenceIntervals", "CramerRao", "FitResult", "Mixture", "RestartRecord", "Selection",
-    "StandardErrors", "aic", "align_components", "bic", "confidence_intervals", "cramer_rao",
-    "e_step", "fisher_information", "fit", "fit_many", "has_converged", "log_likelihood", "m_step",
-    "mcse_coverage", "observed_information", "performance", "responsibilities", "select_k",
-    "sort_permutation", "squarem_step", "standard_errors",
+    "BLRT_KEY", "BOOT_KEY", "BootstrapLRT", "BootstrapResult", "CRITERIA", "ConfidenceIntervals",
+    "CramerRao", "FitResult", "MAX_ABS", "MIN_SD", "Mixture", "RestartRecord", "SAME_MAXIMUM",
+    "Selection", "StandardErrors", "advice_lines", "aic", "align_components", "alignment_cost",
+    "as_seed_sequence", "assignment", "batch_alignment_cost", "bic", "bootstrap", "bootstrap_lrt",
+    "child_seed", "confidence_intervals", "cramer_rao", "e_step", "fisher_information", "fit",
+    "fit_many", "free_parameters", "has_converged", "icl", "kmeans_plusplus", "log_likelihood",
+    "m_step", "mixture_from_free", "natural_standard_errors", "observed_information",
+    "responsibilities", "scale_problem", "select_k", "settings", "sort_permutation",
+    "squarem_step", "standard_errors", "standard_errors_by_methods",
 ]
 __version__ = "0.1.0"

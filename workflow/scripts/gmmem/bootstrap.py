@@ -5,7 +5,7 @@ data with replacement (nonparametric) — is refitted with the original fit's
 settings, from the fitted mixture and from the usual random starts (the best
 maximum kept), in one batched engine call; each refit's components are
 matched to the fitted mixture by the optimal assignment of
-:func:`gmmem.evaluation.align_components`. From the aligned refits:
+:func:`gmmem.alignment.align_components`. From the aligned refits:
 
 - bootstrap SEs: the SD of the refits' weights, means and SDs;
 - percentile intervals (Efron & Tibshirani 1993, §13.3): the α/2 and 1 − α/2
@@ -105,8 +105,8 @@ def bootstrap(x, result, n_boot: int = 200, kind: str = "parametric", *, seed=No
     replacement); settings: the original fit's settings (n_restarts, init,
     tol, ...; the estimator and covariance structure are always the result's).
     """
-    from .evaluation import assignment, batch_alignment_cost
-    from .fit import _seed_sequence, child_seed, fit_many
+    from .alignment import assignment, batch_alignment_cost
+    from .fit import as_seed_sequence, child_seed, fit_many
 
     z = as_data(x)
     n, d = z.shape
@@ -121,7 +121,7 @@ def bootstrap(x, result, n_boot: int = 200, kind: str = "parametric", *, seed=No
         if name in settings:
             raise ValueError(f"{name} is not a bootstrap setting: the refits use the result's")
     K = m.n_components
-    root = _seed_sequence(seed)
+    root = as_seed_sequence(seed)
     xs, seeds = [], []
     for b in range(n_boot):
         stream = child_seed(root, b)

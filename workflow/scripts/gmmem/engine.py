@@ -20,11 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .em import (_AITKEN_WINDOW, _OBJFN_INC, converged, squarem_extrapolate, squarem_gap,
-                 squarem_parts)
+from .em import (_AITKEN_WINDOW, _OBJFN_INC, converged, squarem_extrapolate, squarem_gap, squarem_parts)
 from .estimators import Regulariser
-from .gaussian import (BLOCK, Params, em_map_raw, feature_rows, pack_batch, put,
-                       take, unpack_batch)
+from .gaussian import BLOCK, Params, em_map_raw, feature_rows, pack_batch, put, take, unpack_batch
 
 # Working arrays of one batch are kept under this many bytes (items are
 # processed in several batches beyond it; results do not depend on the cut).

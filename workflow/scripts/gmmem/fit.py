@@ -8,14 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._threads import one_blas_thread
-from ._validate import (ROWS, as_data, check_choice, check_positive_int,
-                        column_scale, row_chunks, scale_problem)
+from ._validate import (ROWS, as_data, check_choice, check_positive_int, column_scale, row_chunks, scale_problem)
 from .engine import EMRun, run_batch
-from .estimators import (finite_or_identity, log_penalty, regulariser, spurious_mask,
-                         spurious_reason)
+from .estimators import (finite_or_identity, log_penalty, regulariser, spurious_mask, spurious_reason)
 from .gaussian import Params, stack
-from .init import (SHORT_ITER, best_short_runs, emem_short_starts, initial_params_many,
-                   kmeans_plusplus_starts)
+from .init import (SHORT_ITER, best_short_runs, emem_short_starts, initial_params_many, kmeans_plusplus_starts)
 from .mixture import Mixture
 from .settings import check as check_settings
 from .spurious import NULL_RATIO, SPURIOUS_KEY, SPURIOUS_TESTS, calibrate_many
@@ -155,7 +152,9 @@ def _check_seed(seed) -> None:
                          f"got {seed!r}")
 
 
-def _seed_sequence(seed) -> np.random.SeedSequence:
+def as_seed_sequence(seed) -> np.random.SeedSequence:
+    """``seed`` as a SeedSequence: itself if it is one, else SeedSequence(seed)
+    (an int >= 0, a sequence of them, or None for fresh entropy)."""
     _check_seed(seed)
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
@@ -163,7 +162,7 @@ def _seed_sequence(seed) -> np.random.SeedSequence:
 def child_seed(seed, key: int) -> np.random.SeedSequence:
     """The key-th child of SeedSequence(seed), as ``spawn`` would give it, without
     mutating the parent: the same (seed, key) always gives the same stream."""
-    ss = _seed_sequence(seed)
+    ss = as_seed_sequence(seed)
     return np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (int(key),))
 
 
@@ -178,7 +177,7 @@ def _parent(seed):
     _check_seed(seed)
     if isinstance(seed, (int, np.integer)):
         return Parent(int(seed), ())
-    return _seed_sequence(seed)
+    return as_seed_sequence(seed)
 
 
 def degenerate_mask(w: np.ndarray, cov: np.ndarray, n: int, floor: float) -> np.ndarray:
@@ -639,7 +638,7 @@ def select_k(x, candidates, criterion: str = "bic", *, seed=None,
     if criterion == "blrt" and len(ks) < 2:
         raise ValueError(f"criterion 'blrt' needs at least two candidates, got {ks}")
     fit_kwargs.setdefault("prefer", "regular")
-    seed = _seed_sequence(seed)  # one entropy for every K even when seed is None
+    seed = as_seed_sequence(seed)  # one entropy for every K even when seed is None
     fits, rows = {}, []
     for k in ks:
         res = (fitted or {}).get(k) or fit(x, k, seed=child_seed(seed, k), **fit_kwargs)

@@ -96,7 +96,10 @@ def _full_scores(m: Mixture, z: np.ndarray):
     return tau, sc
 
 
-def _full_to_free(m: Mixture) -> np.ndarray:
+def free_parameters(m: Mixture) -> np.ndarray:
+    """The free parameters (p,) of a full-covariance mixture: logit weights
+    log(π_k/π_K) (K-1), means (K·d), log variances (K·d), then the covariances
+    above the diagonal (K·d(d-1)/2), components in order."""
     K, d = m.n_components, m.dim
     ju, lu = np.triu_indices(d, 1)
     w = m.weights
@@ -105,7 +108,9 @@ def _full_to_free(m: Mixture) -> np.ndarray:
                            m.covariances[:, ju, lu].ravel()])
 
 
-def _full_from_free(theta: np.ndarray, K: int, d: int) -> Mixture:
+def mixture_from_free(theta: np.ndarray, K: int, d: int) -> Mixture:
+    """The mixture of free parameters ``theta`` (p,) laid out as
+    :func:`free_parameters` lays them out, K components in d dimensions."""
     ju, lu = np.triu_indices(d, 1)
     eta = np.append(theta[:K - 1], 0.0)
     w = np.exp(eta - eta.max())
@@ -149,7 +154,7 @@ def _negative_jacobian(m: Mixture, score) -> np.ndarray:
     Steps are 1e-5 of each parameter's natural scale (SDs for means, products
     of SDs for covariances)."""
     K, d = m.n_components, m.dim
-    theta = _full_to_free(m)
+    theta = free_parameters(m)
     scale = np.ones_like(theta)
     sd = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
     scale[K - 1:K - 1 + K * d] = sd.ravel()
@@ -162,7 +167,7 @@ def _negative_jacobian(m: Mixture, score) -> np.ndarray:
         for sign in (1.0, -1.0):
             t = theta.copy()
             t[j] += sign * h
-            cols.append(score(_full_from_free(t, K, d)))
+            cols.append(score(mixture_from_free(t, K, d)))
         J[:, j] = (cols[0] - cols[1]) / (2 * h)
     return -0.5 * (J + J.T)
 
@@ -326,7 +331,7 @@ def observed_information(m: Mixture, x, method: str = "louis", estimator: str = 
     return ic - cond_var + penalty_information(m, reg)
 
 
-def _natural_ses(m: Mixture, cov: np.ndarray):
+def natural_standard_errors(m: Mixture, cov: np.ndarray):
     """Delta-method SEs of π (K,), μ (K, d), σ (K, d) and of logit π, log σ²."""
     K, d, tied = _structure(m)
     w = m.weights
@@ -503,7 +508,7 @@ def standard_errors_by_methods(m: Mixture, x, methods=("louis", "sandwich"),
                                       np.full((P, P), np.nan), np.full(K, np.nan), nan.copy(),
                                       False, why))
             continue
-        se_w, se_mu, se_sd, se_logit, se_lam = _natural_ses(m, cov)
+        se_w, se_mu, se_sd, se_logit, se_lam = natural_standard_errors(m, cov)
         out.append(StandardErrors(se_w, se_mu, se_sd, cov, se_logit, se_lam, True, ""))
     return out
 
@@ -588,7 +593,7 @@ def cramer_rao(m: Mixture, n: int) -> CramerRao:
     if cov is None:
         raise ValueError(f"the Fisher information of this mixture is {reason}")
     cov = cov / n
-    se_w, se_mu, se_sd, _, se_lam = _natural_ses(m, cov)
+    se_w, se_mu, se_sd, _, se_lam = natural_standard_errors(m, cov)
     return CramerRao(se_w, se_mu, se_sd, _covariance_ses(m, cov, se_lam), cov)
 
 

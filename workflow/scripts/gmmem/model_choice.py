@@ -78,7 +78,7 @@ def bootstrap_lrt(x, null, alternative, *, n_boot: int = 99, seed=None,
     the fits' settings (n_restarts, init, tol, ...). Streams: draw b samples
     from child (b, 0) of SeedSequence(seed), its K refit from (b, 1) and its
     K' refit from (b, 2)."""
-    from .fit import _seed_sequence, child_seed, fit_many
+    from .fit import as_seed_sequence, child_seed, fit_many
 
     n_boot = check_positive_int("n_boot", n_boot, 2)
     z = as_data(x)
@@ -88,7 +88,7 @@ def bootstrap_lrt(x, null, alternative, *, n_boot: int = 99, seed=None,
         raise ValueError(f"alternative must have more components than null, got "
                          f"K = {m1.n_components} against {m0.n_components}")
     lrt = 2.0 * (_top(alternative) - _top(null))
-    root = _seed_sequence(seed)
+    root = as_seed_sequence(seed)
     xs = []
     for b in range(n_boot):
         draw, _ = m0.sample(n, np.random.default_rng(child_seed(child_seed(root, b), 0)))

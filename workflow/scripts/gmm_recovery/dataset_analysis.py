@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .fit import FitResult, Selection, fit, responsibilities, select_k
-from .inference import confidence_intervals, standard_errors
-from .mixture import Mixture
+from gmmem import (FitResult, Mixture, Selection, confidence_intervals, fit, responsibilities,
+                   select_k, standard_errors)
+
 from .tables import bootstrap_columns, component_table
 
 
@@ -90,8 +90,7 @@ def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: fl
             table[name] = col
     boot = None
     if "bootstrap" in intervals:
-        from .bootstrap import BOOT_KEY, bootstrap as run_bootstrap
-        from .fit import child_seed
+        from gmmem import BOOT_KEY, bootstrap as run_bootstrap, child_seed
 
         boot = run_bootstrap(x, res, n_boot, bootstrap, seed=child_seed(seed, BOOT_KEY),
                              level=level, **fit_kwargs)

@@ -276,8 +276,8 @@ def fit_table_columns(settings: dict, truth, *, oracle: bool = False,
     with the same settings made cheap (one start, a few EM maps, the fewest
     bootstrap resamples), so that whatever columns that code writes for these
     settings are the ones expected, with no list kept here to go stale."""
-    from .recovery import replicate_columns
-    from .settings import BY_NAME
+    from .replicates import replicate_columns
+    from gmmem.settings import BY_NAME
 
     cheap = dict(settings, n_restarts=1, max_iter=20)
     if "n_boot" in cheap:

@@ -1,7 +1,7 @@
 """Pseudo-true parameters: the Gaussian mixture closest to a non-Gaussian truth.
 
 When the data come from g (t or skew-normal components, or a contaminated
-mixture; see :mod:`gmmem.simulation`), the Gaussian MLE converges to the
+mixture; see :mod:`gmm_recovery.simulation`), the Gaussian MLE converges to the
 maximiser θ* of the population objective Q(θ) = E_g log f_θ(X), the
 Kullback–Leibler projection of g onto the K-component model (White 1982,
 Econometrica 50:1). Q may have several local maxima; a study's fits fall
@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .mixture import Mixture
+from gmmem import Mixture
+
 from .simulation import mixture_moments
 
 # Distinct local maxima differ in some free parameter (logit weight, mean in
@@ -89,7 +90,7 @@ def truth_quadrature(truth: Mixture, families=None, contamination: dict | None =
                      step: float = 1 / 64, reach: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Nodes x (m,) and weights w (m,) with Σ w_i h(x_i) ≈ E_g h(X) for the
     scenario's 1-D truth g (families and contamination as in
-    :func:`gmmem.simulation.sample_scenario`): per component, the trapezoidal
+    :func:`gmm_recovery.simulation.sample_scenario`): per component, the trapezoidal
     rule in t with x = μ_k + σ_k sinh(t), |sinh t| ≤ ``reach`` × :func:`default_reach`
     (in SDs), step ``step``."""
     if truth.dim != 1:
@@ -286,7 +287,7 @@ def starts_from_sample(z: np.ndarray, K: int, n_kmeans: int, n_random: int,
     """Starts (pi, mu, var), each (S, K), from a sample z (n,): ``n_kmeans``
     k-means++ seedings (cells of the nearest seed) and ``n_random`` random
     partitions, each cell's weight, mean and variance; streams spawned from seed."""
-    from .init import kmeans_plusplus
+    from gmmem import kmeans_plusplus
 
     z = np.asarray(z, dtype=float).reshape(-1)
     zc = ((z - z.mean()) / z.std())[:, None]
@@ -335,7 +336,7 @@ def sample_maxima(x: np.ndarray, K: int, seed: np.random.SeedSequence, *, n_star
     from seed), best first: (Maximum with objective = loglik/n, sandwich SEs of
     every component_table parameter in the order of :func:`maximum_rows`).
     Same maximum: objectives within :data:`gmmem.fit.SAME_MAXIMUM` relatively."""
-    from .fit import SAME_MAXIMUM, fit
+    from gmmem import SAME_MAXIMUM, fit
 
     n = x.shape[0]
     # One k-means++ start per fit (not fit()'s default emem, which adds the best
@@ -365,12 +366,12 @@ def sample_maxima(x: np.ndarray, K: int, seed: np.random.SeedSequence, *, n_star
 
 
 def sandwich_ses(m: Mixture, x: np.ndarray, *, block: int = 200_000) -> np.ndarray:
-    """Huber–White SEs (White 1982) of the parameters of :func:`gmmem.tables.component_table`
+    """Huber–White SEs (White 1982) of the parameters of :func:`gmm_recovery.tables.component_table`
     (per component: weight, means, SDs, covariances), by the delta method from
     A⁻¹BA⁻¹ with A the observed information and B the outer product of the
     scores, both summed over blocks of ``block`` points (so memory stays
     bounded at large n)."""
-    from .inference import observed_information
+    from gmmem import observed_information
 
     if m.covariance == "tied" and m.dim > 1:
         raise ValueError("sandwich SEs for tied covariances with d > 1 are not implemented "
@@ -387,21 +388,21 @@ def sandwich_ses(m: Mixture, x: np.ndarray, *, block: int = 200_000) -> np.ndarr
 def _table_ses(m: Mixture, cov: np.ndarray) -> np.ndarray:
     """SEs of component_table's parameters from the free-parameter covariance,
     by the delta method (numerical Jacobian of the map free → natural)."""
-    from .inference import _full_from_free, _full_to_free
+    from gmmem import mixture_from_free, free_parameters
 
     K, d = m.n_components, m.dim
     full = m.covariance == "full" and d > 1
     if not full:
-        from .inference import _natural_ses as nat
+        from gmmem import natural_standard_errors as nat
         se_w, se_mu, se_sd, *_ = nat(m, cov)
         cols = []
         for k in range(K):
             cols += [se_w[k], *se_mu[k], *se_sd[k]]
         return np.array(cols)
-    theta = _full_to_free(m)
+    theta = free_parameters(m)
 
     def natural(t):
-        mm = _full_from_free(t, K, d)
+        mm = mixture_from_free(t, K, d)
         return _natural_vector(mm)
 
     base = natural(theta)
@@ -512,10 +513,10 @@ def mixtures_from_rows(table) -> list[Mixture]:
 def pseudo_true_seed(root: int, scenario: str) -> np.random.SeedSequence:
     """The seed of a scenario's pseudo-true computation. SeedSequence hashes a
     spawn key as its 32-bit words: this key's third word is a word of
-    SHA-256("pseudo_true") (3103375144), where every :func:`gmmem.study.seed_for`
+    SHA-256("pseudo_true") (3103375144), where every :func:`gmm_recovery.seeds.seed_for`
     key, and every key spawned from one, has a stage code (1-6), so no stream of
     this seed or of its children is one of theirs."""
-    from .study import stable_hash
+    from .seeds import stable_hash
 
     return np.random.SeedSequence(root, spawn_key=(stable_hash(scenario),
                                                    stable_hash("pseudo_true")))

@@ -91,7 +91,7 @@ def _clean(v):
 
 def record_of(args, result, data, source, argv, notes) -> dict:
     """record.json's content."""
-    from .settings import SETTINGS
+    from gmmem.settings import SETTINGS
     from .versions import package_versions
 
     res = result.result

@@ -7,35 +7,22 @@ JSON schema cannot express. Pure: no files are read here.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .mixture import Mixture
+from gmmem import Mixture
 
-from .settings import defaults as _fit_defaults
+from gmmem import settings as _settings
 
-FIT_DEFAULTS = _fit_defaults()
-# Stage codes in the seed key; fixed forever so results never silently change.
+
+FIT_DEFAULTS = _settings.defaults()
 # Scenario, dataset and method names (grid points included) become folder and
 # file names: bounded well below the 255 bytes a file name may have.
 MAX_NAME = 64
 # Jobs one study may start, unless max_jobs says otherwise: Snakemake's job
 # graph grows with them (a dry run of 10,000 jobs took 40 s of CPU and 320 MB).
 MAX_JOBS = 10_000
-STAGES = {"simulate": 1, "fit": 2, "oracle": 3, "select": 4, "dataset": 5, "example": 6}
-
-
-def stable_hash(text: str) -> int:
-    """A 64-bit integer from SHA-256 of the text: the same on every machine and run."""
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
-
-
-def seed_for(root: int, scenario: str, stage: str, n: int, replicate: int) -> np.random.SeedSequence:
-    """The SeedSequence of one (scenario, stage, n, replicate) under the root seed."""
-    return np.random.SeedSequence(root, spawn_key=(stable_hash(scenario), STAGES[stage],
-                                                   int(n), int(replicate)))
 
 
 def chunks(replicates: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -60,7 +47,7 @@ def check_numbers(value, field: str) -> None:
 def check_sds(sds) -> None:
     """Refuse written SDs whose variances float64 cannot hold, naming the entry
     (the Mixture sees only the squared values)."""
-    from ._validate import MAX_ABS, MIN_SD
+    from gmmem import MAX_ABS, MIN_SD
 
     for i, sd in enumerate(sds if isinstance(sds, list) else []):
         if isinstance(sd, (int, float)) and 0 < sd < MIN_SD:
@@ -147,7 +134,7 @@ def fit_settings(base: dict, override: dict | None) -> dict:
 def check_truth_scale(truth: Mixture, where: str) -> None:
     """Refuse a truth whose draws float64 cannot fit: too large, too narrow, or
     too narrow for its location (draws constant to working precision)."""
-    from ._validate import MAX_ABS, MIN_SD
+    from gmmem import MAX_ABS, MIN_SD
 
     sd = np.sqrt(np.diagonal(truth.covariances, axis1=1, axis2=2))
     reach = float((np.abs(truth.means) + 10 * sd).max())
@@ -175,7 +162,7 @@ def check_contamination_scale(truth: Mixture, sd_factor: float, where: str) -> N
     the outliers are normal around the mixture's mean with sd_factor times its
     SD, and, like the truth (check_truth_scale), must reach (|mean| + 10 SD)
     below MAX_ABS, the magnitude the fits accept."""
-    from ._validate import MAX_ABS
+    from gmmem import MAX_ABS
     from .simulation import mixture_moments
 
     mean, cov = mixture_moments(truth)
@@ -422,7 +409,7 @@ def check_design_size(config: dict, scenarios: dict | None = None,
 def _check_plan_size(config: dict, scenarios: dict, limit: int,
                      memory_limit_mb: int | None) -> None:
     """check_design_size of the parsed scenarios: the plan's jobs and memory."""
-    from gmm_recovery import plan
+    from . import plan
 
     chunk = config.get("chunk_size")
     how = (f"chunk_size = {chunk}" if chunk is not None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mixture import Mixture
+from gmmem import Mixture
 
 
 def mixture_moments(truth: Mixture) -> tuple[np.ndarray, np.ndarray]:

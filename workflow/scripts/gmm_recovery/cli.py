@@ -15,11 +15,11 @@ import sys
 
 import numpy as np
 
-from .fit import CRITERIA, FitResult
-from .settings import SETTINGS
-from .settings import add_options as add_setting_options
-from .settings import from_options as fit_settings_of
-from .spurious import advice_lines
+from gmmem import CRITERIA, FitResult
+from gmmem.settings import SETTINGS
+from gmmem.settings import add_options as add_setting_options
+from gmmem.settings import from_options as fit_settings_of
+from gmmem import advice_lines
 
 EXIT_ERROR = 2
 
@@ -455,9 +455,9 @@ def _run(args, expect=None) -> int:
     """fit or select as args say; ``expect``: the record a refit repeats (its
     file's SHA-256 is checked, its versions compared)."""
     from . import fit_records as records
-    from .analysis import analyse
+    from .dataset_analysis import analyse
     from .datasets import load_columns
-    from .study import mixture_from_spec
+    from .design import mixture_from_spec
 
     try:
         twice = [c for i, c in enumerate(args.column) if c in args.column[:i]]

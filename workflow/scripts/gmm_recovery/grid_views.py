@@ -155,7 +155,7 @@ def _measure_rows(table, measure, parameter, method, loops, cond):
 
 
 def _plt():
-    from .plotting import _plt as plt
+    from .figures import _plt as plt
 
     return plt()
 

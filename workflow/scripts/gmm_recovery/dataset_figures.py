@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mixture import Mixture
+from gmmem import Mixture
 
 
 def _plt():
@@ -51,7 +51,7 @@ def draw_fit(ax, x: np.ndarray, m: Mixture, xlabel: str = "x") -> None:
         ax.set_ylim(bottom=0)
         return
     x = x.reshape(len(x), -1)
-    from .fit import responsibilities
+    from gmmem import responsibilities
 
     label = responsibilities(m, x).argmax(axis=1)
     colours = np.array([f"C{k % 10}" for k in range(m.n_components)])
@@ -174,7 +174,7 @@ def uncertainty_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str =
     two columns), drawn as mclust's coordProj(what = "uncertainty") does:
     points up to the 75 % quantile of the uncertainty small and light grey,
     to the 95 % quantile medium grey, above it large and black; 1-SD ellipses."""
-    from .fit import responsibilities
+    from gmmem import responsibilities
 
     plt = _plt()
     x = np.asarray(x, dtype=float).reshape(len(x), -1)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import scale_problem
+from gmmem import scale_problem
 
 # Cell texts (after stripping, any case) that mean "no value".
 _MISSING = ["", "na", "nan", "null", "none"]

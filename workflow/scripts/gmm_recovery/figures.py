@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mixture import Mixture
+from gmmem import Mixture
+
 from .tables import reading_order
 
 
@@ -36,7 +37,7 @@ def fit_figure(x: np.ndarray, m: Mixture, title: str = "", xlabel: str = "x"):
     """The fit of one data set: for 1-D data the histogram, each weighted
     component (coloured, filled) and the mixture density (black); for d >= 2
     a scatter of the first two columns by MAP component with 1- and 2-SD
-    ellipses. (Drawn by gmmem.dataset_figures, which the CLI shares.)"""
+    ellipses. (Drawn by gmm_recovery.dataset_figures, which the CLI shares.)"""
     from .dataset_figures import fit_figure as draw
 
     return draw(x, m, title, xlabel)
@@ -481,7 +482,7 @@ def model_choice_figure(model_choice, title: str = ""):
 
 def bic_figure(table, title: str = ""):
     """BIC and AIC against K, the chosen K marked (the table's ``chosen`` row),
-    K within 2 of its BIC ringed (gmmem.dataset_figures.criteria_figure)."""
+    K within 2 of its BIC ringed (gmm_recovery.dataset_figures.criteria_figure)."""
     from .dataset_figures import criteria_figure
 
     return criteria_figure(table, "bic", title)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .inference import ConfidenceIntervals, StandardErrors
-from .mixture import Mixture
+from gmmem import ConfidenceIntervals, Mixture, StandardErrors
 
 
 def parameter_columns(d: int, covariance: str = "full") -> list[str]:

@@ -312,7 +312,7 @@ def fill_defaults(node, schema: dict, root: dict):
 def study_schema(path) -> dict:
     """The config schema at ``path`` with its ``fit`` block made from
     :data:`gmmem.settings.SETTINGS`."""
-    from .settings import json_schema
+    from gmmem.settings import json_schema
 
     schema = load_yaml(path)
     schema["definitions"]["fit"] = json_schema()
@@ -415,7 +415,7 @@ def check_config(config: dict, schema: dict, source: str, command_line: dict | N
     meant); raise ValueError with one line naming ``source`` (or the
     ``--config`` entry that set the value, from :func:`command_line_entries`),
     the key path, the expectation and the value. Semantic checks (truths,
-    sizes, names, memory) follow in :mod:`gmmem.study`."""
+    sizes, names, memory) follow in :mod:`gmm_recovery.design`."""
     found = _non_finite(config)
     if found:
         path, value = found
