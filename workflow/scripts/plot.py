@@ -4,7 +4,7 @@ plot_with_both): every figure of one scenario's recovery study, in one process."
 import pandas as pd
 
 from _workflow import check_scenario_inputs, logged, save_figure
-from gmm_recovery import figures as plotting
+from gmm_recovery import figures
 from gmm_recovery.replicate_data import draw_replicates
 from gmm_recovery.tables import mixture_from_table
 
@@ -29,7 +29,7 @@ with logged(snakemake) as log:
     rows = first[first["replicate"] == first["replicate"].min()].sort_values("component")
     rep = int(rows["replicate"].iloc[0])
     x = draw_replicates(p.truth, p.scenario, p.seed, n, rep, rep + 1)[0][0]
-    save_figure(plotting.fit_figure(
+    save_figure(figures.fit_figure(
         x, mixture_from_table(rows), f"{p.scenario}: replicate {rep} at n = {n}, method "
         f"{p.method}"), out.fit_example)
     recovery = generating(read(inp.recovery))
@@ -46,7 +46,7 @@ with logged(snakemake) as log:
     save_figure(figures.spread_figure(
         aligned, f"{p.scenario}: the estimates at each n", truths), out.spread)
     traces = [read(path) for path in inp.traces]
-    save_figure(plotting.traces_figure(
+    save_figure(figures.traces_figure(
         pd.concat(traces, ignore_index=True) if len(traces) > 1 else traces[0],
         f"{p.scenario}: restarts at n = {n}, method {p.traces_method}"), out.traces)
     crlb = (" (misspecified truth: the Gaussian model's Cramér–Rao bound does not apply)"
@@ -64,12 +64,12 @@ with logged(snakemake) as log:
         # Against the generating parameters where the tables also hold pseudo-true ones.
         if "target" in table:
             table = table[table["target"] == "generating"]
-        save_figure(plotting.comparison_figure(
+        save_figure(figures.comparison_figure(
             table, f"{p.scenario}: methods compared on the same data", truths), out.comparison)
     if "model_choice" in out.keys():  # how often each criterion picks the true K, against n
         table = pd.read_csv(inp.model_choice, dtype={"method": str})
         true_k = sorted(set(table.loc[table["is_true_k"], "k"]))
         title = p.scenario + (f": how often each criterion chooses the true K = {true_k[0]}"
                               if len(true_k) == 1 else "")
-        save_figure(plotting.model_choice_figure(table, title), out.model_choice)
+        save_figure(figures.model_choice_figure(table, title), out.model_choice)
     log.info("scenario %s: %d figures written", p.scenario, len(out))
