@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gmmem import Mixture
-
 from gmmem import settings as _settings
-
 
 FIT_DEFAULTS = _settings.defaults()
 # Scenario, dataset and method names (grid points included) become folder and
@@ -240,19 +238,7 @@ def check_study(config: dict, memory_limit_mb: int) -> tuple[dict, dict]:
     datasets = parse_datasets(config)
     if not scenarios and not datasets:
         raise ValueError("the config defines no scenarios and no datasets: nothing to run")
-    limit = config.get("max_job_mem_mb") or memory_limit_mb
-    for sc in scenarios.values():
-        per_job = min(sc.replicates, int(config.get("chunk_size", 100)))
-        for n in sc.sample_sizes:
-            for job, need in (("simulate", simulate_mem_mb(sc, n, per_job)),
-                              ("fit", fit_mem_mb(sc, n, per_job))):
-                if need > limit:
-                    raise ValueError(
-                        f"scenario {sc.name!r}: sample_sizes {n} with {per_job} replicates per "
-                        f"job (chunk_size) needs about {need:,} MB in one {job} job, more than "
-                        f"the {limit:,} MB allowed (max_job_mem_mb, default this machine's "
-                        "memory); use smaller n or chunk_size, or raise max_job_mem_mb for a "
-                        "cluster")
+    # The jobs' memory is checked with the job plan (check_design_size).
     return scenarios, datasets
 
 
@@ -364,11 +350,16 @@ def _count(value, default: int) -> int:
 def design_jobs(config: dict) -> dict[str, tuple[int, int]]:
     """Scenario (as written, a grid counting all its points) -> (simulate jobs,
     fit jobs), computed from the config's numbers alone: nothing is expanded,
-    so a design of 10**7 jobs costs no more to count than one of 10."""
+    so a design of 10**7 jobs costs no more to count than one of 10. With
+    chunk_size the count is exact; without, the plan (job_seconds) sizes the
+    jobs and this is its lower bound, one fit job per (point, method, n).
+    Simulate jobs run only with write_data."""
     import itertools
     import math
 
-    chunk = _count(config.get("chunk_size", 100), 100)
+    chunk = config.get("chunk_size")
+    chunk = _count(chunk, 100) if chunk is not None else None
+    write = config.get("write_data") is True
     n_methods = len(config.get("methods") or {"default": {}})
     out = {}
     for name, spec in (config.get("scenarios") or {}).items():
@@ -388,17 +379,24 @@ def design_jobs(config: dict) -> dict[str, tuple[int, int]]:
             reps = _count(point.get("replicates", config.get("replicates")), 1)
             methods = point.get("methods")
             m = len(methods) if isinstance(methods, list) else n_methods
-            blocks = n_sizes * math.ceil(reps / chunk)
-            sim += blocks
+            blocks = n_sizes * (math.ceil(reps / chunk) if chunk else 1)
+            sim += blocks if write else 0
             fit += blocks * m
         out[name] = (sim * others, fit * others)
     return out
 
 
-def check_design_size(config: dict) -> None:
-    """Refuse a study of more than max_jobs (default MAX_JOBS) simulate and fit
-    jobs, or a grid of more points than that, before anything is expanded."""
+def check_design_size(config: dict, scenarios: dict | None = None,
+                      memory_limit_mb: int | None = None) -> None:
+    """Refuse a study of more than max_jobs (default MAX_JOBS) jobs, or a grid
+    of more points than that: without ``scenarios``, counted from the config
+    before anything is expanded (design_jobs); with the parsed scenarios, the
+    job plan's count (gmm_recovery.plan: job_seconds or chunk_size) and its
+    largest job's memory against max_job_mem_mb (default memory_limit_mb),
+    before the DAG is built. One line, with the estimate."""
     limit = config.get("max_jobs") or MAX_JOBS
+    if scenarios is not None:
+        return _check_plan_size(config, scenarios, limit, memory_limit_mb)
     for name, spec in (config.get("scenarios") or {}).items():
         grid = spec.get("grid") if isinstance(spec, dict) else None
         if isinstance(grid, dict):
@@ -414,12 +412,48 @@ def check_design_size(config: dict) -> None:
     fit = sum(j[1] for j in jobs.values())
     if sim + fit > limit:
         worst = max(jobs, key=lambda k: sum(jobs[k]))
-        raise ValueError(f"the study would run about {sim + fit:,} jobs ({sim:,} simulate and "
-                         f"{fit:,} fit, {sum(jobs[worst]):,} of them for scenario {worst!r}), more "
-                         f"than max_jobs = {limit:,}: raise chunk_size (replicates per job, now "
-                         f"{config.get('chunk_size', 100)}), study fewer sizes, methods or grid "
-                         "points, or raise max_jobs (Snakemake's job graph of 10,000 jobs took "
-                         "40 s of CPU and 320 MB to build here)")
+        chunk = config.get("chunk_size")
+        what = f"{sim:,} simulate and {fit:,} fit" if sim else f"{fit:,} fit"
+        advice = (f"raise chunk_size (replicates per job, now {chunk})" if chunk is not None
+                  else "at least one fit job per scenario, method and n")
+        raise ValueError(f"the study would run {'about' if chunk is not None else 'at least'} "
+                         f"{sim + fit:,} jobs ({what}, {sum(jobs[worst]):,} of them for "
+                         f"scenario {worst!r}), more than max_jobs = {limit:,}: {advice}, study "
+                         "fewer sizes, methods or grid points, or raise max_jobs (Snakemake's "
+                         "job graph of 10,000 jobs took 40 s of CPU and 320 MB to build here)")
+
+
+def _check_plan_size(config: dict, scenarios: dict, limit: int,
+                     memory_limit_mb: int | None) -> None:
+    """check_design_size of the parsed scenarios: the plan's jobs and memory."""
+    from . import plan
+
+    chunk = config.get("chunk_size")
+    how = (f"chunk_size = {chunk}" if chunk is not None
+           else f"job_seconds = {config.get('job_seconds', 60):g}")
+    jobs = plan.plan_study(scenarios, config.get("job_seconds", 60), chunk)
+    mem_limit = config.get("max_job_mem_mb") or memory_limit_mb or 10**9
+    write = config.get("write_data") is True
+    n_data = 0
+    if write:  # the simulate jobs of the written data blocks
+        for sc in scenarios.values():
+            for n in sc.sample_sizes:
+                per = plan.data_block_size(sc, n, chunk)
+                n_data += -(-sc.replicates // per)
+                need = simulate_mem_mb(sc, n, min(per, sc.replicates))
+                if need > mem_limit:
+                    raise ValueError(
+                        f"scenario {sc.name!r}: sample_sizes {n} with {min(per, sc.replicates):,} "
+                        f"replicates per data block needs about {need:,} MB in one simulate job, "
+                        f"more than the {mem_limit:,} MB allowed (max_job_mem_mb, default this "
+                        "machine's memory); use smaller n or chunk_size, or raise max_job_mem_mb "
+                        "for a cluster")
+    if n_data and jobs.jobs + n_data > limit:
+        raise ValueError(f"the study would run {jobs.jobs + n_data:,} jobs ({n_data:,} simulate "
+                         f"(write_data) and {jobs.jobs:,} fit, {how}), more than max_jobs = "
+                         f"{limit:,}: turn write_data off, raise chunk_size or job_seconds, or "
+                         "raise max_jobs")
+    plan.check_plan(jobs, limit, mem_limit, how)
 
 
 def check_grid_views(name: str, spec: dict, fields: list) -> None:
@@ -547,7 +581,8 @@ def check_all(config: dict, schema: dict, source: str, command_line=None,
     config["scenarios"], rows = expand_grids(config.get("scenarios") or {})
     if rows:
         check_config(config, schema, source + " (grid expanded)")
-    scenarios, datasets = check_study(config, machine_memory_mb() if memory_mb is None
-                                      else memory_mb)
+    memory = machine_memory_mb() if memory_mb is None else memory_mb
+    scenarios, datasets = check_study(config, memory)
+    check_design_size(config, scenarios, memory)
     check_dataset_files(datasets)
     return rows, scenarios, datasets
