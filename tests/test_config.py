@@ -181,7 +181,7 @@ def test_the_readme_states_the_schemas_defaults():
     props = SCHEMA["properties"]
     checked = [key for key, spec in props.items()
                if type(spec.get("default")) in (int, float, str) and key in rows]
-    assert {"seed", "chunk_size", "level", "results"} <= set(checked), checked
+    assert {"seed", "level", "results"} <= set(checked), checked
     for key in checked:
         assert rows[key].strip() == str(props[key]["default"]), (key, rows[key])
     assert rows["max_jobs"].strip() == str(MAX_JOBS)

@@ -430,8 +430,8 @@ def _check_plan_size(config: dict, scenarios: dict, limit: int,
 
     chunk = config.get("chunk_size")
     how = (f"chunk_size = {chunk}" if chunk is not None
-           else f"job_seconds = {config.get('job_seconds', 60):g}")
-    jobs = plan.plan_study(scenarios, config.get("job_seconds", 60), chunk)
+           else f"job_seconds = {config['job_seconds']:g}")
+    jobs = plan.plan_study(scenarios, config["job_seconds"], chunk)
     mem_limit = config.get("max_job_mem_mb") or memory_limit_mb or 10**9
     write = config.get("write_data") is True
     n_data = 0
