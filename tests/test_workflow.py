@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import browser
+from config_helpers import config_refusal
 from workflow_helpers import REPO, TINY, identical_results, make_workdir, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -30,8 +31,10 @@ def test_default_config_dry_run(tmp_path):
     cfg = yaml.safe_load((REPO / "config.yaml").read_text())
     work = make_workdir(tmp_path, cfg)
     out = snakemake(work, "-n", "--quiet", "rules").stdout
-    for rule in ("simulate", "fit", "evaluate", "plot", "fit_dataset"):
+    for rule in ("fit", "evaluate", "plot", "fit_dataset"):
         assert re.search(rf"^{rule}\s+\d+", out, re.M), out
+    # The fit jobs draw their data: no simulate jobs unless write_data asks for the files.
+    assert not re.search(r"^simulate\s+\d+", out, re.M), out
     assert not (work / "results").exists()
 
 
@@ -282,17 +285,17 @@ def test_growing_a_study_runs_only_the_new_jobs_and_keeps_the_old_bytes(tmp_path
     res = work / "results" / "s"
     old = {p.relative_to(res): p.read_bytes() for p in sorted(res.rglob("*"))
            if p.is_file() and p.relative_to(res).parts[0] in ("data", "fits")}
-    assert len(old) == 2 + 2 * 2  # two data blocks; fits and traces of two blocks
+    assert len(old) == 2 * 2  # fits and traces of two blocks (no data files: write_data off)
     grown = copy.deepcopy(GROW)
     grown["replicates"] = 6  # one more block
     grown["sample_sizes"] = [50, 80]  # one more n
     grown["methods"]["b"] = {"accel": None}  # one more method
     (work / "config.yaml").write_text(yaml.safe_dump(grown, sort_keys=False))
     counts = _job_counts(work)
-    # simulate: block 2 of n = 50, and 3 blocks of n = 80; fit: method a on those 4
-    # blocks, method b on all 6; then this scenario's summaries only.
-    assert counts["simulate"] == 4 and counts["fit"] == 4 + 6, counts
-    assert counts["evaluate"] == 1 and counts["plot"] == 1 and counts["plot_comparison"] == 1
+    # fit: method a on block 2 of n = 50 and the 3 blocks of n = 80, method b on
+    # all 6; then this scenario's summaries only, its figures in one plot job.
+    assert "simulate" not in counts and counts["fit"] == 4 + 6, counts
+    assert counts["evaluate"] == 1 and counts["plot_with_comparison"] == 1 and "plot" not in counts
     snakemake(work, "--cores", "2")
     assert {p: (res / p).read_bytes() for p in old} == old
     fits = pd.read_csv(res / "recovery.csv")
@@ -304,10 +307,9 @@ def test_config_lists_on_the_command_line_work_as_typed(tmp_path):
     work = make_workdir(tmp_path, GROW)
     counts = _job_counts(work, "--config", "sample_sizes=[60,200]", "replicates=4",
                          "fit={n_restarts: 2, accel: null}")
-    assert counts["simulate"] == 4 and counts["fit"] == 4, counts
-    bad = snakemake(work, "-n", "--config", "sample_sizes=[60,lots]", check=False)
-    assert bad.returncode != 0
-    assert "sample_sizes[1]: expected an integer, got 'lots'" in bad.stdout + bad.stderr
+    assert "simulate" not in counts and counts["fit"] == 4, counts
+    bad = config_refusal(work, "-n", "--config", "sample_sizes=[60,lots]")
+    assert "sample_sizes[1]: expected an integer, got 'lots'" in bad
 
 
 def test_a_study_file_runs_alone_into_its_results_folder(tmp_path):
@@ -383,16 +385,12 @@ def _rerun_fails(work):
     return proc.stdout + proc.stderr
 
 
-def test_a_table_that_lost_rows_or_data_of_another_n_stop_the_stage_naming_the_file(
-        tiny_run, tmp_path):
+def test_a_table_that_lost_rows_stops_the_stage_naming_the_file(tiny_run, tmp_path):
     work = _damaged_copy(tiny_run, tmp_path / "damaged")
     # A fits table that lost rows (head -n 3 over it): replicate 5 of block 4..5 is gone.
     lost = "results/uni/fits/fast/n150/chunk1.fits.csv"
     lines = (work / lost).read_text().splitlines(keepends=True)
     (work / lost).write_text("".join(lines[:3]))
-    # Data of n = 150 copied over the n = 60 block: its fit job reruns on it.
-    wrong_n = "results/bi/data/n60/chunk0.npz"
-    shutil.copy(work / "results/bi/data/n150/chunk0.npz", work / wrong_n)
     # A summary table without one parameter's rows: the plot stage reads it.
     perf = work / "results/heavy/performance.csv"
     table = pd.read_csv(perf)
@@ -400,15 +398,13 @@ def test_a_table_that_lost_rows_or_data_of_another_n_stop_the_stage_naming_the_f
     out = _rerun_fails(work)
     assert (f"{lost}: has 2 rows where replicates 4..5 × K = 2 components need 4: rows of "
             "replicate(s) 5 are missing") in out
-    assert f"{wrong_n}: x has n = 150 where this block is replicates 0..3 of n = 60, d = 2" in out
     assert "results/heavy/performance.csv: has no rows of parameter sd[2]" in out
     # The log holds the same one line, no traceback; nothing half-written is left.
     log = (work / "results/logs/uni/evaluate.log").read_text()
     assert f"ERROR {lost}: has 2 rows" in log and "Traceback" not in log
     assert not (work / "results/uni/recovery.csv").exists()
-    assert not (work / "results/bi/fits/fast/n60/chunk0.fits.csv").exists()
     # The advice works: deleted and rerun, they are made again, the same bytes.
-    for path in (lost, wrong_n, "results/heavy/performance.csv"):
+    for path in (lost, "results/heavy/performance.csv"):
         (work / path).unlink()
     snakemake(work, "--cores", "2")
     assert identical_results(tiny_run, work) == []

@@ -60,6 +60,7 @@ TINY = {
     "sample_sizes": [60, 150],
     "replicates": 6,
     "chunk_size": 4,
+    "write_data": True,  # the data blocks too (the fit jobs draw the same data themselves)
     "fit": {"n_restarts": 2},
     # Two methods on the same data: they differ in the acceleration, and the
     # second adds bootstrap intervals.

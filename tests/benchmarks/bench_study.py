@@ -67,8 +67,10 @@ import pandas as pd
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-# The release before this session's changes (issues 19-23); ff1b3ad was issue 13's.
-PREVIOUS = "b594628"
+# The revision compared with by default: fixed chunk_size blocks, a simulate
+# job before each block's fit jobs, three plot rules (b594628 was the release
+# before issues 19-23).
+PREVIOUS = "79cfa11"  # the layout before the job planner (issue 23 section 1)
 
 # Put first on a run's PYTHONPATH as sitecustomize.py: each Python process of
 # the run writes its own CPU and rule (None for Snakemake itself) when it exits.
@@ -144,8 +146,31 @@ def job_stats(text: str) -> dict[str, int]:
     return counts
 
 
-def run_study(config: Path, cores: int, commit: str | None, dry_run: bool = False) -> dict | None:
-    cfg = yaml.safe_load(open(config))
+def config_of(config: Path, commit: str | None, replicates: int | None) -> dict:
+    """The study as a version runs it: a config file of this repository as that
+    revision had it (a previous layout keeps its own chunk_size), else the
+    file itself; replicates overridden (every scenario) when given."""
+    text = None
+    if commit is not None:
+        try:
+            rel = config.resolve().relative_to(REPO)
+            proc = subprocess.run(["git", "show", f"{commit}:{rel}"], cwd=REPO,
+                                  capture_output=True, text=True)
+            text = proc.stdout if proc.returncode == 0 else None
+        except ValueError:
+            pass
+    cfg = yaml.safe_load(text if text is not None else open(config))
+    if replicates:
+        cfg["replicates"] = replicates
+        for sc in (cfg.get("scenarios") or {}).values():
+            sc.pop("replicates", None)
+            (sc.get("grid") or {}).pop("replicates", None)
+    return cfg
+
+
+def run_study(config: Path, cores: int, commit: str | None, dry_run: bool = False,
+              replicates: int | None = None) -> dict | None:
+    cfg = config_of(config, commit, replicates)
     results = cfg.get("results", "results")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "study"
@@ -158,7 +183,7 @@ def run_study(config: Path, cores: int, commit: str | None, dry_run: bool = Fals
             checkout(work, commit)
         except (OSError, subprocess.CalledProcessError):
             return None
-        shutil.copy(config, work / "config.yaml")
+        (work / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
         # The workflow's own gmmem first: the installed (editable) one is this
         # checkout's, which must not stand in for the previous release's.
         env = dict(os.environ, BENCH_STUDY_RECORDS=str(records),
@@ -170,6 +195,8 @@ def run_study(config: Path, cores: int, commit: str | None, dry_run: bool = Fals
                               cwd=work, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # The scheduler's peak memory, also where no record was written (-n).
+        peak_children = after.ru_maxrss / 1024
         if proc.returncode:
             print(proc.stderr[-3000:], file=sys.stderr)
             return None
@@ -182,6 +209,7 @@ def run_study(config: Path, cores: int, commit: str | None, dry_run: bool = Fals
             per_rule[r["rule"]].append(r["cpu"])
             if r["rule"] == "snakemake":
                 peak = max(peak, r["maxrss_mb"])
+        peak = peak or peak_children
         # Keyed by scenario and file: the file names repeat across scenarios.
         if os.environ.get("BENCH_STUDY_KEEP"):
             shutil.copytree(records, os.environ["BENCH_STUDY_KEEP"], dirs_exist_ok=True)
@@ -236,6 +264,9 @@ def main() -> int:
                     help=f"git revision to compare with (default {PREVIOUS})")
     ap.add_argument("--no-previous", action="store_true", help="time this checkout only")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each version, alternating")
+    ap.add_argument("--replicates", type=int, metavar="R",
+                    help="run the study with R replicates per scenario (a reduced variant of a "
+                         "study too long to run whole; both versions alike)")
     ap.add_argument("--dry-run", action="store_true",
                     help="time `snakemake -n` (this checkout only unless --previous is given)")
     args = ap.parse_args()
@@ -247,14 +278,17 @@ def main() -> int:
         if previous is None:
             ap.error(f"--previous: {args.previous!r} is not a commit of this repository")
     cfg = yaml.safe_load(open(args.config))
-    print(f"study: {Path(args.config).name}: {study_size(cfg)}; --cores {args.cores}")
+    if args.replicates:
+        cfg = config_of(Path(args.config), None, args.replicates)
+    print(f"study: {Path(args.config).name}: {study_size(cfg)}; --cores {args.cores}"
+          + (f" (reduced: {args.replicates} replicates)" if args.replicates else ""))
     versions = {"this checkout": None}
     if previous:
         versions[f"{previous}"] = previous
     runs: dict[str, list[dict]] = {name: [] for name in versions}
     for i in range(args.repeat):
         for name, commit in versions.items():
-            r = run_study(Path(args.config), args.cores, commit, args.dry_run)
+            r = run_study(Path(args.config), args.cores, commit, args.dry_run, args.replicates)
             if r is None:
                 print(f"{name}: run {i + 1} failed", file=sys.stderr)
                 return 1
@@ -301,8 +335,17 @@ def main() -> int:
               f"CPU {mean(new, 'cpu') / mean(old, 'cpu'):.2f}x, CPU in fits "
               f"{mean(new, 'fit_cpu') / mean(old, 'fit_cpu'):.2f}x, jobs "
               f"{new[0]['jobs']} vs {old[0]['jobs']}")
+    print("\nside by side (mean of the runs)")
+    print(f"{'':<16} {'jobs':>6} {'fit jobs':>8} {'wall s':>7} {'CPU s':>7} {'engine s':>9} "
+          f"{'engine %':>9} {'wall / (engine / cores)':>24}")
+    for name, reps in runs.items():
+        mean = lambda key: sum(r[key] for r in reps) / len(reps)
+        print(f"{name:<16} {reps[0]['jobs']:>6} {reps[0]['planned'].get('fit', 0):>8} "
+              f"{mean('wall'):>7.1f} {mean('cpu'):>7.1f} {mean('fit_cpu'):>9.1f} "
+              f"{mean('fit_cpu') / mean('cpu'):>9.1%} "
+              f"{mean('wall') / (mean('fit_cpu') / args.cores):>24.2f}")
     print("targets (issue 23): default study <= 45 s wall, examples/first_grid.yaml <= 60 s wall, "
-          ">= 75 % of the CPU in fits")
+          ">= 75 % of the CPU in fits, wall within 1.5x of engine CPU / cores (study_grid.yaml)")
     return 0
 
 

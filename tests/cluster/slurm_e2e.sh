@@ -131,7 +131,7 @@ for run in slurm local; do
 seed: 11
 sample_sizes: [80, 200]
 replicates: 6
-chunk_size: 3
+job_seconds: 0.005         # a few replicates per fit job: several jobs per series
 fit: {n_restarts: 2}
 scenarios:
   e2e: {weights: [0.3, 0.7], means: [0, 4], sds: [1, 1.5]}
@@ -140,8 +140,10 @@ done
 cd "$WORK/slurm"
 log "running the study through sbatch"
 start=$(date +%s)
-"$PY" -m snakemake --workflow-profile workflow/profiles/slurm --jobs 4 \
-  --slurm-no-account --slurm-status-command squeue \
+# This node has few CPUs: fit jobs two to a submission (the profile's
+# group-components, fit=8, would ask for more CPUs than it has).
+"$PY" -m snakemake --workflow-profile workflow/profiles/slurm --jobs 4 --group-components fit=2 \
+  --slurm-no-account --slurm-status-command squeue --slurm-keep-successful-logs \
   --slurm-init-seconds-before-status-checks 5 \
   --default-resources slurm_partition=debug mem_mb=500 runtime=10 \
   --latency-wait 10 > "$WORK/slurm.out" 2>&1 || { tail -n 40 "$WORK/slurm.out"; exit 1; }
@@ -149,6 +151,10 @@ log "SLURM run finished in $(( $(date +%s) - start )) s"
 submitted=$(grep -c "Job .* has been submitted with SLURM jobid" "$WORK/slurm.out" || true)
 [ "$submitted" -ge 1 ] || { log "no job went through SLURM"; tail -n 40 "$WORK/slurm.out"; exit 1; }
 log "$submitted job(s) ran through sbatch"
+fit_jobs=$(awk '/Job stats:/ {on=1} on && $1 == "fit" {print $2; exit}' "$WORK/slurm.out")
+groups=$(find .snakemake/slurm_logs -mindepth 1 -maxdepth 1 -name 'group_fit*' | wc -l)
+[ "$groups" -ge 1 ] || { log "the fit jobs were not submitted as group jobs"; ls -R .snakemake/slurm_logs | head; exit 1; }
+log "${fit_jobs:-?} fit jobs went in group submissions (.snakemake/slurm_logs/group_fit*)"
 cd "$WORK/local"
 "$PY" -m snakemake --cores 2 > "$WORK/local.out" 2>&1 || { tail -n 40 "$WORK/local.out"; exit 1; }
 

@@ -11,10 +11,17 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from gmm_recovery.versions import package_versions  # noqa: E402
+from gmm_recovery import plan as job_plan  # noqa: E402
 
 SEED = config["seed"]
 LEVEL = config["level"]
-CHUNK_SIZE = config["chunk_size"]
+# Replicates per fit job: the plan's, sized by work (job_seconds of CPU per job),
+# or chunk_size's fixed blocks when given. Planned once here, for every input
+# function below.
+CHUNK_SIZE = config.get("chunk_size")
+JOB_SECONDS = config.get("job_seconds", 60)
+WRITE_DATA = config.get("write_data", False)
+PLAN = job_plan.plan_study(SCENARIOS, JOB_SECONDS, CHUNK_SIZE)
 METHODS = sorted({m for sc in SCENARIOS.values() for m in sc.methods})
 GRIDS = sorted({row[0] for row in GRID_ROWS})
 
@@ -45,14 +52,35 @@ def method_settings(wildcards):
     return scenario_of(wildcards).methods[wildcards.method]
 
 
-def scenario_chunks(wildcards):
-    """Replicate blocks [a, b) of chunk_size: block c is the same replicates
-    whatever the total, so raising replicates adds blocks and leaves the old ones."""
-    return design.chunks(scenario_of(wildcards).replicates, CHUNK_SIZE)
+def series_ranges(scenario, method, n):
+    """The replicate ranges [a, b) of one series' fit jobs (gmm_recovery.plan):
+    chunk c is the same replicates whatever the total, so raising replicates
+    adds jobs and leaves the old ones (the last, partial one re-runs)."""
+    return PLAN.ranges(scenario, method, n)
 
 
 def chunk_range(wildcards):
-    return scenario_chunks(wildcards)[int(wildcards.chunk)]
+    per = PLAN.per_job[wildcards.scenario, wildcards.method, int(wildcards.n)]
+    a = int(wildcards.chunk) * per
+    return a, min(a + per, scenario_of(wildcards).replicates)
+
+
+def data_ranges(sc, n):
+    """The replicate ranges of a (scenario, n)'s written data blocks (write_data)."""
+    return job_plan.ranges(sc.replicates, job_plan.data_block_size(sc, n, CHUNK_SIZE))
+
+
+def data_range(wildcards):
+    sc = scenario_of(wildcards)
+    per = job_plan.data_block_size(sc, int(wildcards.n), CHUNK_SIZE)
+    a = int(wildcards.chunk) * per
+    return a, min(a + per, sc.replicates)
+
+
+def fit_jobs(sc):
+    """(method, n, chunk, start, stop) of every fit job of a scenario."""
+    return [(m, n, c, a, b) for m in sc.methods for n in sc.sample_sizes
+            for c, (a, b) in enumerate(series_ranges(sc.name, m, n))]
 
 
 def fit_files(kind):
@@ -61,8 +89,7 @@ def fit_files(kind):
     def files(wildcards):
         sc = scenario_of(wildcards)
         return [f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.{kind}.csv"
-                for m in sc.methods for n in sc.sample_sizes
-                for c in range(len(scenario_chunks(wildcards)))]
+                for m, n, c, _, _ in fit_jobs(sc)]
 
     return files
 
@@ -70,43 +97,49 @@ def fit_files(kind):
 def timing_files(wildcards):
     """Every fit job's timing file: all scenarios, methods, sizes and blocks."""
     return [f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv"
-            for s, sc in SCENARIOS.items() for m in sc.methods for n in sc.sample_sizes
-            for c in range(len(design.chunks(sc.replicates, CHUNK_SIZE)))]
+            for s, sc in SCENARIOS.items() for m, n, c, _, _ in fit_jobs(sc)]
 
 
-def replicates_in_chunk(wildcards):
-    a, b = chunk_range(wildcards)
-    return b - a
+def data_files():
+    """Every written data block (write_data: true), else none."""
+    if not WRITE_DATA:
+        return []
+    return [f"{RESULTS}/{s}/data/n{n}/chunk{c}.npz" for s, sc in SCENARIOS.items()
+            for n in sc.sample_sizes for c in range(len(data_ranges(sc, n)))]
 
 
 def simulate_mem_mb(wildcards):
-    """Memory of a simulate job (design.simulate_mem_mb)."""
-    return design.simulate_mem_mb(scenario_of(wildcards), int(wildcards.n),
-                                 replicates_in_chunk(wildcards))
+    """Memory of a simulate job (the data block's draws and labels at once)."""
+    a, b = data_range(wildcards)
+    return design.simulate_mem_mb(scenario_of(wildcards), int(wildcards.n), b - a)
+
+
+def fit_job(wildcards):
+    """Everything a fit job is given (scripts/fit.py): its series, replicates,
+    the truth's data-generating settings, the method's fit settings, oracle
+    starts, candidate K, level and seed. A change to any of them re-runs it."""
+    sc = scenario_of(wildcards)
+    return {"scenario": sc.name, "method": wildcards.method, "truth": truth_spec(wildcards),
+            "replicates": list(chunk_range(wildcards)), "fit": method_settings(wildcards),
+            "oracle_start": sc.oracle_start, "select_k": list(sc.select_k),
+            "select_blrt": sc.select_blrt, "level": LEVEL, "seed": SEED}
 
 
 def fit_mem_mb(wildcards, attempt):
-    """Memory of a fit job (design.fit_mem_mb), scaled up on a retry."""
-    return design.fit_mem_mb(scenario_of(wildcards), int(wildcards.n),
-                            replicates_in_chunk(wildcards)) * attempt
+    """Memory of a fit job (gmm_recovery.plan.job_mem_mb), scaled up on a retry."""
+    sc = scenario_of(wildcards)
+    a, b = chunk_range(wildcards)
+    return job_plan.job_mem_mb(int(wildcards.n), sc.truth.dim, sc.largest_k, b - a) * attempt
 
 
 def fit_runtime(wildcards, attempt):
-    """Minutes for a fit job, scaled from n, replicates in the chunk and restarts."""
-    sc = scenario_of(wildcards)
-    settings = method_settings(wildcards)
-    restarts = settings["n_restarts"]
-    fits = replicates_in_chunk(wildcards) * restarts * (1 + len(sc.select_k)) * (1 + sc.oracle_start)
-    fits *= 1 + 2 * sc.select_blrt  # each bootstrap LRT draw refits K and K + 1
-    # emem: 1.6-2.9x the CPU of its k-means++ starts alone (benchmarks/bench_starts.py);
-    # the calibrated spurious test 3.5x where a quarter of the fits are tested, up
-    # to 24x where all are (gmmem.spurious); bootstrap intervals refit n_boot times.
-    fits *= 3 if settings["init"] == "emem" else 1
-    fits *= 4 if settings["spurious_test"] == "bootstrap" and settings["estimator"] == "mle" else 1
-    fits *= 1 + (settings["n_boot"] if "bootstrap" in settings["intervals"] else 0)
-    # ~50 µs per point and restart at d = 1, generous for slow nodes.
-    seconds = fits * int(wildcards.n) * 50e-6 * sc.truth.dim
-    return (5 + int(seconds / 60) * 3) * attempt
+    """Minutes for a fit job: the plan's CPU estimate of its replicates
+    (gmm_recovery.plan.series_seconds, 0.45-1.4x the measured), 3x for slow
+    nodes and the estimate's error, plus 5 minutes of start-up."""
+    a, b = chunk_range(wildcards)
+    seconds = job_plan.series_seconds(scenario_of(wildcards), wildcards.method,
+                                      int(wildcards.n)) * (b - a)
+    return (5 + int(3 * seconds / 60)) * attempt
 
 
 FIGURES = ["fit_example", "bias", "rmse", "spread", "traces", "rmse_crlb", "coverage", "zip",
@@ -196,6 +229,7 @@ def all_outputs():
         out += expand("{r}/{g}/grid/{f}", r=RESULTS, g=grid,
                       f=["performance.csv", "summary.html", "summary.md", "summary.csv"])
         out += expand("{r}/{g}/grid/figures/{f}.png", r=RESULTS, g=grid, f=GRID_FIGURES)
+    out += data_files()
     out += expand("{r}/datasets/{d}/{f}", r=RESULTS, d=list(DATASETS),
                   f=["fit.csv", "assignments.csv", "fit.png", "bic.csv", "bic.png"])
     return out
@@ -213,8 +247,7 @@ def fit_blocks(wildcards):
     (the files of fit_files("fits")), for the evaluate stage to check them."""
     sc = scenario_of(wildcards)
     return {f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.fits.csv": [m, n, a, b]
-            for m in sc.methods for n in sc.sample_sizes
-            for c, (a, b) in enumerate(scenario_chunks(wildcards))}
+            for m, n, c, a, b in fit_jobs(sc)}
 
 
 def expected_tables(name):
@@ -226,8 +259,7 @@ def expected_tables(name):
 def timing_blocks(wildcards):
     """What each fit job's timing file is of: {path: [scenario, method, n, start, stop]}."""
     return {f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv": [s, m, n, a, b]
-            for s, sc in SCENARIOS.items() for m in sc.methods for n in sc.sample_sizes
-            for c, (a, b) in enumerate(design.chunks(sc.replicates, CHUNK_SIZE))}
+            for s, sc in SCENARIOS.items() for m, n, c, a, b in fit_jobs(sc)}
 
 
 def most_restarts_method(wildcards):
@@ -276,7 +308,7 @@ def dataset_warnings():
 
 
 def precompile_scripts():
-    """Byte-compile, into their __pycache__, gmmem and the scripts' shared module
+    """Byte-compile, into their __pycache__, gmmem, gmm_recovery and the scripts' shared module
     where this workflow's scripts live and, if elsewhere, where a job's fresh
     interpreter finds gmmem first (an installed copy precedes the scripts
     folder that Snakemake appends to a job's path)."""
@@ -288,6 +320,8 @@ def precompile_scripts():
         folders.add(Path(spec.origin).parent.parent)
     for scripts in folders:
         compileall.compile_dir(scripts / "gmmem", quiet=2)
+        if (scripts / "gmm_recovery").is_dir():
+            compileall.compile_dir(scripts / "gmm_recovery", quiet=2)
         compileall.compile_file(scripts / "_workflow.py", quiet=2)
 
 

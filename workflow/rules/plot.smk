@@ -1,74 +1,88 @@
-rule plot:
-    input:
-        aligned=f"{RESULTS}/{{scenario}}/aligned.csv",
-        recovery=f"{RESULTS}/{{scenario}}/recovery.csv",
-        performance=f"{RESULTS}/{{scenario}}/performance.csv",
-        convergence=f"{RESULTS}/{{scenario}}/convergence.csv",
-        example_data=lambda w: f"{RESULTS}/{w.scenario}/data/n{largest_n(w)}/chunk0.npz",
-        example_fit=lambda w: (f"{RESULTS}/{w.scenario}/fits/{first_method(w)}/"
-                               f"n{largest_n(w)}/chunk0.fits.csv"),
-        traces=lambda w: (f"{RESULTS}/{w.scenario}/fits/{most_restarts_method(w)}/"
-                          f"n{largest_n(w)}/chunk0.traces.csv"),
-        pseudo_true=pseudo_true_input,
-    output:
-        **{name: figure(name) for name in FIGURES},
-    log:
-        f"{RESULTS}/logs/{{scenario}}/plot.log",
-    params:
-        scenario=lambda w: w.scenario,
-        largest_n=largest_n,
-        method=first_method,
-        traces_method=most_restarts_method,
-        misspecified=lambda w: scenario_of(w).misspecified,
-        zip_n=lambda w: design.zip_n(scenario_of(w), config.get("zip_n")),
-        level=LEVEL,
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    localrule: True
-    conda:
-        "../envs/gmmem.yaml"
-    script:
-        "../scripts/plot.py"
+# One plot job per scenario draws all of its figures in one process: the
+# comparison of its methods when it has several, the choice of K when it has
+# select_k. A rule's outputs are fixed, so there is one rule per kind of
+# scenario (plot, plot_with_comparison, plot_with_model_choice,
+# plot_with_both), each constrained to the scenarios of its kind.
+import re as _re
 
 
-rule plot_model_choice:
-    input:
-        f"{RESULTS}/{{scenario}}/model_choice.csv",
-    output:
-        figure("model_choice"),
-    log:
-        f"{RESULTS}/logs/{{scenario}}/plot_model_choice.log",
-    params:
-        scenario=lambda w: w.scenario,
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    localrule: True
-    conda:
-        "../envs/gmmem.yaml"
-    script:
-        "../scripts/plot_model_choice.py"
+def _plot_kind(sc):
+    return (len(sc.methods) > 1, bool(sc.select_k))
 
 
-rule plot_comparison:
-    input:
-        comparison=f"{RESULTS}/{{scenario}}/comparison.csv",
-        recovery=f"{RESULTS}/{{scenario}}/recovery.csv",
-    output:
-        figure("comparison"),
-    log:
-        f"{RESULTS}/logs/{{scenario}}/plot_comparison.log",
-    params:
-        scenario=lambda w: w.scenario,
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    localrule: True
-    conda:
-        "../envs/gmmem.yaml"
-    script:
-        "../scripts/plot_comparison.py"
+def traces_blocks(wildcards):
+    """The traced replicates [a, b) of each table of traces_files."""
+    sc = scenario_of(wildcards)
+    m, n = most_restarts_method(wildcards), largest_n(wildcards)
+    return [[a, min(b, 3)] for a, b in series_ranges(sc.name, m, n) if a < 3]
+
+
+def traces_files(wildcards):
+    """The traces tables holding replicates 0-2 (the traced ones, scripts/fit.py)
+    of the method with the most restarts at the largest n: chunk 0's, and the
+    next ones' where a job holds fewer than three replicates."""
+    sc = scenario_of(wildcards)
+    m, n = most_restarts_method(wildcards), largest_n(wildcards)
+    return [f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.traces.csv"
+            for c, (a, _) in enumerate(series_ranges(sc.name, m, n)) if a < 3]
+
+
+for _comparison, _model_choice in [(False, False), (True, False), (False, True), (True, True)]:
+    _names = [s for s, sc in SCENARIOS.items() if _plot_kind(sc) == (_comparison, _model_choice)]
+    if not _names:
+        continue
+    _extra_in = {}
+    _extra_out = {}
+    if _comparison:
+        _extra_in["comparison"] = f"{RESULTS}/{{scenario}}/comparison.csv"
+        _extra_out["comparison"] = figure("comparison")
+    if _model_choice:
+        _extra_in["model_choice"] = f"{RESULTS}/{{scenario}}/model_choice.csv"
+        _extra_out["model_choice"] = figure("model_choice")
+
+    rule:
+        name:
+            "plot" + {(False, False): "", (True, False): "_with_comparison",
+                      (False, True): "_with_model_choice", (True, True): "_with_both"}[
+                (_comparison, _model_choice)]
+        input:
+            aligned=f"{RESULTS}/{{scenario}}/aligned.csv",
+            recovery=f"{RESULTS}/{{scenario}}/recovery.csv",
+            performance=f"{RESULTS}/{{scenario}}/performance.csv",
+            convergence=f"{RESULTS}/{{scenario}}/convergence.csv",
+            example_fit=lambda w: (f"{RESULTS}/{w.scenario}/fits/{first_method(w)}/"
+                                   f"n{largest_n(w)}/chunk0.fits.csv"),
+            traces=traces_files,
+            pseudo_true=pseudo_true_input,
+            **_extra_in,
+        output:
+            **{name: figure(name) for name in FIGURES},
+            **_extra_out,
+        log:
+            f"{RESULTS}/logs/{{scenario}}/plot.log",
+        wildcard_constraints:
+            scenario="|".join(_re.escape(s) for s in _names),
+        params:
+            scenario=lambda w: w.scenario,
+            largest_n=largest_n,
+            method=first_method,
+            traces_method=most_restarts_method,
+            traces_blocks=traces_blocks,
+            misspecified=lambda w: scenario_of(w).misspecified,
+            zip_n=lambda w: design.zip_n(scenario_of(w), config.get("zip_n")),
+            level=LEVEL,
+            # The example replicate is drawn here from the seeds (the fit jobs do
+            # not write their data): replicate 0 of the largest n.
+            truth=truth_spec,
+            seed=SEED,
+            example_block=lambda w: list(series_ranges(w.scenario, first_method(w),
+                                                       largest_n(w))[0]),
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        localrule: True
+        conda:
+            "../envs/gmmem.yaml"
+        script:
+            "../scripts/plot.py"

@@ -1,3 +1,5 @@
+# Only with write_data: true (rule all then asks for the blocks). The fit jobs
+# draw the same replicates themselves and do not read these files.
 rule simulate:
     output:
         f"{RESULTS}/{{scenario}}/data/n{{n}}/chunk{{chunk}}.npz",
@@ -8,7 +10,7 @@ rule simulate:
     params:
         scenario=lambda w: w.scenario,
         truth=truth_spec,
-        replicates=chunk_range,
+        replicates=data_range,
         seed=SEED,
     threads: 1
     resources:

@@ -160,17 +160,18 @@ def check_scenario_inputs(snakemake) -> None:
     """Check every input of a scenario's plot job that it knows by name against
     the scenario in the config (gmm_recovery.checks): the summary tables have rows of
     every method, sample size and parameter (and, for model choice, candidate
-    K); the example data and fit are those of the first method's first block at
-    the largest n, the traces those of the method with the most restarts. An InputError names the first file that is off."""
+    K); the example fit is that of the first method's first job at the largest
+    n (params.example_block: its replicates), the traces those of the method
+    with the most restarts, of replicates 0-2 (one table or several). An
+    InputError names the first file that is off."""
     from gmm_recovery import checks
-    from gmm_recovery.design import chunks
 
     sc = scenario_from_config(snakemake)
     methods, sizes = list(sc.methods), list(sc.sample_sizes)
     K, d = sc.truth.n_components, sc.truth.dim
     labels = [set(checks.parameter_labels(d, K, s["covariance"])) for s in sc.methods.values()]
     common = [lab for lab in checks.parameter_labels(d, K) if all(lab in s for s in labels)]
-    first_block = chunks(sc.replicates, int(snakemake.config["chunk_size"]))[0]
+    first_block = tuple(snakemake.params.example_block)
     largest, first = max(sizes), methods[0]
     inputs = dict(snakemake.input.items())
     # An unnamed input is known by its file name (model_choice.csv, comparison.csv).
@@ -194,15 +195,16 @@ def check_scenario_inputs(snakemake) -> None:
             table = read_table(path, dtype={"method_a": str, "method_b": str})
             checks.check_summary_table(table, path, sample_sizes=sizes, parameters=common,
                                        columns=["method_a", "method_b"])
-        elif name == "example_data":
-            checks.check_data_block(load_npz(path), path, n=largest, d=d, replicates=first_block)
         elif name == "example_fit":
             checks.check_fit_table(read_table(path, dtype={"method": str}), path, method=first,
                                    n=largest, replicates=first_block, n_components=K)
         elif name == "traces":  # the traces of the method with the most restarts
             method = getattr(snakemake.params, "traces_method", first)
-            checks.check_trace_table(read_table(path, dtype={"method": str}), path, method=method,
-                                     n=largest, replicates=first_block)
+            paths = [path] if isinstance(path, str) else list(path)
+            blocks = getattr(snakemake.params, "traces_blocks", [first_block])
+            for one, block in zip(paths, blocks):  # the traced replicates of each job
+                checks.check_trace_table(read_table(one, dtype={"method": str}), one,
+                                         method=method, n=largest, replicates=block)
 
 
 def check_grid_inputs(snakemake, points) -> None:

@@ -1,28 +1,34 @@
-"""Rule fit: fit every replicate of one block of one (scenario, n) by one method."""
+"""Rule fit: draw and fit every replicate of one block of one (scenario, n) by one method."""
 
+import hashlib
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
 # No pandas here: importing it would cost more CPU than fitting a small block.
-from _workflow import concat_columns, load_npz, logged, save_columns
-from gmm_recovery.checks import check_data_block, fit_rows, trace_rows
-from gmm_recovery.replicates import replicate_columns
+from _workflow import concat_columns, logged, save_columns
+from gmm_recovery.checks import fit_rows, trace_rows
 from gmm_recovery.design import mixture_from_spec
+from gmm_recovery.replicate_data import draw_replicates
+from gmm_recovery.replicates import replicate_columns
 from gmm_recovery.seeds import seed_for
 
-TRACED = 3  # replicates per job whose every restart's objective trace is kept
+# Replicates of each (scenario, method, n) whose every restart's objective trace
+# is kept: 0, 1 and 2, in whichever jobs hold them (the same traces whatever
+# the job layout).
+TRACED = 3
 
 with logged(snakemake) as log:
-    p = snakemake.params
+    p = SimpleNamespace(**snakemake.params.job)
     n = int(snakemake.wildcards.n)
     start, stop = p.replicates
     truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
-    stored = load_npz(snakemake.input[0])
-    # The data must be this block's replicates at this n and d, or the fits are
-    # of other data under this block's name.
-    check_data_block(stored, snakemake.input[0], n=n, d=truth.dim, replicates=p.replicates)
-    data = dict(zip(stored["replicates"].tolist(), stored["x"]))
+    # Simulated where fitted: the data are a pure function of the seeds, the same
+    # bytes the simulate rule writes when write_data is on.
+    x, _ = draw_replicates(p.truth, p.scenario, p.seed, n, start, stop)
+    log.info("data of replicates %d..%d drawn: sha256 %s", start, stop - 1,
+             hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest())
     # Every replicate and restart of the block runs in one batched engine call:
     # cut into blocks of 25, the same fits cost 1.5-2.2x the CPU (each call pays
     # for its own slowest restarts' tail). The engine reports progress instead.
@@ -35,17 +41,19 @@ with logged(snakemake) as log:
                  stage, elapsed)
 
     rows, traces = replicate_columns(
-        [data[r] for r in reps], p.fit, [seed_for(p.seed, p.scenario, "fit", n, r) for r in reps],
+        list(x), p.fit, [seed_for(p.seed, p.scenario, "fit", n, r) for r in reps],
         level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
         select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in reps],
-        traces=TRACED, progress=progress, select_blrt=p.select_blrt)
+        traces=max(0, min(stop, TRACED) - start), progress=progress,
+        select_blrt=p.select_blrt)
     tables = [fit_rows(p.method, n, r, table) for r, table in zip(reps, rows)]
     traced = [trace_rows(p.method, n, r, t) for r, t in zip(reps, traces) if t is not None]
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     save_columns(concat_columns(tables), snakemake.output.fits)
+    # Jobs after the traced replicates write an empty traces table.
     save_columns(concat_columns(traced), snakemake.output.traces)
     # The job's CPU outside fitting: interpreter, Snakemake's preamble, imports,
-    # reading the data and writing the tables (this process only, so exact).
+    # drawing the data and writing the tables (this process only, so exact).
     startup = time.process_time() - cpu_seconds
     # Seconds vary from run to run, so they live apart from the byte-stable results.
     save_columns({"scenario": [p.scenario], "method": [p.method], "n": [n],

@@ -1,10 +1,11 @@
-"""Rule plot: every figure of one scenario's recovery study."""
+"""Rule plot (and its variants plot_with_comparison, plot_with_model_choice,
+plot_with_both): every figure of one scenario's recovery study, in one process."""
 
-import numpy as np
 import pandas as pd
 
 from _workflow import check_scenario_inputs, logged, save_figure
 from gmm_recovery import figures
+from gmm_recovery.replicate_data import draw_replicates
 from gmm_recovery.tables import mixture_from_table
 
 
@@ -22,13 +23,15 @@ with logged(snakemake) as log:
     aligned = generating(read(inp.aligned))
     performance = generating(read(inp.performance))
     n = p.largest_n
-    # The paper's figure: the first replicate at the largest n, as the first method fitted it.
+    # The paper's figure: the first replicate at the largest n, as the first method
+    # fitted it; its data drawn here from the seeds, as the fit job drew them.
     first = read(inp.example_fit)
     rows = first[first["replicate"] == first["replicate"].min()].sort_values("component")
-    x = np.load(inp.example_data)["x"][int(rows["replicate"].iloc[0])]
+    rep = int(rows["replicate"].iloc[0])
+    x = draw_replicates(p.truth, p.scenario, p.seed, n, rep, rep + 1)[0][0]
     save_figure(figures.fit_figure(
-        x, mixture_from_table(rows), f"{p.scenario}: replicate {int(rows['replicate'].iloc[0])}"
-        f" at n = {n}, method {p.method}"), out.fit_example)
+        x, mixture_from_table(rows), f"{p.scenario}: replicate {rep} at n = {n}, method "
+        f"{p.method}"), out.fit_example)
     recovery = generating(read(inp.recovery))
     truths = recovery.groupby("parameter")["truth"].first().to_dict()
     # A misspecified truth: the bias a consistent fit converges to, marked.
@@ -42,9 +45,10 @@ with logged(snakemake) as log:
         performance, f"{p.scenario}: RMSE against n (log-log)", truths), out.rmse)
     save_figure(figures.spread_figure(
         aligned, f"{p.scenario}: the estimates at each n", truths), out.spread)
+    traces = [read(path) for path in inp.traces]
     save_figure(figures.traces_figure(
-        read(inp.traces), f"{p.scenario}: restarts at n = {n}, method {p.traces_method}"),
-        out.traces)
+        pd.concat(traces, ignore_index=True) if len(traces) > 1 else traces[0],
+        f"{p.scenario}: restarts at n = {n}, method {p.traces_method}"), out.traces)
     crlb = (" (misspecified truth: the Gaussian model's Cramér–Rao bound does not apply)"
             if p.misspecified else " and the Cramér–Rao bound")
     save_figure(figures.rmse_crlb_figure(performance, f"{p.scenario}: RMSE·√n{crlb}", truths),
@@ -55,4 +59,17 @@ with logged(snakemake) as log:
     save_figure(figures.zip_figure(aligned, p.zip_n, p.level, p.scenario), out.zip)
     save_figure(figures.failures_figure(
         read(inp.convergence), f"{p.scenario}: failed and spurious fits"), out.failures)
+    if "comparison" in out.keys():  # the paired comparisons of the scenario's methods
+        table = pd.read_csv(inp.comparison, dtype={"method_a": str, "method_b": str})
+        # Against the generating parameters where the tables also hold pseudo-true ones.
+        if "target" in table:
+            table = table[table["target"] == "generating"]
+        save_figure(figures.comparison_figure(
+            table, f"{p.scenario}: methods compared on the same data", truths), out.comparison)
+    if "model_choice" in out.keys():  # how often each criterion picks the true K, against n
+        table = pd.read_csv(inp.model_choice, dtype={"method": str})
+        true_k = sorted(set(table.loc[table["is_true_k"], "k"]))
+        title = p.scenario + (f": how often each criterion chooses the true K = {true_k[0]}"
+                              if len(true_k) == 1 else "")
+        save_figure(figures.model_choice_figure(table, title), out.model_choice)
     log.info("scenario %s: %d figures written", p.scenario, len(out))

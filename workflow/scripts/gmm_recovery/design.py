@@ -1,8 +1,13 @@
-"""The design of a recovery study: scenarios, fit settings, chunks and seeds.
+"""The design of a recovery study: scenarios, grids, methods' fit settings,
+datasets and chunks of replicates (their seeds are in :mod:`gmm_recovery.seeds`).
 
-Turns a (schema-validated) config mapping into checked values, raising
-``ValueError`` with the scenario or dataset and field named, for the checks a
-JSON schema cannot express. Pure: no files are read here.
+Turns a config mapping checked by the schema (:func:`gmm_recovery.config.check_config`,
+which also fills in the schema's defaults: no default is restated here) into
+checked values, raising ``ValueError`` with the scenario or dataset and field
+named, for the checks a JSON schema cannot express. :func:`check_all` runs
+every check in order; the only files it reads are the datasets' own
+(:func:`check_dataset_files`), so that a bad data file stops the workflow
+before any job.
 """
 
 from __future__ import annotations
@@ -12,9 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gmmem import Mixture
-
 from gmmem import settings as _settings
-
 
 FIT_DEFAULTS = _settings.defaults()
 # Scenario, dataset and method names (grid points included) become folder and
@@ -23,6 +26,9 @@ MAX_NAME = 64
 # Jobs one study may start, unless max_jobs says otherwise: Snakemake's job
 # graph grows with them (a dry run of 10,000 jobs took 40 s of CPU and 320 MB).
 MAX_JOBS = 10_000
+# How far a truth's draws are checked to reach, in SDs from the mean: beyond
+# 10 SDs a normal draw has probability 1.5e-23.
+REACH_SDS = 10
 
 
 def chunks(replicates: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -137,7 +143,7 @@ def check_truth_scale(truth: Mixture, where: str) -> None:
     from gmmem import MAX_ABS, MIN_SD
 
     sd = np.sqrt(np.diagonal(truth.covariances, axis1=1, axis2=2))
-    reach = float((np.abs(truth.means) + 10 * sd).max())
+    reach = float((np.abs(truth.means) + REACH_SDS * sd).max())
     if reach >= MAX_ABS:
         raise ValueError(f"{where}: means and sds reach {reach:.3g}; draws of magnitude >= "
                          f"{MAX_ABS:g} have variances that overflow float64 (rescale the truth)")
@@ -160,17 +166,17 @@ def smallest_n(k: int, d: int) -> int:
 def check_contamination_scale(truth: Mixture, sd_factor: float, where: str) -> None:
     """Refuse an sd_factor that throws outliers past what float64 data can hold:
     the outliers are normal around the mixture's mean with sd_factor times its
-    SD, and, like the truth (check_truth_scale), must reach (|mean| + 10 SD)
-    below MAX_ABS, the magnitude the fits accept."""
+    SD, and, like the truth (check_truth_scale), must reach (|mean| +
+    REACH_SDS SD) below MAX_ABS, the magnitude the fits accept."""
     from gmmem import MAX_ABS
     from .simulation import mixture_moments
 
     mean, cov = mixture_moments(truth)
     sd = float(np.sqrt(np.diagonal(cov)).max())
     centre = float(np.abs(mean).max())
-    reach = centre + 10 * sd_factor * sd
+    reach = centre + REACH_SDS * sd_factor * sd
     if not reach < MAX_ABS:
-        largest = (MAX_ABS - centre) / (10 * sd)
+        largest = (MAX_ABS - centre) / (REACH_SDS * sd)
         raise ValueError(f"{where}: contamination.sd_factor = {sd_factor:g} puts outliers "
                          f"(sd_factor x the mixture's SD {sd:.3g}) as far as {reach:.3g}; data "
                          f"of magnitude >= {MAX_ABS:g} cannot be fitted (their variances "
@@ -232,19 +238,7 @@ def check_study(config: dict, memory_limit_mb: int) -> tuple[dict, dict]:
     datasets = parse_datasets(config)
     if not scenarios and not datasets:
         raise ValueError("the config defines no scenarios and no datasets: nothing to run")
-    limit = config.get("max_job_mem_mb") or memory_limit_mb
-    for sc in scenarios.values():
-        per_job = min(sc.replicates, int(config.get("chunk_size", 100)))
-        for n in sc.sample_sizes:
-            for job, need in (("simulate", simulate_mem_mb(sc, n, per_job)),
-                              ("fit", fit_mem_mb(sc, n, per_job))):
-                if need > limit:
-                    raise ValueError(
-                        f"scenario {sc.name!r}: sample_sizes {n} with {per_job} replicates per "
-                        f"job (chunk_size) needs about {need:,} MB in one {job} job, more than "
-                        f"the {limit:,} MB allowed (max_job_mem_mb, default this machine's "
-                        "memory); use smaller n or chunk_size, or raise max_job_mem_mb for a "
-                        "cluster")
+    # The jobs' memory is checked with the job plan (check_design_size).
     return scenarios, datasets
 
 
@@ -304,16 +298,27 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
                              f"(each component needs d + 1 = {truth.dim + 1} points for a "
                              "non-singular covariance, and one more, or every fit is degenerate)")
         families = parse_families(spec.get("family"), truth, where)
-        contamination = spec.get("contamination")
+        contamination = parse_contamination(spec.get("contamination"), where)
         if contamination is not None:
-            contamination = {"fraction": float(contamination["fraction"]),
-                             "sd_factor": float(contamination.get("sd_factor", 10))}
             check_contamination_scale(truth, contamination["sd_factor"], where)
         out[name] = Scenario(name, truth, sizes, int(spec.get("replicates", config.get("replicates"))),
                              resolved, bool(spec.get("oracle_start", False)), select,
                              blrt, families,
                              contamination)
     return out
+
+
+def parse_contamination(spec: dict | None, where: str = "scenario") -> dict | None:
+    """A scenario's contamination as the simulation and the pseudo-true values
+    use it, ``{"fraction": float, "sd_factor": float}``, or None. ``spec`` is
+    the config's block after the schema check, which fills in sd_factor's
+    default (the schema's: it is written nowhere else)."""
+    if spec is None:
+        return None
+    if "sd_factor" not in spec:
+        raise ValueError(f"{where}: contamination {spec!r} has no sd_factor: check the config "
+                         "with gmm_recovery.config.check_config first (it fills in the default)")
+    return {"fraction": float(spec["fraction"]), "sd_factor": float(spec["sd_factor"])}
 
 
 def parse_families(spec, truth: Mixture, where: str) -> tuple:
@@ -345,11 +350,16 @@ def _count(value, default: int) -> int:
 def design_jobs(config: dict) -> dict[str, tuple[int, int]]:
     """Scenario (as written, a grid counting all its points) -> (simulate jobs,
     fit jobs), computed from the config's numbers alone: nothing is expanded,
-    so a design of 10**7 jobs costs no more to count than one of 10."""
+    so a design of 10**7 jobs costs no more to count than one of 10. With
+    chunk_size the count is exact; without, the plan (job_seconds) sizes the
+    jobs and this is its lower bound, one fit job per (point, method, n).
+    Simulate jobs run only with write_data."""
     import itertools
     import math
 
-    chunk = _count(config.get("chunk_size", 100), 100)
+    chunk = config.get("chunk_size")
+    chunk = _count(chunk, 100) if chunk is not None else None
+    write = config.get("write_data") is True
     n_methods = len(config.get("methods") or {"default": {}})
     out = {}
     for name, spec in (config.get("scenarios") or {}).items():
@@ -369,17 +379,24 @@ def design_jobs(config: dict) -> dict[str, tuple[int, int]]:
             reps = _count(point.get("replicates", config.get("replicates")), 1)
             methods = point.get("methods")
             m = len(methods) if isinstance(methods, list) else n_methods
-            blocks = n_sizes * math.ceil(reps / chunk)
-            sim += blocks
+            blocks = n_sizes * (math.ceil(reps / chunk) if chunk else 1)
+            sim += blocks if write else 0
             fit += blocks * m
         out[name] = (sim * others, fit * others)
     return out
 
 
-def check_design_size(config: dict) -> None:
-    """Refuse a study of more than max_jobs (default MAX_JOBS) simulate and fit
-    jobs, or a grid of more points than that, before anything is expanded."""
+def check_design_size(config: dict, scenarios: dict | None = None,
+                      memory_limit_mb: int | None = None) -> None:
+    """Refuse a study of more than max_jobs (default MAX_JOBS) jobs, or a grid
+    of more points than that: without ``scenarios``, counted from the config
+    before anything is expanded (design_jobs); with the parsed scenarios, the
+    job plan's count (gmm_recovery.plan: job_seconds or chunk_size) and its
+    largest job's memory against max_job_mem_mb (default memory_limit_mb),
+    before the DAG is built. One line, with the estimate."""
     limit = config.get("max_jobs") or MAX_JOBS
+    if scenarios is not None:
+        return _check_plan_size(config, scenarios, limit, memory_limit_mb)
     for name, spec in (config.get("scenarios") or {}).items():
         grid = spec.get("grid") if isinstance(spec, dict) else None
         if isinstance(grid, dict):
@@ -395,12 +412,48 @@ def check_design_size(config: dict) -> None:
     fit = sum(j[1] for j in jobs.values())
     if sim + fit > limit:
         worst = max(jobs, key=lambda k: sum(jobs[k]))
-        raise ValueError(f"the study would run about {sim + fit:,} jobs ({sim:,} simulate and "
-                         f"{fit:,} fit, {sum(jobs[worst]):,} of them for scenario {worst!r}), more "
-                         f"than max_jobs = {limit:,}: raise chunk_size (replicates per job, now "
-                         f"{config.get('chunk_size', 100)}), study fewer sizes, methods or grid "
-                         "points, or raise max_jobs (Snakemake's job graph of 10,000 jobs took "
-                         "40 s of CPU and 320 MB to build here)")
+        chunk = config.get("chunk_size")
+        what = f"{sim:,} simulate and {fit:,} fit" if sim else f"{fit:,} fit"
+        advice = (f"raise chunk_size (replicates per job, now {chunk})" if chunk is not None
+                  else "at least one fit job per scenario, method and n")
+        raise ValueError(f"the study would run {'about' if chunk is not None else 'at least'} "
+                         f"{sim + fit:,} jobs ({what}, {sum(jobs[worst]):,} of them for "
+                         f"scenario {worst!r}), more than max_jobs = {limit:,}: {advice}, study "
+                         "fewer sizes, methods or grid points, or raise max_jobs (Snakemake's "
+                         "job graph of 10,000 jobs took 40 s of CPU and 320 MB to build here)")
+
+
+def _check_plan_size(config: dict, scenarios: dict, limit: int,
+                     memory_limit_mb: int | None) -> None:
+    """check_design_size of the parsed scenarios: the plan's jobs and memory."""
+    from . import plan
+
+    chunk = config.get("chunk_size")
+    how = (f"chunk_size = {chunk}" if chunk is not None
+           else f"job_seconds = {config['job_seconds']:g}")
+    jobs = plan.plan_study(scenarios, config["job_seconds"], chunk)
+    mem_limit = config.get("max_job_mem_mb") or memory_limit_mb or 10**9
+    write = config.get("write_data") is True
+    n_data = 0
+    if write:  # the simulate jobs of the written data blocks
+        for sc in scenarios.values():
+            for n in sc.sample_sizes:
+                per = plan.data_block_size(sc, n, chunk)
+                n_data += -(-sc.replicates // per)
+                need = simulate_mem_mb(sc, n, min(per, sc.replicates))
+                if need > mem_limit:
+                    raise ValueError(
+                        f"scenario {sc.name!r}: sample_sizes {n} with {min(per, sc.replicates):,} "
+                        f"replicates per data block needs about {need:,} MB in one simulate job, "
+                        f"more than the {mem_limit:,} MB allowed (max_job_mem_mb, default this "
+                        "machine's memory); use smaller n or chunk_size, or raise max_job_mem_mb "
+                        "for a cluster")
+    if n_data and jobs.jobs + n_data > limit:
+        raise ValueError(f"the study would run {jobs.jobs + n_data:,} jobs ({n_data:,} simulate "
+                         f"(write_data) and {jobs.jobs:,} fit, {how}), more than max_jobs = "
+                         f"{limit:,}: turn write_data off, raise chunk_size or job_seconds, or "
+                         "raise max_jobs")
+    plan.check_plan(jobs, limit, mem_limit, how)
 
 
 def check_grid_views(name: str, spec: dict, fields: list) -> None:
@@ -500,8 +553,7 @@ def parse_datasets(config: dict) -> dict[str, Dataset]:
         settings = fit_settings(config.get("fit"), spec.get("fit"))
         settings.pop("n_components")
         out[name] = Dataset(name, spec["path"], tuple(spec["columns"]), candidates, start,
-                            bool(spec.get("drop_missing", False)), settings,
-                            spec.get("sep"), spec.get("decimal", "."))
+                            bool(spec["drop_missing"]), settings, spec["sep"], spec["decimal"])
     return out
 
 
@@ -529,7 +581,8 @@ def check_all(config: dict, schema: dict, source: str, command_line=None,
     config["scenarios"], rows = expand_grids(config.get("scenarios") or {})
     if rows:
         check_config(config, schema, source + " (grid expanded)")
-    scenarios, datasets = check_study(config, machine_memory_mb() if memory_mb is None
-                                      else memory_mb)
+    memory = machine_memory_mb() if memory_mb is None else memory_mb
+    scenarios, datasets = check_study(config, memory)
+    check_design_size(config, scenarios, memory)
     check_dataset_files(datasets)
     return rows, scenarios, datasets

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 MEASURES = ("bias", "empse", "mse", "rmse", "modse", "relerr_modse", "coverage",
             "be_coverage", "width")
 

@@ -112,7 +112,7 @@ def truth_quadrature(truth: Mixture, families=None, contamination: dict | None =
     if fraction > 0:
         mean, cov = mixture_moments(truth)
         centres.append(float(mean[0]))
-        scales.append(float(np.sqrt(cov[0, 0])) * float(contamination.get("sd_factor", 10)))
+        scales.append(float(np.sqrt(cov[0, 0])) * float(contamination["sd_factor"]))
         masses.append(fraction)
         fams.append("normal")
     xs, ws = [], []

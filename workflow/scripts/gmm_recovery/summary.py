@@ -425,7 +425,7 @@ def describe_truth(truth, families=(), contamination=None) -> str:
         text += "; " + ", ".join(other)
     if contamination and contamination.get("fraction", 0) > 0:
         text += (f"; {100 * contamination['fraction']:g} % contamination "
-                 f"(SD × {contamination.get('sd_factor', 10):g})")
+                 f"(SD × {contamination['sd_factor']:g})")
     return text
 
 
