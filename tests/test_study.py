@@ -118,8 +118,8 @@ def test_compare_methods_pairs_replicates_not_rows():
     rows = []
     for method, shift in (("a", 0.0), ("b", 0.5)):
         for r in range(5):
-            rows.append({"method": method, "n": 10, "replicate": r, "label": "mean[1]",
-                         "estimate": r + shift * (r % 2), "truth": 0.0})
+            rows.append({"method": method, "n": 10, "replicate": r, "parameter": "mean",
+                         "component": 1, "estimate": r + shift * (r % 2), "truth": 0.0})
     table = pd.DataFrame(rows[::-1])  # order must not matter
     out = compare_methods(table)
     assert list(out[["method_a", "method_b"]].iloc[0]) == ["b", "a"]
@@ -247,13 +247,19 @@ def test_zip_n_is_the_largest_size_not_above_the_wish():
 def test_figure_panels_read_per_component_with_one_weight_for_two_components():
     from gmm_recovery.tables import reading_order
 
-    labels = ["mean[1]", "mean[2]", "sd[1]", "sd[2]", "weight[1]", "weight[2]"]
-    assert reading_order(labels) == ["weight[1]", "mean[1]", "sd[1]", "mean[2]", "sd[2]"]
-    three = labels + ["weight[3]", "mean[3]", "sd[3]"]
-    assert reading_order(three)[:4] == ["weight[1]", "mean[1]", "sd[1]", "weight[2]"]
-    two_d = ["cov_1_2[1]", "sd_2[1]", "mean_2[1]", "mean_1[1]", "sd_1[1]", "weight[1]"]
-    assert reading_order(two_d) == ["weight[1]", "mean_1[1]", "mean_2[1]", "sd_1[1]", "sd_2[1]",
-                                    "cov_1_2[1]"]
+    import pandas as pd
+
+    table = lambda pairs: pd.DataFrame(pairs, columns=["parameter", "component"])
+    pairs = [("mean", 1), ("mean", 2), ("sd", 1), ("sd", 2), ("weight", 1), ("weight", 2)]
+    assert reading_order(table(pairs)) == [("weight", 1), ("mean", 1), ("sd", 1), ("mean", 2),
+                                           ("sd", 2)]
+    three = pairs + [("weight", 3), ("mean", 3), ("sd", 3)]
+    assert reading_order(table(three))[:4] == [("weight", 1), ("mean", 1), ("sd", 1),
+                                               ("weight", 2)]
+    two_d = [("cov_1_2", 1), ("sd_2", 1), ("mean_2", 1), ("mean_1", 1), ("sd_1", 1),
+             ("weight", 1)]
+    assert reading_order(table(two_d)) == [("weight", 1), ("mean_1", 1), ("mean_2", 1),
+                                           ("sd_1", 1), ("sd_2", 1), ("cov_1_2", 1)]
 
 
 def test_label_check_in_two_dimensions_uses_the_separating_coordinate():
@@ -269,7 +275,7 @@ def test_label_check_in_two_dimensions_uses_the_separating_coordinate():
     settings = {"n_components": 2, "n_restarts": 2}
     for truth, expected in ((shared, 0), (tied, -1)):
         xs = [truth.sample(400, np.random.default_rng(s))[0] for s in range(6)]
-        rows, _ = fit_replicates(xs, settings, list(range(6)), traces="first")
+        rows, _, _ = fit_replicates(xs, settings, list(range(6)), traces="first")
         fits = pd.concat([t.assign(n=400, replicate=r) for r, t in enumerate(rows)])
         _, disagree = align_fits(fits, truth)
         assert disagree == {400: expected}
@@ -288,9 +294,10 @@ def test_fit_jobs_write_the_csv_pandas_would(tmp_path):
     xs = [truth.sample(80, np.random.default_rng(s))[0] for s in range(3)]
     settings_ = {"n_components": 2, "n_restarts": 2, "intervals": ["wald", "bootstrap"],
                  "n_boot": 5, "bootstrap": "parametric"}
-    rows, traces = replicate_columns(xs, settings_, list(range(3)), oracle=truth,
-                                     select_k=(1, 2, 3), traces=2)
-    tables = [{"method": "a,b", "n": 80, "replicate": r} | t for r, t in enumerate(rows)]
+    rows, diagnostics, traces = replicate_columns(xs, settings_, list(range(3)), oracle=truth,
+                                                  select_k=(1, 2, 3), traces=2)
+    tables = [{"method": "a,b", "n": 80, "replicate": r} | t | d
+              for r, (t, d) in enumerate(zip(rows, diagnostics))]
     tables.append({"method": 'say "x"', "n": 80, "replicate": 9, "weight": np.array(
         [1e-300, 1e16, -0.0, np.inf, 0.1 + 0.2, 123456789.0, 1e-5, 2.0 ** 0.5]),
         "converged": True})

@@ -3,6 +3,7 @@ rule fit:
         f"{RESULTS}/{{scenario}}/data/n{{n}}/chunk{{chunk}}.npz",
     output:
         fits=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.fits.csv",
+        diagnostics=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.diagnostics.csv",
         traces=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.traces.csv",
         timing=f"{RESULTS}/timing/{{scenario}}/{{method}}_n{{n}}_chunk{{chunk}}.csv",
     log:

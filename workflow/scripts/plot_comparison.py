@@ -4,6 +4,7 @@ import pandas as pd
 
 from _workflow import check_scenario_inputs, logged, save_figure
 from gmm_recovery import figures
+from gmm_recovery.tables import by_label
 
 with logged(snakemake) as log:
     check_scenario_inputs(snakemake)
@@ -14,7 +15,7 @@ with logged(snakemake) as log:
         table = table[table["target"] == "generating"]
     if "target" in recovery:
         recovery = recovery[recovery["target"] == "generating"]
-    truths = recovery.groupby("parameter")["truth"].first().to_dict()
+    truths = by_label(recovery, "truth")
     save_figure(figures.comparison_figure(
         table, f"{snakemake.params.scenario}: methods compared on the same data", truths),
         snakemake.output[0])
