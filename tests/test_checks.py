@@ -79,6 +79,10 @@ def _set(table, row, column, value):
                        "need 12: rows of replicate(s) 5 are missing"),
     (_fits().iloc[:11], "has 11 rows where replicates 4..5 × K = 2 components × 3 parameters "
                         "need 12: rows of replicate(s) 5 are missing"),
+    (_fits().iloc[:2], "has 2 rows where replicates 4..5 × K = 2 components × 3 parameters "
+                       "need 12: rows of replicate(s) 4, 5 are missing"),
+    (_fits()[_fits()["parameter"] != "sd"], "has 8 rows where replicates 4..5 × K = 2 "
+                                            "components × 3 parameters need 12"),
     (pd.concat([_fits(), _fits().iloc[:1]]), "has replicate 4, component 1, parameter 'weight' "
                                              "2 times"),
     (_fits(reps=(4, 6)), "column replicate has value 6 (row 7), outside this block"),

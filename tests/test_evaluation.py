@@ -90,7 +90,8 @@ def test_evaluate_fits_keys_every_table_by_parameter_and_component():
     al = out["aligned"]
     for (n, p, k), cell in al.groupby(["n", "parameter", "component"]):
         row = rec[(rec["n"] == n) & (rec["parameter"] == p) & (rec["component"] == k)]
-        assert row["bias"].iloc[0] == pytest.approx(cell["estimate"].mean() - cell["truth"].iloc[0])
+        bias = cell["estimate"].mean() - cell["truth"].iloc[0]
+        assert row["bias"].iloc[0] == pytest.approx(bias)
         cov = perf[(perf["n"] == n) & (perf["parameter"] == p) & (perf["component"] == k)
                    & (perf["measure"] == "coverage_sw")]
         covers = (cell["lo_sw"] <= cell["truth"]) & (cell["truth"] <= cell["hi_sw"])

@@ -26,6 +26,10 @@ with logged(snakemake) as log:
                for m, settings in p.methods.items()}
     fit_tables, diagnostics_tables = [], []
     # fit_files lists a block's fits and diagnostics files in the same order.
+    if len(snakemake.input.fits) != len(snakemake.input.diagnostics):
+        raise ValueError(f"{len(snakemake.input.fits)} fits tables but "
+                         f"{len(snakemake.input.diagnostics)} diagnostics tables: one each per "
+                         "block")
     for path, diag_path in zip(snakemake.input.fits, snakemake.input.diagnostics):
         method, n, start, stop = p.blocks[path]
         table = read_table(path, dtype={"method": str, "parameter": str})

@@ -194,13 +194,18 @@ def check_fit_table(table, path, *, method: str, n: int, replicates, n_component
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
         column = "replicate" if reps[i] < start or reps[i] >= stop else "component"
-        raise InputError(path, f"column {column} has value {(reps if column == 'replicate' else comps)[i]} "
+        value = (reps if column == "replicate" else comps)[i]
+        raise InputError(path, f"column {column} has value {value} "
                                f"(row {i + 1}), outside this block ({_span(replicates)}, "
                                f"components 1..{K}): another block's or K's rows? {_FIX}")
-    names_seen = list(dict.fromkeys(names.tolist()))
+    # Every replicate and component has each of the method's parameters (those
+    # seen in the table when the method's are not given).
+    names_seen = (list(parameters) if parameters is not None
+                  else list(dict.fromkeys(names.tolist())))
     code = {v: j for j, v in enumerate(names_seen)}
     P = len(names_seen)
-    key = (reps * (K + 1) + comps) * P + np.array([code[v] for v in names.tolist()], dtype=np.int64)
+    at = np.array([code[v] for v in names.tolist()], dtype=np.int64)
+    key = (reps * (K + 1) + comps) * P + at
     uniq, counts = np.unique(key, return_counts=True)
     if np.any(counts > 1):
         k = int(uniq[counts > 1][0])

@@ -223,7 +223,8 @@ def compare_methods(aligned) -> "pd.DataFrame":
                 rows.append({"n": n, "parameter": name, "component": k, "method_a": ma,
                              "method_b": mb}
                             | paired_comparison(wide[ma].to_numpy(), wide[mb].to_numpy(), theta))
-    columns = ["n", "parameter", "component", "method_a", "method_b", "n_sim", "corr", "empse_a", "empse_b",
+    columns = ["n", "parameter", "component", "method_a", "method_b", "n_sim", "corr", "empse_a",
+               "empse_b",
                "relprec", "relprec_mcse", "rmse_a", "rmse_b", "rmse_diff", "rmse_diff_mcse",
                "bias_diff", "bias_diff_mcse"]
     return pd.DataFrame(rows, columns=columns)

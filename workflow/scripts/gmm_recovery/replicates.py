@@ -21,6 +21,7 @@ import numpy as np
 
 from gmmem import SAME_MAXIMUM, Mixture, confidence_intervals, standard_errors_by_methods
 
+from .checks import ROW_KEYS
 from .tables import fit_columns
 
 
@@ -48,9 +49,8 @@ def fit_replicates(xs, settings: dict, seeds, *, level: float = 0.95,
             [None if t is None else pd.DataFrame(t) for t in trace_cols])
 
 
-# Row keys of a fit job's tables: fits and diagnostics start with them, traces
-# end with them (after restart, iteration and objective).
-ROW_KEYS = ("method", "n", "replicate")
+# Row keys of a fit job's tables (checks.ROW_KEYS): fits and diagnostics start
+# with them, traces end with them (after restart, iteration and objective).
 
 
 def block_tables(method: str, n: int, replicates, xs, settings: dict, seeds, **kwargs) -> dict:
