@@ -150,11 +150,8 @@ def component_table(m: Mixture, se: StandardErrors | None = None,
     return pd.DataFrame(component_columns(m, se, ci))
 
 
-# Bootstrap columns beside a parameter c: se_boot_c, lo_pct_c/hi_pct_c
-# (percentile), lo_bca_c/hi_bca_c (BCa).
-BOOTSTRAP_PREFIXES = ("se_boot", "lo_pct", "hi_pct", "lo_bca", "hi_bca")
-
-
+# The own-data fit table (wide, one row per component): bootstrap columns beside
+# a parameter c: se_boot_c, lo_pct_c/hi_pct_c (percentile), lo_bca_c/hi_bca_c (BCa).
 def bootstrap_columns(boot, d: int) -> dict[str, np.ndarray]:
     """The bootstrap's SE and interval columns of one fit (a
     :class:`gmmem.bootstrap.BootstrapResult`), (K,) arrays, plus n_boot_ok."""
@@ -167,11 +164,8 @@ def bootstrap_columns(boot, d: int) -> dict[str, np.ndarray]:
     return cols
 
 
-# Sandwich (Huber–White) columns beside a parameter c: se_sw_c and the Wald
-# interval lo_sw_c/hi_sw_c built on it (interval tag "sw").
-SANDWICH_PREFIXES = ("se_sw", "lo_sw", "hi_sw")
-
-
+# The own-data fit table: sandwich (Huber–White) columns beside a parameter c:
+# se_sw_c and the Wald interval lo_sw_c/hi_sw_c built on it.
 def sandwich_columns(se: StandardErrors, ci: ConfidenceIntervals, d: int) -> dict[str, np.ndarray]:
     """The sandwich SE and interval columns of one fit, (K,) arrays, plus
     se_sw_failed (the sandwich's A was singular or ill-conditioned)."""
