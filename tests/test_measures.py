@@ -47,8 +47,8 @@ def test_compare_methods_pairs_replicates_not_rows():
     rows = []
     for method, shift in (("a", 0.0), ("b", 0.5)):
         for r in range(5):
-            rows.append({"method": method, "n": 10, "replicate": r, "label": "mean[1]",
-                         "estimate": r + shift * (r % 2), "truth": 0.0})
+            rows.append({"method": method, "n": 10, "replicate": r, "parameter": "mean",
+                         "component": 1, "estimate": r + shift * (r % 2), "truth": 0.0})
     table = pd.DataFrame(rows[::-1])  # order must not matter
     out = compare_methods(table)
     assert list(out[["method_a", "method_b"]].iloc[0]) == ["b", "a"]

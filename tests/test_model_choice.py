@@ -93,21 +93,22 @@ def test_study_model_choice_columns_add_icl_and_blrt_behind_its_setting():
     xs = [truth.sample(120, np.random.default_rng(40 + r))[0] for r in range(3)]
     seeds = [np.random.SeedSequence(r) for r in range(3)]
     settings = {"n_components": 2, "n_restarts": 3}
-    rows, _ = replicate_columns(xs, settings, seeds, select_k=(1, 2, 3), traces=0)
+    fits, rows, _ = replicate_columns(xs, settings, seeds, select_k=(1, 2, 3), traces=0)
     for x, row, s in zip(xs, rows, seeds):
         assert row["k_icl"] == row["k_bic"] == 2 and "k_blrt" not in row
-        # The study's columns are select_k's table for the same streams.
+        # The study's choices are select_k's for the same streams.
         sel = select_k(x, [1, 2, 3], seed=s, n_restarts=3)
-        for k in (1, 3):
-            t = sel.row(k)
-            assert row[f"bic_k{k}"] == pytest.approx(t["bic"], rel=1e-9)
-            assert row[f"icl_k{k}"] == pytest.approx(t["icl"], rel=1e-9)
-    with_blrt, _ = replicate_columns(xs[:1], settings, seeds[:1], select_k=(1, 2, 3),
-                                     traces=0, select_blrt=19)
+        for crit in ("bic", "aic", "icl"):
+            t = sel.table
+            assert row[f"k_{crit}"] == t["k"][np.argmin(t[crit])]
+    _, with_blrt, _ = replicate_columns(xs[:1], settings, seeds[:1], select_k=(1, 2, 3),
+                                        traces=0, select_blrt=19)
     assert with_blrt[0]["k_blrt"] in (2, 3) and with_blrt[0]["blrt_p_k1"] == pytest.approx(1 / 20)
-    fits = pd.concat([pd.DataFrame(r).assign(n=120, replicate=i, component=[1, 2])
-                      for i, r in enumerate(rows)], ignore_index=True)
-    mc = evaluate_fits(fits, truth, (1, 2, 3))["model_choice"]
+    fits = pd.concat([pd.DataFrame(f).assign(n=120, replicate=i)
+                      for i, f in enumerate(fits)], ignore_index=True)
+    diagnostics = pd.concat([pd.DataFrame(r, index=[0]).assign(n=120, replicate=i)
+                             for i, r in enumerate(rows)], ignore_index=True)
+    mc = evaluate_fits(fits, diagnostics, truth, (1, 2, 3))["model_choice"]
     assert set(mc["criterion"]) == {"bic", "aic", "icl"}
     assert mc.loc[(mc["criterion"] == "icl") & mc["is_true_k"], "share"].item() == 1.0
 

@@ -19,7 +19,7 @@ def test_label_check_in_two_dimensions_uses_the_separating_coordinate():
     settings = {"n_components": 2, "n_restarts": 2}
     for truth, expected in ((shared, 0), (tied, -1)):
         xs = [truth.sample(400, np.random.default_rng(s))[0] for s in range(6)]
-        rows, _ = fit_replicates(xs, settings, list(range(6)), traces="first")
+        rows, _, _ = fit_replicates(xs, settings, list(range(6)), traces="first")
         fits = pd.concat([t.assign(n=400, replicate=r) for r, t in enumerate(rows)])
         _, disagree = align_fits(fits, truth)
         assert disagree == {400: expected}

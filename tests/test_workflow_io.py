@@ -18,9 +18,10 @@ def test_fit_jobs_write_the_csv_pandas_would(tmp_path):
     xs = [truth.sample(80, np.random.default_rng(s))[0] for s in range(3)]
     settings_ = {"n_components": 2, "n_restarts": 2, "intervals": ["wald", "bootstrap"],
                  "n_boot": 5, "bootstrap": "parametric"}
-    rows, traces = replicate_columns(xs, settings_, list(range(3)), oracle=truth,
-                                     select_k=(1, 2, 3), traces=2)
-    tables = [{"method": "a,b", "n": 80, "replicate": r} | t for r, t in enumerate(rows)]
+    rows, diagnostics, traces = replicate_columns(xs, settings_, list(range(3)), oracle=truth,
+                                                  select_k=(1, 2, 3), traces=2)
+    tables = [{"method": "a,b", "n": 80, "replicate": r} | t | d
+              for r, (t, d) in enumerate(zip(rows, diagnostics))]
     tables.append({"method": 'say "x"', "n": 80, "replicate": 9, "weight": np.array(
         [1e-300, 1e16, -0.0, np.inf, 0.1 + 0.2, 123456789.0, 1e-5, 2.0 ** 0.5]),
         "converged": True})
