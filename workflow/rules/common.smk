@@ -39,13 +39,11 @@ def scenario_of(wildcards):
     return SCENARIOS[wildcards.scenario]
 
 
-def truth_spec(wildcards):
-    """The scenario's data-generating mechanism as plain config values: only
-    these, so that changing another setting of the scenario (or its methods)
-    does not re-run its simulations."""
-    spec = config["scenarios"][wildcards.scenario]
-    return {k: spec[k] for k in ("weights", "means", "sds", "covariances", "family",
-                                 "contamination") if k in spec}
+def truth(wildcards):
+    """The scenario's data-generating mechanism, parsed when the config was
+    loaded (gmm_recovery.design.Truth): only it, so that changing another
+    setting of the scenario (or its methods) does not re-run its simulations."""
+    return design.truth_of(scenario_of(wildcards))
 
 
 def method_settings(wildcards):
@@ -119,7 +117,7 @@ def fit_job(wildcards):
     the truth's data-generating settings, the method's fit settings, oracle
     starts, candidate K, level and seed. A change to any of them re-runs it."""
     sc = scenario_of(wildcards)
-    return {"scenario": sc.name, "method": wildcards.method, "truth": truth_spec(wildcards),
+    return {"scenario": sc.name, "method": wildcards.method, "truth": truth(wildcards),
             "replicates": list(chunk_range(wildcards)), "fit": method_settings(wildcards),
             "oracle_start": sc.oracle_start, "select_k": list(sc.select_k),
             "select_blrt": sc.select_blrt, "level": LEVEL, "seed": SEED}

@@ -10,7 +10,7 @@ rule pseudo_true:
         paths.job_log(RESULTS, "{scenario}", "pseudo_true"),
     params:
         scenario=lambda w: w.scenario,
-        truth=truth_spec,
+        truth=truth,
         seed=SEED,
         # d >= 2: the projection onto the first method's covariance structure.
         covariance=lambda w: next(iter(scenario_of(w).methods.values()))["covariance"],
@@ -101,7 +101,7 @@ rule evaluate:
         paths.job_log(RESULTS, "{scenario}", "evaluate"),
     params:
         scenario=lambda w: w.scenario,
-        truth=truth_spec,
+        truth=truth,
         select_k=lambda w: list(scenario_of(w).select_k),
         select_blrt=lambda w: scenario_of(w).select_blrt,
         methods=lambda w: scenario_of(w).methods,

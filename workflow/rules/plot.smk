@@ -73,7 +73,7 @@ for _comparison, _model_choice in [(False, False), (True, False), (False, True),
             level=LEVEL,
             # The example replicate is drawn here from the seeds (the fit jobs do
             # not write their data): replicate 0 of the largest n.
-            truth=truth_spec,
+            truth=truth,
             seed=SEED,
             example_block=lambda w: list(series_ranges(w.scenario, first_method(w),
                                                        largest_n(w))[0]),

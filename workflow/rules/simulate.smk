@@ -9,7 +9,7 @@ rule simulate:
         paths.simulate_benchmark(RESULTS, "{scenario}", "{n}", "{chunk}")
     params:
         scenario=lambda w: w.scenario,
-        truth=truth_spec,
+        truth=truth,
         replicates=data_range,
         seed=SEED,
     threads: 1
