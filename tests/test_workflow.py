@@ -432,3 +432,28 @@ def test_a_table_cut_mid_line_stops_the_stage_saying_it_is_truncated(tiny_run, t
     for path in (cut, traces, maxima):
         assert f"{path}: is truncated: its last line has no newline (cut mid-line?)" in out
     assert "weights must sum to 1" not in out
+
+
+def _planned_rules(work, cfg):
+    """{rule: jobs} a dry run of the finished run ``work`` plans under config ``cfg``."""
+    (work / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    try:
+        out = snakemake(work, "-n", "--quiet", "rules").stdout
+    finally:
+        (work / "config.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
+    return {rule: int(k) for rule, k in re.findall(r"^(\w+)\s+(\d+)$", out, re.M)}
+
+
+def test_the_truth_alone_decides_whether_simulations_rerun(tiny_run):
+    # The jobs are given the parsed truth (gmm_recovery.design.Truth), recorded
+    # by Snakemake's params trigger: another setting of the scenario re-runs
+    # its fits but none of its simulations ...
+    cfg = copy.deepcopy(TINY)
+    cfg["scenarios"]["uni"].update(oracle_start=False, select_k=[1, 2])
+    counts = _planned_rules(tiny_run, cfg)
+    assert "simulate" not in counts and counts.get("fit", 0) > 0
+    # ... while a truth changed in its last digit re-runs every one of them.
+    cfg = copy.deepcopy(TINY)
+    cfg["scenarios"]["uni"]["means"] = [0.0, float(np.nextafter(4.0, 5.0))]
+    counts = _planned_rules(tiny_run, cfg)
+    assert counts.get("simulate") == 4  # uni: two blocks at each of n = 60, 150

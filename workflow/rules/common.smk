@@ -39,13 +39,11 @@ def scenario_of(wildcards):
     return SCENARIOS[wildcards.scenario]
 
 
-def truth_spec(wildcards):
-    """The scenario's data-generating mechanism as plain config values: only
-    these, so that changing another setting of the scenario (or its methods)
-    does not re-run its simulations."""
-    spec = config["scenarios"][wildcards.scenario]
-    return {k: spec[k] for k in ("weights", "means", "sds", "covariances", "family",
-                                 "contamination") if k in spec}
+def truth(wildcards):
+    """The scenario's data-generating mechanism, parsed when the config was
+    loaded (gmm_recovery.design.Truth): only it, so that changing another
+    setting of the scenario (or its methods) does not re-run its simulations."""
+    return design.truth_of(scenario_of(wildcards))
 
 
 def method_settings(wildcards):
@@ -88,7 +86,7 @@ def fit_files(kind):
 
     def files(wildcards):
         sc = scenario_of(wildcards)
-        return [f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.{kind}.csv"
+        return [paths.fit_table(RESULTS, sc.name, m, n, c, kind)
                 for m, n, c, _, _ in fit_jobs(sc)]
 
     return files
@@ -96,7 +94,7 @@ def fit_files(kind):
 
 def timing_files(wildcards):
     """Every fit job's timing file: all scenarios, methods, sizes and blocks."""
-    return [f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv"
+    return [paths.timing(RESULTS, s, m, n, c)
             for s, sc in SCENARIOS.items() for m, n, c, _, _ in fit_jobs(sc)]
 
 
@@ -104,7 +102,7 @@ def data_files():
     """Every written data block (write_data: true), else none."""
     if not WRITE_DATA:
         return []
-    return [f"{RESULTS}/{s}/data/n{n}/chunk{c}.npz" for s, sc in SCENARIOS.items()
+    return [paths.data_block(RESULTS, s, n, c) for s, sc in SCENARIOS.items()
             for n in sc.sample_sizes for c in range(len(data_ranges(sc, n)))]
 
 
@@ -119,7 +117,7 @@ def fit_job(wildcards):
     the truth's data-generating settings, the method's fit settings, oracle
     starts, candidate K, level and seed. A change to any of them re-runs it."""
     sc = scenario_of(wildcards)
-    return {"scenario": sc.name, "method": wildcards.method, "truth": truth_spec(wildcards),
+    return {"scenario": sc.name, "method": wildcards.method, "truth": truth(wildcards),
             "replicates": list(chunk_range(wildcards)), "fit": method_settings(wildcards),
             "oracle_start": sc.oracle_start, "select_k": list(sc.select_k),
             "select_blrt": sc.select_blrt, "level": LEVEL, "seed": SEED}
@@ -186,7 +184,7 @@ FIGURE_ORDER = list(FIGURE_TITLES)
 
 def figure(name):
     return report(
-        f"{RESULTS}/{{scenario}}/figures/{name}.png",
+        paths.scenario_figure(RESULTS, "{scenario}", name),
         caption=f"../report/{name}.rst",
         category="{scenario}",
         subcategory="2. Figures",
@@ -210,35 +208,35 @@ def all_outputs():
     """Every table and figure of the study. A grid's conditions get their
     tables but, unless grid_point_figures is on, not their own figures: the
     grid's figures show every condition."""
-    out = [f"{RESULTS}/versions.txt"]
+    out = [paths.run_file(RESULTS, "versions.txt")]
     if SCENARIOS:
-        out.append(f"{RESULTS}/timing/run.html")
+        out.append(paths.run_file(RESULTS, "timing/run.html"))
     for name, sc in SCENARIOS.items():
-        out += expand("{r}/{s}/{table}.csv", r=RESULTS, s=name,
-                      table=["recovery", "performance", "convergence", "comparison"])
+        out += [paths.scenario_table(RESULTS, name, t)
+                for t in ["recovery", "performance", "convergence", "comparison"]]
         if sc.misspecified:  # the population maxima and the fits' split among them
-            out += expand("{r}/{s}/{t}.csv", r=RESULTS, s=name, t=["pseudo_true", "maxima_split"])
+            out += [paths.scenario_table(RESULTS, name, t) for t in ["pseudo_true", "maxima_split"]]
         if name in GRID_POINTS and not config.get("grid_point_figures", False):
             continue
-        out += expand("{r}/{s}/figures/{fig}.png", r=RESULTS, s=name, fig=FIGURES)
+        out += [paths.scenario_figure(RESULTS, name, fig) for fig in FIGURES]
         if len(sc.methods) > 1:
-            out.append(f"{RESULTS}/{name}/figures/comparison.png")
+            out.append(paths.scenario_figure(RESULTS, name, "comparison"))
         if sc.select_k:
-            out.append(f"{RESULTS}/{name}/figures/model_choice.png")
+            out.append(paths.scenario_figure(RESULTS, name, "model_choice"))
     for grid in GRIDS:
-        out += expand("{r}/{g}/grid/{f}", r=RESULTS, g=grid,
-                      f=["performance.csv", "summary.html", "summary.md", "summary.csv"])
-        out += expand("{r}/{g}/grid/figures/{f}.png", r=RESULTS, g=grid, f=GRID_FIGURES)
+        out += [paths.grid_file(RESULTS, grid, f)
+                for f in ["performance.csv", "summary.html", "summary.md", "summary.csv"]]
+        out += [paths.grid_figure(RESULTS, grid, f) for f in GRID_FIGURES]
     out += data_files()
-    out += expand("{r}/datasets/{d}/{f}", r=RESULTS, d=list(DATASETS),
-                  f=["fit.csv", "assignments.csv", "fit.png", "bic.csv", "bic.png"])
+    out += [paths.dataset_file(RESULTS, d, f) for d in DATASETS
+            for f in ["fit.csv", "assignments.csv", "fit.png", "bic.csv", "bic.png"]]
     return out
 
 
 def pseudo_true_input(wildcards):
     """A misspecified scenario's pseudo_true.csv (none for Gaussian truths)."""
     if scenario_of(wildcards).misspecified:
-        return [f"{RESULTS}/{wildcards.scenario}/pseudo_true.csv"]
+        return [paths.scenario_table(RESULTS, wildcards.scenario, "pseudo_true")]
     return []
 
 
@@ -246,7 +244,7 @@ def fit_blocks(wildcards):
     """What each fits table of a scenario holds: {path: [method, n, start, stop]}
     (the files of fit_files("fits")), for the evaluate stage to check them."""
     sc = scenario_of(wildcards)
-    return {f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.fits.csv": [m, n, a, b]
+    return {paths.fit_table(RESULTS, sc.name, m, n, c, "fits"): [m, n, a, b]
             for m, n, c, a, b in fit_jobs(sc)}
 
 
@@ -258,7 +256,7 @@ def expected_tables(name):
 
 def timing_blocks(wildcards):
     """What each fit job's timing file is of: {path: [scenario, method, n, start, stop]}."""
-    return {f"{RESULTS}/timing/{s}/{m}_n{n}_chunk{c}.csv": [s, m, n, a, b]
+    return {paths.timing(RESULTS, s, m, n, c): [s, m, n, a, b]
             for s, sc in SCENARIOS.items() for m, n, c, a, b in fit_jobs(sc)}
 
 
@@ -280,7 +278,7 @@ def grid_spec(wildcards):
 
 def grid_figure_output(name):
     return report(
-        f"{RESULTS}/{{grid}}/grid/figures/{name}.png",
+        paths.grid_figure(RESULTS, "{grid}", name),
         caption=f"../report/grid_{name.split('_')[0]}.rst",
         category="{grid}",
         subcategory="1. Grid figures",
@@ -297,8 +295,8 @@ def dataset_warnings():
 
     out = []
     for name, ds in DATASETS.items():
-        log = Path(f"{RESULTS}/logs/datasets/{name}.log")
-        fit_csv = Path(f"{RESULTS}/datasets/{name}/fit.csv")
+        log = Path(paths.dataset_log(RESULTS, name))
+        fit_csv = Path(paths.dataset_file(RESULTS, name, "fit.csv"))
         # emem reports two runs per restart: its k-means++ starts and the short runs kept
         runs = int(ds.fit.get("n_restarts", 1)) * (2 if ds.fit.get("init") == "emem" else 1)
         out += warnings_of(name, log.read_text() if log.exists() else "",

@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from gmm_recovery import config as config_check  # noqa: E402
 from gmm_recovery import design  # noqa: E402 (used by the other rule files)
+from gmm_recovery import paths  # noqa: E402 (every file's path, in the rule files)
 
 
 def _refuse(message):

@@ -3,27 +3,27 @@ rule fit_dataset:
         lambda w: DATASETS[w.dataset].path,
     output:
         fit=report(
-            f"{RESULTS}/datasets/{{dataset}}/fit.csv",
+            paths.dataset_file(RESULTS, "{dataset}", "fit.csv"),
             caption="../report/dataset_fit.rst",
             category="Datasets",
             subcategory="{dataset}",
         ),
-        assignments=f"{RESULTS}/datasets/{{dataset}}/assignments.csv",
+        assignments=paths.dataset_file(RESULTS, "{dataset}", "assignments.csv"),
         figure=report(
-            f"{RESULTS}/datasets/{{dataset}}/fit.png",
+            paths.dataset_file(RESULTS, "{dataset}", "fit.png"),
             caption="../report/dataset_figure.rst",
             category="Datasets",
             subcategory="{dataset}",
         ),
-        bic=f"{RESULTS}/datasets/{{dataset}}/bic.csv",
+        bic=paths.dataset_file(RESULTS, "{dataset}", "bic.csv"),
         bic_png=report(
-            f"{RESULTS}/datasets/{{dataset}}/bic.png",
+            paths.dataset_file(RESULTS, "{dataset}", "bic.png"),
             caption="../report/dataset_bic.rst",
             category="Datasets",
             subcategory="{dataset}",
         ),
     log:
-        f"{RESULTS}/logs/datasets/{{dataset}}.log",
+        paths.dataset_log(RESULTS, "{dataset}"),
     params:
         name=lambda w: w.dataset,
         path=lambda w: DATASETS[w.dataset].path,

@@ -1,16 +1,16 @@
 rule pseudo_true:
     output:
         report(
-            f"{RESULTS}/{{scenario}}/pseudo_true.csv",
+            paths.scenario_table(RESULTS, "{scenario}", "pseudo_true"),
             caption="../report/pseudo_true.rst",
             category="{scenario}",
             subcategory="3. Tables",
         ),
     log:
-        f"{RESULTS}/logs/{{scenario}}/pseudo_true.log",
+        paths.job_log(RESULTS, "{scenario}", "pseudo_true"),
     params:
         scenario=lambda w: w.scenario,
-        truth=truth_spec,
+        truth=truth,
         seed=SEED,
         # d >= 2: the projection onto the first method's covariance structure.
         covariance=lambda w: next(iter(scenario_of(w).methods.values()))["covariance"],
@@ -27,17 +27,17 @@ rule pseudo_true:
 
 rule maxima_split:
     input:
-        aligned=f"{RESULTS}/{{scenario}}/aligned.csv",
-        pseudo_true=f"{RESULTS}/{{scenario}}/pseudo_true.csv",
+        aligned=paths.scenario_table(RESULTS, "{scenario}", "aligned"),
+        pseudo_true=paths.scenario_table(RESULTS, "{scenario}", "pseudo_true"),
     output:
         report(
-            f"{RESULTS}/{{scenario}}/maxima_split.csv",
+            paths.scenario_table(RESULTS, "{scenario}", "maxima_split"),
             caption="../report/maxima_split.rst",
             category="{scenario}",
             subcategory="3. Tables",
         ),
     log:
-        f"{RESULTS}/logs/{{scenario}}/maxima_split.log",
+        paths.job_log(RESULTS, "{scenario}", "maxima_split"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -55,53 +55,53 @@ rule evaluate:
         diagnostics=fit_files("diagnostics"),
         pseudo_true=pseudo_true_input,
     output:
-        aligned=f"{RESULTS}/{{scenario}}/aligned.csv",
+        aligned=paths.scenario_table(RESULTS, "{scenario}", "aligned"),
         recovery=report(
-            f"{RESULTS}/{{scenario}}/recovery.csv",
+            paths.scenario_table(RESULTS, "{scenario}", "recovery"),
             caption="../report/recovery.rst",
             category="{scenario}",
             subcategory="3. Tables",
         ),
         performance=report(
-            f"{RESULTS}/{{scenario}}/performance.csv",
+            paths.scenario_table(RESULTS, "{scenario}", "performance"),
             caption="../report/performance.rst",
             category="{scenario}",
             subcategory="3. Tables",
         ),
         convergence=report(
-            f"{RESULTS}/{{scenario}}/convergence.csv",
+            paths.scenario_table(RESULTS, "{scenario}", "convergence"),
             caption="../report/convergence.rst",
             category="{scenario}",
             subcategory="3. Tables",
         ),
         performance_nonspurious=report(
-            f"{RESULTS}/{{scenario}}/performance_nonspurious.csv",
+            paths.scenario_table(RESULTS, "{scenario}", "performance_nonspurious"),
             caption="../report/performance_nonspurious.rst",
             category="{scenario}",
             subcategory="3. Tables",
         ),
-        model_choice=f"{RESULTS}/{{scenario}}/model_choice.csv",
-        summary_md=f"{RESULTS}/{{scenario}}/summary.md",
-        summary_csv=f"{RESULTS}/{{scenario}}/summary.csv",
-        summary_tex=f"{RESULTS}/{{scenario}}/summary.tex",
+        model_choice=paths.scenario_table(RESULTS, "{scenario}", "model_choice"),
+        summary_md=paths.scenario_table(RESULTS, "{scenario}", "summary", "md"),
+        summary_csv=paths.scenario_table(RESULTS, "{scenario}", "summary"),
+        summary_tex=paths.scenario_table(RESULTS, "{scenario}", "summary", "tex"),
         summary_html=report(
-            f"{RESULTS}/{{scenario}}/summary.html",
+            paths.scenario_table(RESULTS, "{scenario}", "summary", "html"),
             caption="../report/summary.rst",
             category="{scenario}",
             subcategory="1. Summary",
             labels={"scenario": "{scenario}", "item": "summary table"},
         ),
         comparison=report(
-            f"{RESULTS}/{{scenario}}/comparison.csv",
+            paths.scenario_table(RESULTS, "{scenario}", "comparison"),
             caption="../report/comparison.rst",
             category="{scenario}",
             subcategory="3. Tables",
         ),
     log:
-        f"{RESULTS}/logs/{{scenario}}/evaluate.log",
+        paths.job_log(RESULTS, "{scenario}", "evaluate"),
     params:
         scenario=lambda w: w.scenario,
-        truth=truth_spec,
+        truth=truth,
         select_k=lambda w: list(scenario_of(w).select_k),
         select_blrt=lambda w: scenario_of(w).select_blrt,
         methods=lambda w: scenario_of(w).methods,
@@ -123,17 +123,17 @@ rule evaluate:
 
 rule grid_summary:
     input:
-        lambda w: expand(f"{RESULTS}/{{s}}/performance.csv", s=grid_points(w)),
+        lambda w: [paths.scenario_table(RESULTS, s, "performance") for s in grid_points(w)],
     output:
         report(
-            f"{RESULTS}/{{grid}}/grid/performance.csv",
+            paths.grid_file(RESULTS, "{grid}", "performance.csv"),
             caption="../report/grid.rst",
             category="{grid}",
             subcategory="Grid",
             labels={"grid": "{grid}", "item": "table: performance of every grid point"},
         ),
     log:
-        f"{RESULTS}/logs/{{grid}}/grid_summary.log",
+        paths.job_log(RESULTS, "{grid}", "grid_summary"),
     params:
         points=grid_points,
         rows=lambda w: [r for r in GRID_ROWS if r[0] == w.grid],
@@ -151,18 +151,18 @@ rule grid_summary:
 
 rule run_summary:
     input:
-        versions=f"{RESULTS}/versions.txt",
-        convergence=expand(f"{RESULTS}/{{s}}/convergence.csv", s=list(SCENARIOS)),
+        versions=paths.run_file(RESULTS, "versions.txt"),
+        convergence=[paths.scenario_table(RESULTS, s, "convergence") for s in SCENARIOS],
         timing=timing_files,
     output:
         report(
-            f"{RESULTS}/timing/run.html",
+            paths.run_file(RESULTS, "timing/run.html"),
             caption="../report/run.rst",
             category="Run",
             labels={"item": "failures, time, settings, versions, config"},
         ),
     log:
-        f"{RESULTS}/logs/run_summary.log",
+        paths.run_log(RESULTS, "run_summary"),
     params:
         config=lambda w: {k: v for k, v in config.items()},
         settings=lambda w: [(s, m, st) for s, sc in SCENARIOS.items()

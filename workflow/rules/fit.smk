@@ -6,12 +6,12 @@
 # of jobs each file costs Snakemake time to plan.
 rule fit:
     output:
-        fits=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.fits.csv",
-        diagnostics=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.diagnostics.csv",
-        traces=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.traces.csv",
-        timing=f"{RESULTS}/timing/{{scenario}}/{{method}}_n{{n}}_chunk{{chunk}}.csv",
+        fits=paths.fit_table(RESULTS, "{scenario}", "{method}", "{n}", "{chunk}", "fits"),
+        diagnostics=paths.fit_table(RESULTS, "{scenario}", "{method}", "{n}", "{chunk}", "diagnostics"),
+        traces=paths.fit_table(RESULTS, "{scenario}", "{method}", "{n}", "{chunk}", "traces"),
+        timing=paths.timing(RESULTS, "{scenario}", "{method}", "{n}", "{chunk}"),
     log:
-        f"{RESULTS}/logs/{{scenario}}/fit_{{method}}_n{{n}}_chunk{{chunk}}.log",
+        paths.fit_log(RESULTS, "{scenario}", "{method}", "{n}", "{chunk}"),
     params:
         # One function for all of a job's settings: Snakemake inspects every
         # callable param of every job (eight of them took 1.3 s of a 15 s dry

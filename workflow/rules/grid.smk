@@ -4,11 +4,11 @@
 
 rule grid_figures:
     input:
-        f"{RESULTS}/{{grid}}/grid/performance.csv",
+        paths.grid_file(RESULTS, "{grid}", "performance.csv"),
     output:
         **{name: grid_figure_output(name) for name in GRID_FIGURES},
     log:
-        f"{RESULTS}/logs/{{grid}}/grid_figures.log",
+        paths.job_log(RESULTS, "{grid}", "grid_figures"),
     params:
         points=grid_points,
         factors=lambda w: grid_factors(w.grid),
@@ -27,20 +27,21 @@ rule grid_figures:
 
 rule grid_tables:
     input:
-        performance=f"{RESULTS}/{{grid}}/grid/performance.csv",
-        convergence=lambda w: expand(f"{RESULTS}/{{s}}/convergence.csv", s=grid_points(w)),
+        performance=paths.grid_file(RESULTS, "{grid}", "performance.csv"),
+        convergence=lambda w: [paths.scenario_table(RESULTS, s, "convergence")
+                             for s in grid_points(w)],
     output:
         html=report(
-            f"{RESULTS}/{{grid}}/grid/summary.html",
+            paths.grid_file(RESULTS, "{grid}", "summary.html"),
             caption="../report/grid_summary.rst",
             category="{grid}",
             subcategory="0. Grid summary",
             labels={"grid": "{grid}", "table": "summary"},
         ),
-        md=f"{RESULTS}/{{grid}}/grid/summary.md",
-        csv=f"{RESULTS}/{{grid}}/grid/summary.csv",
+        md=paths.grid_file(RESULTS, "{grid}", "summary.md"),
+        csv=paths.grid_file(RESULTS, "{grid}", "summary.csv"),
     log:
-        f"{RESULTS}/logs/{{grid}}/grid_tables.log",
+        paths.job_log(RESULTS, "{grid}", "grid_tables"),
     params:
         points=grid_points,
         factors=lambda w: grid_factors(w.grid),

@@ -23,7 +23,7 @@ def traces_files(wildcards):
     next ones' where a job holds fewer than three replicates."""
     sc = scenario_of(wildcards)
     m, n = most_restarts_method(wildcards), largest_n(wildcards)
-    return [f"{RESULTS}/{sc.name}/fits/{m}/n{n}/chunk{c}.traces.csv"
+    return [paths.fit_table(RESULTS, sc.name, m, n, c, "traces")
             for c, (a, _) in enumerate(series_ranges(sc.name, m, n)) if a < 3]
 
 
@@ -34,10 +34,10 @@ for _comparison, _model_choice in [(False, False), (True, False), (False, True),
     _extra_in = {}
     _extra_out = {}
     if _comparison:
-        _extra_in["comparison"] = f"{RESULTS}/{{scenario}}/comparison.csv"
+        _extra_in["comparison"] = paths.scenario_table(RESULTS, "{scenario}", "comparison")
         _extra_out["comparison"] = figure("comparison")
     if _model_choice:
-        _extra_in["model_choice"] = f"{RESULTS}/{{scenario}}/model_choice.csv"
+        _extra_in["model_choice"] = paths.scenario_table(RESULTS, "{scenario}", "model_choice")
         _extra_out["model_choice"] = figure("model_choice")
 
     rule:
@@ -46,12 +46,12 @@ for _comparison, _model_choice in [(False, False), (True, False), (False, True),
                       (False, True): "_with_model_choice", (True, True): "_with_both"}[
                 (_comparison, _model_choice)]
         input:
-            aligned=f"{RESULTS}/{{scenario}}/aligned.csv",
-            recovery=f"{RESULTS}/{{scenario}}/recovery.csv",
-            performance=f"{RESULTS}/{{scenario}}/performance.csv",
-            convergence=f"{RESULTS}/{{scenario}}/convergence.csv",
-            example_fit=lambda w: (f"{RESULTS}/{w.scenario}/fits/{first_method(w)}/"
-                                   f"n{largest_n(w)}/chunk0.fits.csv"),
+            aligned=paths.scenario_table(RESULTS, "{scenario}", "aligned"),
+            recovery=paths.scenario_table(RESULTS, "{scenario}", "recovery"),
+            performance=paths.scenario_table(RESULTS, "{scenario}", "performance"),
+            convergence=paths.scenario_table(RESULTS, "{scenario}", "convergence"),
+            example_fit=lambda w: paths.fit_table(RESULTS, w.scenario, first_method(w),
+                                                   largest_n(w), 0, "fits"),
             traces=traces_files,
             pseudo_true=pseudo_true_input,
             **_extra_in,
@@ -59,7 +59,7 @@ for _comparison, _model_choice in [(False, False), (True, False), (False, True),
             **{name: figure(name) for name in FIGURES},
             **_extra_out,
         log:
-            f"{RESULTS}/logs/{{scenario}}/plot.log",
+            paths.job_log(RESULTS, "{scenario}", "plot"),
         wildcard_constraints:
             scenario="|".join(_re.escape(s) for s in _names),
         params:
@@ -73,7 +73,7 @@ for _comparison, _model_choice in [(False, False), (True, False), (False, True),
             level=LEVEL,
             # The example replicate is drawn here from the seeds (the fit jobs do
             # not write their data): replicate 0 of the largest n.
-            truth=truth_spec,
+            truth=truth,
             seed=SEED,
             example_block=lambda w: list(series_ranges(w.scenario, first_method(w),
                                                        largest_n(w))[0]),

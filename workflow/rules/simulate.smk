@@ -2,14 +2,14 @@
 # draw the same replicates themselves and do not read these files.
 rule simulate:
     output:
-        f"{RESULTS}/{{scenario}}/data/n{{n}}/chunk{{chunk}}.npz",
+        paths.data_block(RESULTS, "{scenario}", "{n}", "{chunk}"),
     log:
-        f"{RESULTS}/logs/{{scenario}}/simulate_n{{n}}_chunk{{chunk}}.log",
+        paths.simulate_log(RESULTS, "{scenario}", "{n}", "{chunk}"),
     benchmark:
-        f"{RESULTS}/benchmarks/{{scenario}}/simulate_n{{n}}_chunk{{chunk}}.tsv"
+        paths.simulate_benchmark(RESULTS, "{scenario}", "{n}", "{chunk}")
     params:
         scenario=lambda w: w.scenario,
-        truth=truth_spec,
+        truth=truth,
         replicates=data_range,
         seed=SEED,
     threads: 1

@@ -1,13 +1,13 @@
 rule versions:
     output:
         report(
-            f"{RESULTS}/versions.txt",
+            paths.run_file(RESULTS, "versions.txt"),
             caption="../report/versions.rst",
             category="Run",
             labels={"item": "software versions"},
         ),
     log:
-        f"{RESULTS}/logs/versions.log",
+        paths.run_log(RESULTS, "versions"),
     params:
         # A new package version re-runs this rule (and only this rule).
         packages=package_versions(),

@@ -10,11 +10,10 @@ from gmm_recovery import summary
 from gmm_recovery.checks import check_diagnostics_table, check_fit_table, fit_table_columns
 from gmm_recovery.tables import parameter_columns
 from gmm_recovery.evaluation import evaluate_study
-from gmm_recovery.design import mixture_from_spec, parse_families
 
 with logged(snakemake) as log:
     p = snakemake.params
-    truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
+    truth = p.truth.mixture()
     # Every fits and diagnostics table is checked against the design before any
     # is used: the columns the fit code writes for its method, its method and n,
     # its parameters, and one row per (replicate of its block, component,
@@ -68,9 +67,8 @@ with logged(snakemake) as log:
                  "%d spurious, %d label disagreements", p.scenario, method, c["n_fits"].sum(),
                  c["n_nonconverged"].sum(), c["n_degenerate"].sum(), c["n_spurious"].sum(),
                  c["n_label_disagreements"].clip(lower=0).sum())
-    where = f"scenario {p.scenario!r}"
-    title = f"{p.scenario}: " + summary.describe_truth(
-        truth, parse_families(p.truth.get("family"), truth, where), p.truth.get("contamination"))
+    title = f"{p.scenario}: " + summary.describe_truth(truth, p.truth.families,
+                                                       p.truth.contamination)
     table = summary.summary_table(tables["performance"], tables["recovery"])
     notes = summary.scenario_notes(conv, p.misspecified, p.level)
     if pseudo is not None:

@@ -8,7 +8,6 @@ import numpy as np
 
 # No pandas here: importing it would cost more CPU than fitting a small block.
 from _workflow import logged, save_columns
-from gmm_recovery.design import mixture_from_spec
 from gmm_recovery.replicate_data import draw_replicates
 from gmm_recovery.replicates import block_tables
 from gmm_recovery.seeds import seed_for
@@ -22,7 +21,7 @@ with logged(snakemake) as log:
     p = SimpleNamespace(**snakemake.params.job)
     n = int(snakemake.wildcards.n)
     start, stop = p.replicates
-    truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
+    truth = p.truth.mixture()
     # Simulated where fitted: the data are a pure function of the seeds, the same
     # bytes the simulate rule writes when write_data is on.
     x, _ = draw_replicates(p.truth, p.scenario, p.seed, n, start, stop)

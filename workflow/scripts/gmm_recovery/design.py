@@ -13,6 +13,7 @@ before any job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -113,6 +114,48 @@ class Scenario:
     @property
     def largest_k(self) -> int:
         return max((self.truth.n_components,) + self.select_k)
+
+
+class Truth(NamedTuple):
+    """A scenario's data-generating mechanism, parsed once when the config is
+    loaded (truth_of) and handed to its jobs as it is: the Gaussian parts'
+    weights (K,), means (K, d) and covariances (K, d, d) as nested tuples of
+    floats, the per-component families ('normal', ('t', df), ('skewnormal',
+    alpha)) and the contamination ({"fraction", "sd_factor"} or None).
+
+    A tuple of plain values on purpose: Snakemake records a job's params by
+    their repr only when they are builtin types (a tuple subclass is one; a
+    dataclass or numpy array is dropped, or rounded to 8 digits), so a change
+    to any number of the truth re-runs its jobs, and nothing else of the
+    scenario is in it, so a change elsewhere does not."""
+
+    weights: tuple
+    means: tuple
+    covariances: tuple
+    families: tuple
+    contamination: dict | None = None
+
+    def mixture(self) -> Mixture:
+        """The Gaussian mixture of the truth (its families aside): the same
+        float64 arrays as the Scenario's ``truth``."""
+        return Mixture(self.weights, self.means, self.covariances)
+
+    @property
+    def n_components(self) -> int:
+        return len(self.weights)
+
+    @property
+    def dim(self) -> int:
+        return len(self.means[0])
+
+
+def truth_of(sc: "Scenario") -> Truth:
+    """The parsed truth a scenario's jobs are given (see Truth)."""
+    m = sc.truth
+    contamination = None if sc.contamination is None else dict(sc.contamination)
+    return Truth(tuple(m.weights.tolist()), tuple(map(tuple, m.means.tolist())),
+                 tuple(tuple(map(tuple, c)) for c in m.covariances.tolist()),
+                 tuple(sc.families), contamination)
 
 
 @dataclass(frozen=True)

@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .design import mixture_from_spec, parse_families
+from .design import Truth
 from .seeds import seed_for
 from .simulation import sample_scenario
 
 
-def draw_replicates(truth_spec: dict, scenario: str, seed: int, n: int, start: int,
+def draw_replicates(truth: Truth, scenario: str, seed: int, n: int, start: int,
                     stop: int) -> tuple[np.ndarray, np.ndarray]:
     """Replicates start..stop-1 of (scenario, n) under the root seed: the data
     (stop - start, n, d) float64 and the component labels (stop - start, n)
-    int16. ``truth_spec`` is the scenario's data-generating config (weights,
-    means, sds or covariances, family, contamination)."""
-    where = f"scenario {scenario!r}"
-    truth = mixture_from_spec(truth_spec, where)
-    families = parse_families(truth_spec.get("family"), truth, where)
+    int16. ``truth`` is the scenario's parsed data-generating mechanism
+    (gmm_recovery.design.truth_of)."""
+    mixture = truth.mixture()
     xs, labels = [], []
     for r in range(start, stop):
-        x, lab = sample_scenario(truth, n, np.random.default_rng(
-            seed_for(seed, scenario, "simulate", n, r)), families,
-            truth_spec.get("contamination"))
+        x, lab = sample_scenario(mixture, n, np.random.default_rng(
+            seed_for(seed, scenario, "simulate", n, r)), truth.families, truth.contamination)
         xs.append(x)
         labels.append(lab)
     return np.stack(xs), np.stack(labels).astype(np.int16)
