@@ -206,6 +206,12 @@ def grid_points(wildcards):
 GRID_POINTS = {row[1] for row in GRID_ROWS}
 
 
+def draws_figures(name):
+    """Whether scenario ``name`` gets its own figures: not a grid's condition
+    unless grid_point_figures is on (the grid's figures show every condition)."""
+    return name not in GRID_POINTS or config.get("grid_point_figures", False)
+
+
 def all_outputs():
     """Every table and figure of the study. A grid's conditions get their
     tables but, unless grid_point_figures is on, not their own figures: the
@@ -218,7 +224,7 @@ def all_outputs():
                       table=["recovery", "performance", "convergence", "comparison"])
         if sc.misspecified:  # the population maxima and the fits' split among them
             out += expand("{r}/{s}/{t}.csv", r=RESULTS, s=name, t=["pseudo_true", "maxima_split"])
-        if name in GRID_POINTS and not config.get("grid_point_figures", False):
+        if not draws_figures(name):
             continue
         out += expand("{r}/{s}/figures/{fig}.png", r=RESULTS, s=name, fig=FIGURES)
         if len(sc.methods) > 1:
