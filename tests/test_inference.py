@@ -324,33 +324,39 @@ def test_a_study_with_sandwich_intervals_measures_them():
 
     settings = dict(FIT_DEFAULTS, n_components=2, n_restarts=2, intervals=("wald", "sandwich"))
     plain = dict(FIT_DEFAULTS, n_components=2, n_restarts=2)
-    rows = []
+    rows, diags = [], []
     for r in range(8):
         x, _ = TRUTH_1D.sample(200, np.random.default_rng(seed_for(3, "sw", "simulate", 200, r)))
         for name, s in (("sw", settings), ("plain", plain)):
-            tab, _ = fit_replicate(x, s, seed_for(3, "sw", "fit", 200, r))
+            tab, diag, _ = fit_replicate(x, s, seed_for(3, "sw", "fit", 200, r))
             rows.append(tab.assign(n=200, replicate=r, method=name))
+            diags.append(diag.assign(n=200, replicate=r, method=name))
             if name == "sw":
                 se = standard_errors(fit(x, 2, n_restarts=2,
                                          seed=seed_for(3, "sw", "fit", 200, r)).mixture, x,
                                      method="sandwich")
                 # The fit of fit_replicate is fit()'s: its sandwich SEs, row for row.
-                np.testing.assert_allclose(tab["se_sw_mean"], se.means[:, 0], rtol=1e-12)
-                np.testing.assert_allclose(tab["se_sw_sd"], se.sds[:, 0], rtol=1e-12)
-                assert np.all(tab["lo_sw_mean"] < tab["mean"]) and np.all(tab["mean"] < tab["hi_sw_mean"])
-                assert not tab["se_sw_failed"].any()
+                mean, sd = tab[tab["parameter"] == "mean"], tab[tab["parameter"] == "sd"]
+                np.testing.assert_allclose(mean["se_sw"], se.means[:, 0], rtol=1e-12)
+                np.testing.assert_allclose(sd["se_sw"], se.sds[:, 0], rtol=1e-12)
+                assert np.all(mean["lo_sw"] < mean["estimate"])
+                assert np.all(mean["estimate"] < mean["hi_sw"])
+                assert not diag["se_sw_failed"].any()
     fits = pd.concat(rows, ignore_index=True)
-    out = evaluate_study(fits, TRUTH_1D, {"sw": settings, "plain": plain})
+    out = evaluate_study(fits, pd.concat(diags, ignore_index=True), TRUTH_1D,
+                         {"sw": settings, "plain": plain})
     perf = out["performance"]
     mine = set(perf.loc[perf["method"] == "sw", "measure"])
     assert {"coverage_sw", "width_sw", "modse_sw", "relerr_modse_sw"} <= mine
     assert not {"coverage_sw", "modse_sw"} & set(perf.loc[perf["method"] == "plain", "measure"])
-    get = lambda m, p: perf[(perf.method == "sw") & (perf.measure == m) & (perf.parameter == p)].iloc[0]
+    get = lambda m: perf[(perf.method == "sw") & (perf.measure == m) & (perf.parameter == "mean")
+                         & (perf.component == 1)].iloc[0]
     aligned = out["aligned"]
-    cell = aligned[(aligned.method == "sw") & (aligned.label == "mean[1]")]
-    assert get("modse_sw", "mean[1]")["estimate"] == pytest.approx(np.sqrt(np.mean(cell["se_sw"] ** 2)))
+    cell = aligned[(aligned.method == "sw") & (aligned.parameter == "mean")
+                   & (aligned.component == 1)]
+    assert get("modse_sw")["estimate"] == pytest.approx(np.sqrt(np.mean(cell["se_sw"] ** 2)))
     covered = np.mean((cell["lo_sw"] <= cell["truth"]) & (cell["truth"] <= cell["hi_sw"]))
-    assert get("coverage_sw", "mean[1]")["estimate"] == pytest.approx(covered)
+    assert get("coverage_sw")["estimate"] == pytest.approx(covered)
 
 
 @pytest.mark.workflow
@@ -370,9 +376,10 @@ def test_sandwich_intervals_reach_the_workflows_performance_table(tmp_path):
     snakemake(work, "--cores", "1")
     res = work / "results" / "heavy"
     fits = pd.read_csv(res / "fits/robust/n80/chunk0.fits.csv")
-    assert {"se_sw_mean", "lo_sw_mean", "hi_sw_mean", "se_sw_failed"} <= set(fits.columns)
-    assert fits["se_sw_mean"].notna().all()
-    assert "se_sw_mean" not in pd.read_csv(res / "fits/model/n80/chunk0.fits.csv").columns
+    assert {"se_sw", "lo_sw", "hi_sw"} <= set(fits.columns)
+    assert "se_sw_failed" in pd.read_csv(res / "fits/robust/n80/chunk0.diagnostics.csv")
+    assert fits.loc[fits["parameter"] == "mean", "se_sw"].notna().all()
+    assert "se_sw" not in pd.read_csv(res / "fits/model/n80/chunk0.fits.csv").columns
     perf = pd.read_csv(res / "performance.csv")
     robust = perf[perf["method"] == "robust"]
     assert {"coverage_sw", "width_sw", "modse_sw", "relerr_modse_sw"} <= set(robust["measure"])

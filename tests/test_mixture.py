@@ -86,3 +86,38 @@ def test_logpdf_normalised_and_consistent(raw_w, seed):
     integral = np.trapezoid(np.exp(m.logpdf(grid)), grid)
     assert integral == pytest.approx(1.0, abs=1e-6)
     assert m.sorted().loglik(grid[::100]) == pytest.approx(m.loglik(grid[::100]), rel=1e-12)
+
+
+def test_log_sum_exp_and_posterior_are_the_mixtures_own_and_stay_finite():
+    from scipy.special import logsumexp
+
+    from gmmem.mixture import log_sum_exp, posterior
+
+    m = Mixture.univariate([0.2, 0.5, 0.3], [-4.0, 0.0, 5.0], [1.0, 0.5, 2.0])
+    x = np.array([-1e6, -3.0, 0.1, 2.0, 1e6])  # far points: densities underflow, logs do not
+    lp = m.component_logpdf(x)
+    for pairwise in (False, True):
+        lse = log_sum_exp(lp, pairwise=pairwise)
+        assert lse.shape == (5, 1) and np.all(np.isfinite(lse))
+        np.testing.assert_allclose(lse[:, 0], logsumexp(lp, axis=1), rtol=1e-15)
+        tau = posterior(lp, pairwise=pairwise)
+        assert np.all(np.isfinite(tau))
+        np.testing.assert_allclose(tau.sum(axis=1), 1.0, rtol=1e-14)
+    np.testing.assert_array_equal(m.logpdf(x), log_sum_exp(lp)[:, 0])
+
+
+def test_sort_order_is_one_rule_for_a_mixture_a_batch_and_the_sensitivity_check():
+    from gmmem import sort_permutation
+    from gmmem.mixture import sort_order
+
+    rng = np.random.default_rng(4)
+    means = rng.integers(0, 3, size=(6, 4, 2)).astype(float)  # ties in the first coordinate
+    batch = sort_order(means)
+    for s in range(6):
+        m = Mixture(np.full(4, 0.25), means[s], np.tile(np.eye(2), (4, 1, 1)))
+        assert np.array_equal(batch[s], sort_order(means[s]))
+        assert np.array_equal(sort_permutation(m), batch[s])
+        assert np.array_equal(m.sorted().means, means[s][batch[s]])
+        # first coordinate ascending, ties broken by the second
+        keys = [tuple(r) for r in m.sorted().means]
+        assert keys == sorted(keys)

@@ -14,6 +14,7 @@ from gmm_recovery.replicates import fit_replicates
 from gmm_recovery.design import parse_scenarios
 from gmm_recovery.seeds import seed_for
 from gmm_recovery.summary import grid_table
+from gmm_recovery.tables import by_label
 from workflow_helpers import REPO
 
 SCHEMA = study_schema(REPO / "workflow/schemas/config.schema.yaml")
@@ -34,17 +35,19 @@ CONFIG = {
 
 def _study(sc):
     """The evaluate rule's tables and the first replicates' traces of one scenario."""
-    parts, traces = [], []
+    parts, diagnostics, traces = [], [], []
     for n in sc.sample_sizes:
         xs = [sc.truth.sample(n, np.random.default_rng(seed_for(1, sc.name, "simulate", n, r)))[0]
               for r in range(sc.replicates)]
         for name, settings in sc.methods.items():
             seeds = [seed_for(1, f"{sc.name}/{name}", "fit", n, r) for r in range(sc.replicates)]
-            rows, tr = fit_replicates(xs, settings, seeds, select_k=sc.select_k, traces=2)
+            rows, diag, tr = fit_replicates(xs, settings, seeds, select_k=sc.select_k, traces=2)
             parts += [r.assign(method=name, n=n, replicate=i) for i, r in enumerate(rows)]
+            diagnostics += [d.assign(method=name, n=n, replicate=i) for i, d in enumerate(diag)]
             traces += [t.assign(replicate=i) for i, t in enumerate(tr) if t is not None]
     fits = pd.concat(parts, ignore_index=True)
-    tables = evaluate_study(fits, sc.truth, sc.methods, sc.select_k)
+    tables = evaluate_study(fits, pd.concat(diagnostics, ignore_index=True), sc.truth,
+                            sc.methods, sc.select_k)
     return tables, pd.concat(traces, ignore_index=True)
 
 
@@ -81,7 +84,7 @@ def _legend_outside(fig):
 def test_every_study_figure_renders(studies, name):
     sc, tables, traces = studies[name]
     perf, aligned = tables["performance"], tables["aligned"]
-    truths = tables["recovery"].groupby("parameter")["truth"].first().to_dict()
+    truths = by_label(tables["recovery"], "truth")
     figures = {
         "bias": plotting.bias_figure(perf, name, truths),
         "rmse": plotting.rmse_figure(perf, name, truths),
@@ -105,7 +108,7 @@ def test_every_study_figure_renders(studies, name):
 
 def test_panels_follow_reading_order_with_one_weight_for_two_components(studies):
     _, tables, _ = studies["one_d"]
-    truths = tables["recovery"].groupby("parameter")["truth"].first().to_dict()
+    truths = by_label(tables["recovery"], "truth")
     fig = plotting.bias_figure(tables["performance"], "one_d", truths)
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert titles == ["weight[1], true 0.4", "mean[1], true 0", "sd[1], true 1",
@@ -139,7 +142,8 @@ def test_bias_lolly_shows_every_method_and_n_with_its_mcse(studies):
     # One error bar per (method, n), centred on the bias, ± 1.96 MCSE wide.
     bars = [c for c in ax.containers]
     assert len(bars) == 2 * 2
-    want = perf[(perf["measure"] == "bias") & (perf["parameter"] == "weight[1]")]
+    want = perf[(perf["measure"] == "bias") & (perf["parameter"] == "weight")
+                & (perf["component"] == 1)]
     got = sorted(float(b.lines[0].get_xdata()[0]) for b in bars)
     assert got == pytest.approx(sorted(want["estimate"]))
     half = sorted(float(np.diff(b.lines[2][0].get_segments()[0][:, 0])[0]) / 2 for b in bars)
@@ -151,15 +155,15 @@ def test_zip_plot_shares_a_parameter_axis_and_marks_clipped_intervals(studies):
     aligned = tables["aligned"].copy()
     n = 40
     # One wild interval for the first method: the axis stays at truth ± 6 empirical SEs.
-    i = aligned.index[(aligned["n"] == n) & (aligned["label"] == "mean[1]")
-                      & (aligned["method"] == "two")][0]
+    mean_1 = (aligned["parameter"] == "mean") & (aligned["component"] == 1)
+    i = aligned.index[(aligned["n"] == n) & mean_1 & (aligned["method"] == "two")][0]
     aligned.loc[i, ["lo", "hi"]] = [-300.0, 300.0]
     fig = plotting.zip_figure(aligned, n, 0.95, "one_d", clip=6.0)
     panels = {ax.get_title().split("\n")[0] + ax.get_title().split("\n")[1].split(":")[0]: ax
               for ax in fig.axes if ax.get_title()}
     a, b = panels["mean[1], true 0two"], panels["mean[1], true 0three"]
     assert a.get_xlim() == b.get_xlim()
-    d = aligned[(aligned["n"] == n) & (aligned["label"] == "mean[1]")]
+    d = aligned[(aligned["n"] == n) & mean_1]
     empse = np.median([np.std(g["estimate"], ddof=1) for _, g in d.groupby("method")])
     assert a.get_xlim()[1] < 0 + 6.5 * empse and a.get_xlim()[0] > -6.5 * empse
     markers = [line for line in a.get_lines() if line.get_marker() in ("<", ">")]
@@ -184,10 +188,10 @@ def test_grid_figures_render_for_every_measure(studies):
             assert _rendered(fig)
 
 
-def _perf_rows(methods, measures, ns=(100, 400), params=("weight[1]", "mean[1]")):
-    rows = [{"method": m, "n": n, "parameter": p, "measure": ms, "estimate": est, "mcse": 0.02,
-             "n_sim": 100}
-            for m in methods for n in ns for p in params for ms, est in measures.items()]
+def _perf_rows(methods, measures, ns=(100, 400), params=(("weight", 1), ("mean", 1))):
+    rows = [{"method": m, "n": n, "parameter": p, "component": k, "measure": ms, "estimate": est,
+             "mcse": 0.02, "n_sim": 100}
+            for m in methods for n in ns for p, k in params for ms, est in measures.items()]
     return pd.DataFrame(rows)
 
 
@@ -206,10 +210,11 @@ def test_coverage_figure_draws_sandwich_coverage_and_one_y_range():
 def test_comparison_of_methods_that_agree_has_no_noise_axis():
     # two methods with the same fits (e.g. wald vs wald + sandwich): differences of
     # ~1e-7 with MCSEs of ~1e-6 must not get an axis of ±1e-6
-    rows = pd.DataFrame([{"n": n, "parameter": p, "method_a": "a", "method_b": "b", "n_sim": 20,
-                          "relprec": 0.0, "relprec_mcse": 1e-6, "rmse_a": 0.2, "rmse_b": 0.2,
-                          "rmse_diff": 1e-18, "rmse_diff_mcse": 2e-18}
-                         for n in (100, 400) for p in ("weight[1]", "mean[1]")])
+    rows = pd.DataFrame([{"n": n, "parameter": p, "component": 1, "method_a": "a",
+                          "method_b": "b", "n_sim": 20, "relprec": 0.0, "relprec_mcse": 1e-6,
+                          "rmse_a": 0.2, "rmse_b": 0.2, "rmse_diff": 1e-18,
+                          "rmse_diff_mcse": 2e-18}
+                         for n in (100, 400) for p in ("weight", "mean")])
     fig = plotting.comparison_figure(rows)
     lows = [ax.get_ylim()[0] for ax in fig.axes]
     assert min(abs(v) for v in lows[:2]) >= 1.0          # ±1 % precision at least
@@ -258,7 +263,7 @@ def test_traces_of_many_runs_explain_the_markers_and_do_not_repeat_colours():
 
 
 def test_bias_figure_marks_the_pseudo_true_offset_of_a_misspecified_truth():
-    perf = _perf_rows(["m"], {"bias": 0.05}, params=("weight[1]",))
+    perf = _perf_rows(["m"], {"bias": 0.05}, params=(("weight", 1),))
     fig = plotting.bias_figure(perf, "t", {"weight[1]": 0.25}, pseudo={"weight[1]": 0.10})
     ax = fig.axes[0]
     dashed = [ln for ln in ax.get_lines() if ln.get_label() == "pseudo-true − generating"]

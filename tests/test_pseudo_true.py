@@ -217,8 +217,9 @@ def test_two_dimensional_truth_uses_one_large_sample(covariance, per_component):
 
 def test_rows_round_trip_and_name_the_parameters(heights_t5):
     table = pt.maximum_rows("quadrature", heights_t5)
-    assert list(table.loc[table["maximum"] == 1, "parameter"]) == [
-        "weight[1]", "mean[1]", "sd[1]", "weight[2]", "mean[2]", "sd[2]"]
+    first = table[table["maximum"] == 1]
+    assert list(first["parameter"]) == ["weight", "mean", "sd"] * 2
+    assert list(first["component"]) == [1, 1, 1, 2, 2, 2]
     assert (table.groupby("maximum")["objective_gap"].first().diff().dropna() > 0).all()
     back = pt.mixtures_from_rows(table)
     assert len(back) == len(heights_t5)
@@ -249,13 +250,14 @@ def t5_fits():
     from gmm_recovery.seeds import seed_for
 
     settings = dict(FIT_DEFAULTS, n_components=2, n_restarts=2)
-    rows = []
+    rows, diags = [], []
     for n in (150, 300):
         for r in range(12):
             x, _ = sample_scenario(HEIGHTS, n, np.random.default_rng(seed_for(3, "t5", "simulate", n, r)), T5)
-            tab, _ = fit_replicate(x, settings, seed_for(3, "t5", "fit", n, r))
+            tab, diag, _ = fit_replicate(x, settings, seed_for(3, "t5", "fit", n, r))
             rows.append(tab.assign(n=n, replicate=r, method="m"))
-    return pd.concat(rows, ignore_index=True), settings
+            diags.append(diag.assign(n=n, replicate=r, method="m"))
+    return (pd.concat(rows, ignore_index=True), pd.concat(diags, ignore_index=True)), settings
 
 
 def test_performance_has_both_targets_and_the_generating_one_unchanged(t5_fits, heights_t5):
@@ -263,8 +265,8 @@ def test_performance_has_both_targets_and_the_generating_one_unchanged(t5_fits, 
 
     fits, settings = t5_fits
     target = heights_t5[0][0].mixture
-    plain = evaluate_study(fits, HEIGHTS, {"m": settings}, (), True)["performance"]
-    both = evaluate_study(fits, HEIGHTS, {"m": settings}, (), True, pseudo_true=target)
+    plain = evaluate_study(*fits, HEIGHTS, {"m": settings}, (), True)["performance"]
+    both = evaluate_study(*fits, HEIGHTS, {"m": settings}, (), True, pseudo_true=target)
     perf = both["performance"]
     assert list(perf.columns[:2]) == ["method", "target"]
     assert set(plain["target"]) == {"generating"}
@@ -274,12 +276,14 @@ def test_performance_has_both_targets_and_the_generating_one_unchanged(t5_fits, 
     pt_rows = perf[(perf["target"] == "pseudo_true") & (perf["measure"] == "bias")]
     assert len(pt_rows) == len(gen[gen["measure"] == "bias"])
     aligned = both["aligned"]
-    values = dict(zip(pt.maximum_rows("quadrature", heights_t5[:1])["parameter"],
-                      pt.maximum_rows("quadrature", heights_t5[:1])["value"]))
+    rows = pt.maximum_rows("quadrature", heights_t5[:1])
+    values = dict(zip(zip(rows["parameter"], rows["component"]), rows["value"]))
     for _, row in pt_rows.iterrows():
         # The fits align to both targets the same way here (well-separated labels).
-        est = aligned[(aligned["n"] == row["n"]) & (aligned["label"] == row["parameter"])]["estimate"]
-        assert row["estimate"] == pytest.approx(est.mean() - values[row["parameter"]], abs=1e-12)
+        key = (row["parameter"], row["component"])
+        est = aligned[(aligned["n"] == row["n"]) & (aligned["parameter"] == key[0])
+                      & (aligned["component"] == key[1])]["estimate"]
+        assert row["estimate"] == pytest.approx(est.mean() - values[key], abs=1e-12)
 
 
 def test_fits_split_among_maxima_by_nearest_maximum():
@@ -309,7 +313,7 @@ def test_consumers_read_the_generating_target_only(t5_fits, heights_t5):
     from gmm_recovery.evaluation import evaluate_study
 
     fits, settings = t5_fits
-    out = evaluate_study(fits, HEIGHTS, {"m": settings}, (), True,
+    out = evaluate_study(*fits, HEIGHTS, {"m": settings}, (), True,
                          pseudo_true=heights_t5[0][0].mixture)
     perf = out["performance"]
     gen = perf[perf["target"] == "generating"]
@@ -342,7 +346,8 @@ def test_workflow_writes_pseudo_true_tables_for_misspecified_scenarios_only(tmp_
     assert set(perf["target"]) == {"generating", "pseudo_true"}
     gen, pst = (perf[perf["target"] == t].drop(columns="target").reset_index(drop=True)
                 for t in ("generating", "pseudo_true"))
-    assert (gen["parameter"] + gen["measure"]).equals(pst["parameter"] + pst["measure"])
+    assert gen[["parameter", "component", "measure"]].equals(
+        pst[["parameter", "component", "measure"]])
     split = pd.read_csv(res / "skew" / "maxima_split.csv")
     assert np.allclose(split.groupby(["method", "n"])["share"].sum(), 1.0)
     assert (res / "logs" / "skew" / "pseudo_true.log").stat().st_size > 0

@@ -1,4 +1,5 @@
-"""The data-generating families at extreme shapes."""
+"""gmm_recovery.simulation: the data-generating families (standardised draws,
+a scenario's moments and contamination), at ordinary and extreme shapes."""
 
 import numpy as np
 import pytest
@@ -55,3 +56,39 @@ def test_scenario_with_a_huge_shape_keeps_the_written_moments():
         assert xk.var() == pytest.approx(truth.covariances[k, 0, 0], rel=0.03)
         skew = np.mean(((xk - xk.mean()) / xk.std()) ** 3)
         assert skew == pytest.approx(sign * skewnormal_skewness(1.0), abs=0.05)
+
+
+@pytest.mark.parametrize("family", ["normal", ("t", 5.0), ("t", 3.0), ("skewnormal", 4.0),
+                                    ("skewnormal", -2.0)])
+def test_each_family_is_standardised(family):
+    n = 400_000
+    z = standard_draws(family, (n, 2), np.random.default_rng(1))
+    mean, var = z.mean(axis=0), z.var(axis=0)
+    # 4 SE of the mean is 4/√n; the variance's SE needs the fourth moment.
+    kurt = np.mean(z**4, axis=0)
+    assert np.all(np.abs(mean) < 4 / np.sqrt(n))
+    assert np.all(np.abs(var - 1) < 4 * np.sqrt((kurt - 1) / n))
+    assert abs(np.corrcoef(z.T)[0, 1]) < 4 / np.sqrt(n)
+
+
+def test_scenario_draws_have_the_written_moments_and_contamination():
+    truth = Mixture([0.3, 0.7], [[0.0, 1.0], [5.0, -2.0]],
+                    [[[1.0, 0.5], [0.5, 2.0]], [[0.5, 0.0], [0.0, 0.25]]])
+    n = 300_000
+    x, lab = sample_scenario(truth, n, np.random.default_rng(2),
+                             [("t", 5.0), ("skewnormal", 3.0)], {"fraction": 0.02, "sd_factor": 10})
+    assert abs(np.mean(lab == 2) - 0.02) < 4 * np.sqrt(0.02 * 0.98 / n)
+    assert abs(np.mean(lab == 0) - 0.3 * 0.98) < 4 * np.sqrt(0.3 * 0.7 / n)
+    for k in range(2):
+        xk = x[lab == k]
+        se = np.sqrt(np.diag(truth.covariances[k]) / len(xk))
+        assert np.all(np.abs(xk.mean(axis=0) - truth.means[k]) < 4 * se)
+        assert np.allclose(np.cov(xk.T), truth.covariances[k], rtol=0.05, atol=0.02)
+
+
+def test_normal_scenarios_draw_exactly_what_the_mixture_draws():
+    truth = Mixture.univariate([0.4, 0.6], [0.0, 3.0], [1.0, 0.5])
+    a = sample_scenario(truth, 50, np.random.default_rng(9), ["normal", "normal"], None)
+    b = truth.sample(50, np.random.default_rng(9))
+    assert a[0].tobytes() == b[0].tobytes() and np.array_equal(a[1], b[1])
+

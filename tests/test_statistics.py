@@ -175,13 +175,15 @@ def test_well_separated_study_is_unbiased_covers_and_reaches_the_crlb():
     truth = Mixture.univariate([0.4, 0.6], [0.0, 5.0], [1.0, 1.5])
     settings = dict(FIT_DEFAULTS, n_components=2, n_restarts=2)
     n, S = 5000, 400
-    rows = []
+    rows, diags = [], []
     for r in range(S):
         x, _ = truth.sample(n, np.random.default_rng(seed_for(11, "sep", "simulate", n, r)))
-        tab, _ = fit_replicate(x, settings, seed_for(11, "sep", "fit", n, r))
+        tab, diag, _ = fit_replicate(x, settings, seed_for(11, "sep", "fit", n, r))
         rows.append(tab.assign(n=n, replicate=r))
-    perf = evaluate_fits(pd.concat(rows, ignore_index=True), truth)["performance"]
-    get = lambda m: perf[perf.measure == m].set_index("parameter")
+        diags.append(diag.assign(n=n, replicate=r))
+    perf = evaluate_fits(pd.concat(rows, ignore_index=True), pd.concat(diags, ignore_index=True),
+                         truth)["performance"]
+    get = lambda m: perf[perf.measure == m].set_index(["parameter", "component"])
     bias, cov, emp, crlb = get("bias"), get("coverage"), get("empse"), get("crlb_sd")
     assert np.all(np.abs(bias["estimate"]) < 3 * bias["mcse"]), bias
     assert np.all(np.abs(cov["estimate"] - 0.95) < 3 * cov["mcse"]), cov
@@ -244,7 +246,7 @@ def test_degenerate_two_dimensional_replicates_keep_the_study_going():
     failed = 0
     for r in range(30):
         x, _ = truth.sample(12, np.random.default_rng(r))
-        rows, _ = fit_replicate(x, settings, seed_for(1, "three_2d", "fit", 12, r))
-        assert len(rows) == 3
-        failed += bool(rows["se_failed"].iloc[0])
+        rows, diag, _ = fit_replicate(x, settings, seed_for(1, "three_2d", "fit", 12, r))
+        assert len(rows) == 3 * 6 and len(diag) == 1  # K = 3 components × 6 parameters
+        failed += bool(diag["se_failed"].iloc[0])
     assert 0 < failed < 30

@@ -14,6 +14,7 @@ import browser
 from gmm_recovery.measures import performance
 from gmm_recovery.summary import (dataset_warnings, decimals, scenario_notes, summary_table, to_csv, to_html, to_latex, to_markdown)
 from gmm_recovery.tables import parameter_symbol
+from gmmem import split_label
 
 
 @pytest.mark.parametrize("mcse,k", [(0.0123, 3), (0.15, 2), (1.5, 1), (35.0, 0), (2e-9, 6)])
@@ -25,22 +26,24 @@ def _tables(K=2, methods=("m",), ns=(100,), target=False):
     """performance.csv and recovery.csv of a small synthetic study: K
     components, estimates drawn around the truth, several methods and n."""
     rng = np.random.default_rng(0)
-    truth = {f"weight[{k + 1}]": 1 / K for k in range(K)}
-    truth |= {f"mean[{k + 1}]": 2.0 * k for k in range(K)}
-    truth |= {f"sd[{k + 1}]": 1.0 + 0.1 * k for k in range(K)}
+    truth = {("weight", k + 1): 1 / K for k in range(K)}
+    truth |= {("mean", k + 1): 2.0 * k for k in range(K)}
+    truth |= {("sd", k + 1): 1.0 + 0.1 * k for k in range(K)}
     params = list(truth)
+    keys = {"parameter": [p for p, _ in params], "component": [k for _, k in params]}
     perfs, recs = [], []
     for m in methods:
         for n in ns:
-            est = pd.DataFrame({p: rng.normal(t, 0.3 / np.sqrt(n / 100), 60)
-                                for p, t in truth.items()})
+            est = np.column_stack([rng.normal(t, 0.3 / np.sqrt(n / 100), 60)
+                                   for t in truth.values()])
             se = np.full((60, len(params)), 0.3 / np.sqrt(n / 100))
-            cis = np.stack([est.to_numpy() - 1.96 * se, est.to_numpy() + 1.96 * se], axis=-1)
-            perf = performance(est, list(truth.values()), se, cis).assign(method=m, n=n)
-            rec = pd.DataFrame({"method": m, "n": n, "parameter": params,
-                                "truth": list(truth.values())})
+            cis = np.stack([est - 1.96 * se, est + 1.96 * se], axis=-1)
+            perf = performance(est, list(truth.values()), se, cis, keys=keys).assign(
+                method=m, n=n)
+            rec = pd.DataFrame({"method": m, "n": n, **keys, "truth": list(truth.values())})
             if target:
-                shifted = performance(est, [t + 0.05 for t in truth.values()], se, cis)
+                shifted = performance(est, [t + 0.05 for t in truth.values()], se, cis,
+                                      keys=keys)
                 perf = pd.concat([perf.assign(target="generating"),
                                   shifted.assign(method=m, n=n, target="pseudo_true")])
                 rec = pd.concat([rec.assign(target="generating"),
@@ -63,13 +66,14 @@ def test_table_cells_are_performance_numbers_rounded_by_their_mcse():
                 "coverage % ± MCSE": ("coverage", 100), "CI width": ("width", 1)}
     assert list(dict.fromkeys(table.columns.get_level_values("measure"))) == list(measures)
     assert list(dict.fromkeys(table.columns.get_level_values("method"))) == ["a", "b"]
-    tidy = perf.set_index(["parameter", "n", "method", "measure"])
+    tidy = perf.set_index(["parameter", "component", "n", "method", "measure"])
     checked = 0
-    for (p, truth, n), row in table.iterrows():
-        assert float(truth) == rec.set_index("parameter")["truth"][p].iloc[0]
+    for (label, truth, n), row in table.iterrows():
+        p, c = split_label(label)
+        assert float(truth) == rec.set_index(["parameter", "component"])["truth"][(p, c)].iloc[0]
         for (heading, method), cell in row.items():
             measure, scale = measures[heading]
-            est, se = scale * tidy.loc[(p, n, method, measure), ["estimate", "mcse"]]
+            est, se = scale * tidy.loc[(p, c, n, method, measure), ["estimate", "mcse"]]
             value, mcse = _number(cell)
             k = decimals(se)
             assert value == pytest.approx(est, abs=0.51 * 10**-k)  # rounded, not changed
@@ -167,11 +171,13 @@ def test_latex_table_compiles(tmp_path, kind):
 
 
 def test_parameter_symbols():
-    labels = ("weight[1]", "mean[2]", "sd_2[1]", "cov_1_2[3]", "other")
-    assert [parameter_symbol(p) for p in labels] == ["π₁", "μ₂", "σ₁,₂", "Σ₃,₁₂", "other"]
-    assert parameter_symbol("mean_1[2]", "latex") == "$\\mu_{2,1}$"
+    pairs = (("weight", 1), ("mean", 2), ("sd_2", 1), ("cov_1_2", 3))
+    assert [parameter_symbol(p, k) for p, k in pairs] == ["π₁", "μ₂", "σ₁,₂", "Σ₃,₁₂"]
+    assert parameter_symbol("mean_1", 2, "latex") == "$\\mu_{2,1}$"
     with pytest.raises(ValueError, match="style must be 'text' or 'latex', got 'html'"):
-        parameter_symbol("mean[1]", "html")
+        parameter_symbol("mean", 1, "html")
+    with pytest.raises(ValueError, match="parameter 'other' is not a parameter"):
+        parameter_symbol("other", 1)
 
 
 def test_dataset_warnings_collect_the_log_and_a_lone_best_start():
@@ -203,8 +209,8 @@ def test_notes_name_every_kind_of_failure_that_happened_and_only_those():
 def test_zip_plot_of_a_size_without_intervals_says_so():
     from gmm_recovery.figures import zip_figure
 
-    aligned = pd.DataFrame({"method": "m", "n": 10, "replicate": [0, 1], "label": "mean[1]",
-                            "estimate": [0.1, 0.2], "se": np.nan, "lo": np.nan, "hi": np.nan,
+    aligned = pd.DataFrame({"method": "m", "n": 10, "replicate": [0, 1], "parameter": "mean",
+                            "component": 1, "estimate": [0.1, 0.2], "se": np.nan, "lo": np.nan, "hi": np.nan,
                             "truth": 0.0})
     fig = zip_figure(aligned, 10)
     assert "No Wald intervals at n = 10" in fig.axes[0].texts[0].get_text()

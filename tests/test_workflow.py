@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import browser
+from config_helpers import config_refusal
 from workflow_helpers import REPO, TINY, identical_results, make_workdir, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -43,7 +44,7 @@ def _png(path):
 
 def test_every_output_exists_and_is_well_formed(tiny_run):
     res = tiny_run / "results"
-    for sc, K, methods in (("uni", 2, ["fast", "plain"]), ("bi", 2, ["fast"])):
+    for sc, K, P, methods in (("uni", 2, 3, ["fast", "plain"]), ("bi", 2, 5, ["fast"])):
         # One data file per replicate block, shared by every method.
         blocks = [np.load(res / sc / "data" / "n60" / f"chunk{c}.npz") for c in (0, 1)]
         assert [b["x"].shape[:2] for b in blocks] == [(4, 60), (2, 60)]
@@ -51,11 +52,15 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
         assert sorted(p.name for p in (res / sc / "fits").iterdir()) == sorted(methods)
         fits = pd.concat([pd.read_csv(f, dtype={"method": str})
                           for f in sorted((res / sc / "fits").rglob("*.fits.csv"))])
-        assert len(fits) == len(methods) * 2 * 6 * K
-        assert {"method", "replicate", "component", "weight", "loglik", "n_iter", "converged",
-                "n_best", "se_weight", "lo_weight", "hi_weight", "spurious",
-                "restarts_disagree"} <= set(fits.columns)
-        assert fits["spurious"].isin([True, False]).all()
+        assert len(fits) == len(methods) * 2 * 6 * K * P
+        assert {"method", "n", "replicate", "component", "parameter", "estimate", "se", "lo",
+                "hi"} <= set(fits.columns)
+        diagnostics = pd.concat([pd.read_csv(f, dtype={"method": str}) for f in
+                                 sorted((res / sc / "fits").rglob("*.diagnostics.csv"))])
+        assert len(diagnostics) == len(methods) * 2 * 6
+        assert {"method", "n", "replicate", "loglik", "n_iter", "converged", "n_best",
+                "spurious", "restarts_disagree"} <= set(diagnostics.columns)
+        assert diagnostics["spurious"].isin([True, False]).all()
         rec = pd.read_csv(res / sc / "recovery.csv")
         assert {"method", "n", "parameter", "truth", "mean_estimate", "bias", "empse", "rmse",
                 "n_nonconverged", "n_degenerate"} <= set(rec.columns)
@@ -89,7 +94,9 @@ def test_every_output_exists_and_is_well_formed(tiny_run):
     assert not {"coverage_pct", "coverage_bca"} & set(perf.loc[perf["method"] == "fast",
                                                               "measure"])
     fits = pd.read_csv(res / "uni/fits/plain/n60/chunk0.fits.csv")
-    assert (fits["n_boot_ok"] <= 20).all() and fits["lo_bca_mean"].notna().any()
+    diagnostics = pd.read_csv(res / "uni/fits/plain/n60/chunk0.diagnostics.csv")
+    assert (diagnostics["n_boot_ok"] <= 20).all()
+    assert fits.loc[fits["parameter"] == "mean", "lo_bca"].notna().any()
     # Each fit job times its own start-up (process CPU outside fitting).
     timing = pd.read_csv(res / "timing/uni/plain_n60_chunk0.csv")
     assert 0 < timing["startup_cpu_seconds"].item() < 30 and timing["cpu_seconds"].item() > 0
@@ -249,8 +256,8 @@ def test_degenerate_2d_scenario_and_a_decimal_comma_dataset_run_to_the_end(tmp_p
     assert "dataset spike: the reported maximum is spurious" in console
     conv = pd.read_csv(work / "results/three_2d/convergence.csv")
     assert list(conv["n_fits"]) == [6, 6]
-    fits = pd.read_csv(work / "results/three_2d/fits/default/n10/chunk0.fits.csv")
-    assert fits["se_failed"].any()
+    diagnostics = pd.read_csv(work / "results/three_2d/fits/default/n10/chunk0.diagnostics.csv")
+    assert diagnostics["se_failed"].any()
     fit = pd.read_csv(work / "results/datasets/eu/fit.csv")
     assert sorted(np.round(fit["mean"], 0)) == [0, 5]
     assert pd.read_csv(work / "results/datasets/spike/fit.csv")["spurious"].all()
@@ -284,7 +291,7 @@ def test_growing_a_study_runs_only_the_new_jobs_and_keeps_the_old_bytes(tmp_path
     res = work / "results" / "s"
     old = {p.relative_to(res): p.read_bytes() for p in sorted(res.rglob("*"))
            if p.is_file() and p.relative_to(res).parts[0] in ("data", "fits")}
-    assert len(old) == 2 * 2  # fits and traces of two blocks (no data files: write_data off)
+    assert len(old) == 2 * 3  # fits, diagnostics and traces of two blocks (no data: write_data off)
     grown = copy.deepcopy(GROW)
     grown["replicates"] = 6  # one more block
     grown["sample_sizes"] = [50, 80]  # one more n
@@ -307,9 +314,8 @@ def test_config_lists_on_the_command_line_work_as_typed(tmp_path):
     counts = _job_counts(work, "--config", "sample_sizes=[60,200]", "replicates=4",
                          "fit={n_restarts: 2, accel: null}")
     assert "simulate" not in counts and counts["fit"] == 4, counts
-    bad = snakemake(work, "-n", "--config", "sample_sizes=[60,lots]", check=False)
-    assert bad.returncode != 0
-    assert "sample_sizes[1]: expected an integer, got 'lots'" in bad.stdout + bad.stderr
+    bad = config_refusal(work, "-n", "--config", "sample_sizes=[60,lots]")
+    assert "sample_sizes[1]: expected an integer, got 'lots'" in bad
 
 
 def test_a_study_file_runs_alone_into_its_results_folder(tmp_path):
@@ -394,10 +400,10 @@ def test_a_table_that_lost_rows_stops_the_stage_naming_the_file(tiny_run, tmp_pa
     # A summary table without one parameter's rows: the plot stage reads it.
     perf = work / "results/heavy/performance.csv"
     table = pd.read_csv(perf)
-    table[table["parameter"] != "sd[2]"].to_csv(perf, index=False)
+    table[(table["parameter"] != "sd") | (table["component"] != 2)].to_csv(perf, index=False)
     out = _rerun_fails(work)
-    assert (f"{lost}: has 2 rows where replicates 4..5 × K = 2 components need 4: rows of "
-            "replicate(s) 5 are missing") in out
+    assert (f"{lost}: has 2 rows where replicates 4..5 × K = 2 components × 3 parameters "
+            "need 12: rows of replicate(s) 4, 5 are missing") in out
     assert "results/heavy/performance.csv: has no rows of parameter sd[2]" in out
     # The log holds the same one line, no traceback; nothing half-written is left.
     log = (work / "results/logs/uni/evaluate.log").read_text()

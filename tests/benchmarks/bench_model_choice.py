@@ -46,10 +46,10 @@ def main():
         seeds = [seed_for(7, name, "fit", n, r) for r in range(S)]
         base = {"n_components": K, "n_restarts": 10, "init": "kmeans++"}  # as measured
         t0 = time.perf_counter()
-        rows, _ = replicate_columns(xs, base, seeds, select_k=KS, traces=0)
+        _, rows, _ = replicate_columns(xs, base, seeds, select_k=KS, traces=0)
         t1 = time.perf_counter()
-        rows_b, _ = replicate_columns(xs, base, seeds, select_k=KS, traces=0,
-                                      select_blrt=args.boot)
+        _, rows_b, _ = replicate_columns(xs, base, seeds, select_k=KS, traces=0,
+                                         select_blrt=args.boot)
         t2 = time.perf_counter()
         print(f"\n{name}: true K = {K}, {S} data sets; BLRT (B = {args.boot}) costs "
               f"{(t2 - t1) / (t1 - t0):.1f}x the replicate fit without it "

@@ -17,11 +17,9 @@ import os
 import sys
 from pathlib import Path
 
-from snakemake.utils import update_config
-
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from gmm_recovery import config as config_check  # noqa: E402
-from gmm_recovery import design  # noqa: E402
+from gmm_recovery import design  # noqa: E402 (used by the other rule files)
 
 
 def _refuse(message):
@@ -38,32 +36,19 @@ def _shown(path):
 
 SCHEMA = config_check.study_schema(Path(workflow.basedir) / "workflow" / "schemas" /
                                    "config.schema.yaml")
-CONFIG_FILES = [_shown(p) for p in workflow.overwrite_configfiles] or ["config.yaml"]
-COMMAND_LINE = config_check.command_line_entries(workflow.config_settings.config,
-                                                 workflow.config_settings.config_args)
-CONFIG_SOURCE = ", ".join(CONFIG_FILES) + (" and --config" if COMMAND_LINE else "")
-
-if not workflow.overwrite_configfiles and not Path("config.yaml").exists():
-    _refuse("config.yaml: not found in the working directory (write one, or pass "
-            "--configfile FILE)")
+# The loading and every check are one function (gmm_recovery.config.load_study_config),
+# which the tests run in-process on the same files and --config entries.
 try:
-    _merged = {}
-    for _path in CONFIG_FILES:
-        update_config(_merged, config_check.load_yaml(_path))
-    update_config(_merged, dict(workflow.config_settings.config))
+    _config, GRID_ROWS, SCENARIOS, DATASETS = config_check.load_study_config(
+        [_shown(p) for p in workflow.overwrite_configfiles],
+        config_check.command_line_entries(workflow.config_settings.config,
+                                          workflow.config_settings.config_args),
+        SCHEMA)
 except ValueError as e:
     _refuse(str(e))
 config.clear()
-config.update(_merged)
+config.update(_config)
 if not workflow.overwrite_configfiles:
     workflow.configfiles.append("config.yaml")  # listed in the report like a configfile:
-
-try:
-    GRID_ROWS, SCENARIOS, DATASETS = design.check_all(config, SCHEMA, CONFIG_SOURCE, COMMAND_LINE)
-except ValueError as e:
-    message = str(e)
-    if not message.startswith((CONFIG_SOURCE, "--config ")):
-        message = f"{CONFIG_SOURCE}: {message}"
-    _refuse(message)
 
 RESULTS = config["results"].rstrip("/")

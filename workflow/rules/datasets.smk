@@ -53,4 +53,4 @@ onsuccess:
     if _warnings:
         print(f"\ndatasets: {len(_warnings)} warning(s)", file=sys.stderr)
         for _w in _warnings:
-            print("  " + _w, file=sys.stderr)
+            print(f"  {_w}", file=sys.stderr)

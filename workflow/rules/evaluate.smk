@@ -52,6 +52,7 @@ rule maxima_split:
 rule evaluate:
     input:
         fits=fit_files("fits"),
+        diagnostics=fit_files("diagnostics"),
         pseudo_true=pseudo_true_input,
     output:
         aligned=f"{RESULTS}/{{scenario}}/aligned.csv",

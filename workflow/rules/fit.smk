@@ -7,6 +7,7 @@
 rule fit:
     output:
         fits=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.fits.csv",
+        diagnostics=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.diagnostics.csv",
         traces=f"{RESULTS}/{{scenario}}/fits/{{method}}/n{{n}}/chunk{{chunk}}.traces.csv",
         timing=f"{RESULTS}/timing/{{scenario}}/{{method}}_n{{n}}_chunk{{chunk}}.csv",
     log:

@@ -169,8 +169,10 @@ def check_scenario_inputs(snakemake) -> None:
     sc = scenario_from_config(snakemake)
     methods, sizes = list(sc.methods), list(sc.sample_sizes)
     K, d = sc.truth.n_components, sc.truth.dim
-    labels = [set(checks.parameter_labels(d, K, s["covariance"])) for s in sc.methods.values()]
-    common = [lab for lab in checks.parameter_labels(d, K) if all(lab in s for s in labels)]
+    from gmm_recovery.tables import parameter_columns, parameter_pairs
+
+    pairs = [set(parameter_pairs(d, K, s["covariance"])) for s in sc.methods.values()]
+    common = [pk for pk in parameter_pairs(d, K) if all(pk in s for s in pairs)]
     first_block = tuple(snakemake.params.example_block)
     largest, first = max(sizes), methods[0]
     inputs = dict(snakemake.input.items())
@@ -182,8 +184,7 @@ def check_scenario_inputs(snakemake) -> None:
                                        methods=methods, sample_sizes=sizes, parameters=common)
         elif name == "aligned":
             checks.check_summary_table(read_table(path, dtype={"method": str}), path,
-                                       methods=methods, sample_sizes=sizes, parameters=common,
-                                       parameter_column="label")
+                                       methods=methods, sample_sizes=sizes, parameters=common)
         elif name == "convergence":
             checks.check_summary_table(read_table(path, dtype={"method": str}), path,
                                        methods=methods, sample_sizes=sizes, columns=["n_fits"])
@@ -197,7 +198,9 @@ def check_scenario_inputs(snakemake) -> None:
                                        columns=["method_a", "method_b"])
         elif name == "example_fit":
             checks.check_fit_table(read_table(path, dtype={"method": str}), path, method=first,
-                                   n=largest, replicates=first_block, n_components=K)
+                                   n=largest, replicates=first_block, n_components=K,
+                                   parameters=parameter_columns(
+                                       d, sc.methods[first]["covariance"]))
         elif name == "traces":  # the traces of the method with the most restarts
             method = getattr(snakemake.params, "traces_method", first)
             paths = [path] if isinstance(path, str) else list(path)

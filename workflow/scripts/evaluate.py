@@ -7,31 +7,44 @@ import pandas as pd
 
 from _workflow import logged, read_table, save_csv
 from gmm_recovery import summary
-from gmm_recovery.checks import check_fit_table, fit_table_columns
+from gmm_recovery.checks import check_diagnostics_table, check_fit_table, fit_table_columns
+from gmm_recovery.tables import parameter_columns
 from gmm_recovery.evaluation import evaluate_study
 from gmm_recovery.design import mixture_from_spec, parse_families
 
 with logged(snakemake) as log:
     p = snakemake.params
     truth = mixture_from_spec(p.truth, f"scenario {p.scenario!r}")
-    # Every fits table is checked against the design before any is used: the
-    # columns the fit code writes for its method, its method and n, and one row
-    # per (replicate of its block, component), so a table that lost rows, was
-    # cut or belongs elsewhere stops the job, named.
+    # Every fits and diagnostics table is checked against the design before any
+    # is used: the columns the fit code writes for its method, its method and n,
+    # its parameters, and one row per (replicate of its block, component,
+    # parameter), or per replicate, so a table that lost rows, was cut or
+    # belongs elsewhere stops the job, named.
     columns = {m: fit_table_columns(settings, truth, oracle=p.oracle_start,
                                     select_k=tuple(p.select_k), level=p.level,
-                                    select_blrt=p.select_blrt)[0]
+                                    select_blrt=p.select_blrt)
                for m, settings in p.methods.items()}
-    fit_tables = []
-    for path in snakemake.input.fits:
+    fit_tables, diagnostics_tables = [], []
+    # fit_files lists a block's fits and diagnostics files in the same order.
+    if len(snakemake.input.fits) != len(snakemake.input.diagnostics):
+        raise ValueError(f"{len(snakemake.input.fits)} fits tables but "
+                         f"{len(snakemake.input.diagnostics)} diagnostics tables: one each per "
+                         "block")
+    for path, diag_path in zip(snakemake.input.fits, snakemake.input.diagnostics):
         method, n, start, stop = p.blocks[path]
-        table = read_table(path, dtype={"method": str})
+        table = read_table(path, dtype={"method": str, "parameter": str})
         check_fit_table(table, path, method=method, n=n, replicates=(start, stop),
-                        n_components=truth.n_components, columns=columns[method])
+                        n_components=truth.n_components, columns=columns[method]["fits"],
+                        parameters=parameter_columns(truth.dim, p.methods[method]["covariance"]))
         fit_tables.append(table)
+        diag = read_table(diag_path, dtype={"method": str})
+        check_diagnostics_table(diag, diag_path, method=method, n=n, replicates=(start, stop),
+                                columns=columns[method]["diagnostics"])
+        diagnostics_tables.append(diag)
     fits = pd.concat(fit_tables, ignore_index=True)
-    log.info("scenario %s: %d fits tables checked (%d rows)", p.scenario, len(fit_tables),
-             len(fits))
+    diagnostics = pd.concat(diagnostics_tables, ignore_index=True)
+    log.info("scenario %s: %d fits and diagnostics tables checked (%d and %d rows)",
+             p.scenario, len(fit_tables), len(fits), len(diagnostics))
     # A misspecified truth is also scored against its pseudo-true value
     # (maximum 1 of the rule pseudo_true's table).
     pseudo = None
@@ -45,8 +58,8 @@ with logged(snakemake) as log:
         check_maxima_table(maxima, path, n_components=truth.n_components, d=truth.dim)
         pseudo = mixtures_from_rows(maxima)[0]
         log.info("scenario %s: pseudo-true value %r", p.scenario, pseudo)
-    tables = evaluate_study(fits, truth, dict(p.methods), tuple(p.select_k), p.misspecified,
-                            pseudo_true=pseudo)
+    tables = evaluate_study(fits, diagnostics, truth, dict(p.methods), tuple(p.select_k),
+                            p.misspecified, pseudo_true=pseudo)
     for name, table in tables.items():
         save_csv(table, snakemake.output[name])
     conv = tables["convergence"]

@@ -7,11 +7,10 @@ from types import SimpleNamespace
 import numpy as np
 
 # No pandas here: importing it would cost more CPU than fitting a small block.
-from _workflow import concat_columns, logged, save_columns
-from gmm_recovery.checks import fit_rows, trace_rows
+from _workflow import logged, save_columns
 from gmm_recovery.design import mixture_from_spec
 from gmm_recovery.replicate_data import draw_replicates
-from gmm_recovery.replicates import replicate_columns
+from gmm_recovery.replicates import block_tables
 from gmm_recovery.seeds import seed_for
 
 # Replicates of each (scenario, method, n) whose every restart's objective trace
@@ -40,18 +39,18 @@ with logged(snakemake) as log:
         log.info("method %s: %d/%d replicates %s, %.1f s elapsed", p.method, done, total,
                  stage, elapsed)
 
-    rows, traces = replicate_columns(
-        list(x), p.fit, [seed_for(p.seed, p.scenario, "fit", n, r) for r in reps],
+    tables = block_tables(
+        p.method, n, reps, list(x), p.fit,
+        [seed_for(p.seed, p.scenario, "fit", n, r) for r in reps],
         level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
         select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in reps],
         traces=max(0, min(stop, TRACED) - start), progress=progress,
         select_blrt=p.select_blrt)
-    tables = [fit_rows(p.method, n, r, table) for r, table in zip(reps, rows)]
-    traced = [trace_rows(p.method, n, r, t) for r, t in zip(reps, traces) if t is not None]
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
-    save_columns(concat_columns(tables), snakemake.output.fits)
+    save_columns(tables["fits"], snakemake.output.fits)
+    save_columns(tables["diagnostics"], snakemake.output.diagnostics)
     # Jobs after the traced replicates write an empty traces table.
-    save_columns(concat_columns(traced), snakemake.output.traces)
+    save_columns(tables["traces"], snakemake.output.traces)
     # The job's CPU outside fitting: interpreter, Snakemake's preamble, imports,
     # drawing the data and writing the tables (this process only, so exact).
     startup = time.process_time() - cpu_seconds
@@ -60,7 +59,7 @@ with logged(snakemake) as log:
                   "first_replicate": [start], "last_replicate": [stop - 1],
                   "seconds": [seconds], "cpu_seconds": [cpu_seconds],
                   "startup_cpu_seconds": [startup]}, snakemake.output.timing)
-    first = lambda name: np.array([bool(np.ravel(t[name])[0]) for t in tables])
+    diagnostics = tables["diagnostics"]
     log.info("scenario %s, method %s, n = %d: replicates %d..%d fitted, %d not converged, %d degenerate, "
              "%.2f s in EM", p.scenario, p.method, n, start, stop - 1,
-             (~first("converged")).sum(), first("degenerate").sum(), seconds)
+             (~diagnostics["converged"]).sum(), diagnostics["degenerate"].sum(), seconds)

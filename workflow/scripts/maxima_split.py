@@ -2,9 +2,10 @@
 maximum of the population objective of a misspecified scenario."""
 
 from _workflow import logged, read_table, save_csv, scenario_from_config
-from gmm_recovery.checks import check_maxima_table, check_summary_table, parameter_labels
+from gmm_recovery.checks import check_maxima_table, check_summary_table
 from gmm_recovery.pseudo_true import mixtures_from_rows
 from gmm_recovery.evaluation import maxima_split
+from gmm_recovery.tables import parameter_pairs
 
 with logged(snakemake) as log:
     # Both inputs checked against the scenario before use (one line naming the file).
@@ -16,9 +17,8 @@ with logged(snakemake) as log:
     maxima = mixtures_from_rows(rows)
     aligned = read_table(snakemake.input.aligned, dtype={"method": str})
     check_summary_table(aligned, snakemake.input.aligned, methods=list(sc.methods),
-                        sample_sizes=list(sc.sample_sizes), parameter_column="label",
-                        parameters=[lab for lab in parameter_labels(d, K)
-                                    if lab.startswith("weight[")])
+                        sample_sizes=list(sc.sample_sizes),
+                        parameters=[(c, k) for c, k in parameter_pairs(d, K) if c == "weight"])
     table = maxima_split(aligned, maxima)
     save_csv(table, snakemake.output[0])
     for (method, n), cell in table.groupby(["method", "n"], sort=False):

@@ -6,7 +6,7 @@ import pandas as pd
 from _workflow import check_scenario_inputs, logged, save_figure
 from gmm_recovery import figures
 from gmm_recovery.replicate_data import draw_replicates
-from gmm_recovery.tables import mixture_from_table
+from gmm_recovery.tables import by_label, mixture_from_long
 
 
 def generating(table):
@@ -26,20 +26,19 @@ with logged(snakemake) as log:
     # The paper's figure: the first replicate at the largest n, as the first method
     # fitted it; its data drawn here from the seeds, as the fit job drew them.
     first = read(inp.example_fit)
-    rows = first[first["replicate"] == first["replicate"].min()].sort_values("component")
-    rep = int(rows["replicate"].iloc[0])
+    rep = int(first["replicate"].min())
     x = draw_replicates(p.truth, p.scenario, p.seed, n, rep, rep + 1)[0][0]
     save_figure(figures.fit_figure(
-        x, mixture_from_table(rows), f"{p.scenario}: replicate {rep} at n = {n}, method "
-        f"{p.method}"), out.fit_example)
+        x, mixture_from_long(first[first["replicate"] == rep]),
+        f"{p.scenario}: replicate {rep} at n = {n}, method {p.method}"), out.fit_example)
     recovery = generating(read(inp.recovery))
-    truths = recovery.groupby("parameter")["truth"].first().to_dict()
+    truths = by_label(recovery, "truth")
     # A misspecified truth: the bias a consistent fit converges to, marked.
     pseudo = None
     if inp.get("pseudo_true"):
         maxima = pd.read_csv(inp.pseudo_true[0] if isinstance(inp.pseudo_true, list)
                              else inp.pseudo_true)
-        pseudo = maxima[maxima["maximum"] == 1].set_index("parameter")["value"].to_dict()
+        pseudo = by_label(maxima[maxima["maximum"] == 1], "value")
     save_figure(figures.bias_figure(performance, p.scenario, truths, pseudo=pseudo), out.bias)
     save_figure(figures.rmse_figure(
         performance, f"{p.scenario}: RMSE against n (log-log)", truths), out.rmse)

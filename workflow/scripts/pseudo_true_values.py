@@ -5,17 +5,14 @@ import time
 
 from _workflow import logged, save_csv
 from gmm_recovery import pseudo_true
-from gmm_recovery.design import mixture_from_spec, parse_families
+from gmm_recovery.design import mixture_from_spec, parse_contamination, parse_families
 
 with logged(snakemake) as log:
     p = snakemake.params
     where = f"scenario {p.scenario!r}"
     truth = mixture_from_spec(p.truth, where)
     families = parse_families(p.truth.get("family"), truth, where)
-    contamination = p.truth.get("contamination")
-    if contamination is not None:
-        contamination = {"fraction": float(contamination["fraction"]),
-                         "sd_factor": float(contamination.get("sd_factor", 10))}
+    contamination = parse_contamination(p.truth.get("contamination"), where)
     start = time.process_time()
     method, maxima = pseudo_true.scenario_maxima(
         truth, families, contamination, seed=pseudo_true.pseudo_true_seed(p.seed, p.scenario),

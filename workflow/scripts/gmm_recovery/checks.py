@@ -20,25 +20,14 @@ import io
 
 import numpy as np
 
-# What fit.py puts before a replicate's columns in its fits table, and after
-# the restart, iteration and objective columns in its traces table.
+# What a fit job puts before a replicate's columns in its fits and diagnostics
+# tables, and after the restart, iteration and objective columns in its traces
+# table (gmm_recovery.replicates.block_tables).
 ROW_KEYS = ("method", "n", "replicate")
 # A fit job's timing file (one row).
 TIMING_COLUMNS = ("scenario", "method", "n", "first_replicate", "last_replicate", "seconds",
                   "cpu_seconds", "startup_cpu_seconds")
 _FIX = "remake it: delete it and rerun"
-
-
-def fit_rows(method: str, n: int, replicate: int, columns: dict) -> dict:
-    """One replicate's fits table (recovery.replicate_columns' columns) keyed
-    as a fit job writes it: method, n and replicate first."""
-    return dict(zip(ROW_KEYS, (method, n, replicate))) | columns
-
-
-def trace_rows(method: str, n: int, replicate: int, columns: dict) -> dict:
-    """One replicate's traces table keyed as a fit job writes it: replicate, n
-    and method after the restart, iteration and objective."""
-    return columns | dict(zip(reversed(ROW_KEYS), (replicate, n, method)))
 
 
 class InputError(ValueError):
@@ -137,6 +126,12 @@ def check_columns(table, path, columns, *, exact: bool = True, what: str = "") -
                                f"another version, method or config? {_FIX}")
 
 
+# The uncertainty columns of a fits table (gmm_recovery.tables.UNCERTAINTY_COLUMNS),
+# checked to hold numbers; listed here so that checks imports no gmmem.
+_UNCERTAINTY = ("se", "lo", "hi", "se_boot", "lo_pct", "hi_pct", "lo_bca", "hi_bca", "se_sw",
+                "lo_sw", "hi_sw")
+
+
 def _check_values(table, path, column: str, expected, kind: str) -> None:
     """Every value of ``column`` equals ``expected``."""
     values = table[column]
@@ -156,42 +151,102 @@ def _integers(table, path, column: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
+def _numbers(table, path, column: str) -> None:
+    """The column holds numbers (NaN allowed: an SE that failed is blank)."""
+    values = table[column].to_numpy()
+    if values.dtype.kind not in "iuf":
+        bad = next((v for v in values.tolist() if not isinstance(v, (int, float))), None)
+        raise InputError(path, f"column {column} holds a non-number ({bad!r}) where it holds "
+                               f"numbers: malformed; {_FIX}")
+
+
 def check_fit_table(table, path, *, method: str, n: int, replicates, n_components: int,
-                    columns=None) -> None:
-    """A fit job's fits table as the evaluate stage reads it: the columns that
-    code writes for the method (``columns``; None: not checked), only this
-    method and n, and exactly one row per (replicate of the block, component
-    1..K), so that no replicate is lost, doubled or from another block."""
+                    columns=None, parameters=None) -> None:
+    """A fit job's (long) fits table as a later stage reads it: the columns
+    that code writes for the method (``columns``; None: the row keys,
+    component, parameter and estimate), only this method and n, parameter
+    names among ``parameters`` (the method's layout; None: not checked), and
+    exactly one row per (replicate of the block, component 1..K, parameter),
+    every replicate and component with the same parameters, so that no
+    replicate is lost, doubled or from another block."""
     if columns is not None:
         check_columns(table, path, columns, what=f" of method {method!r}")
     else:
-        check_columns(table, path, ROW_KEYS + ("component",), exact=False)
+        check_columns(table, path, ROW_KEYS + ("component", "parameter", "estimate"),
+                      exact=False)
     _check_values(table, path, "method", method, "text")
     _integers(table, path, "n")
     _check_values(table, path, "n", int(n), "int")
     reps, comps = _integers(table, path, "replicate"), _integers(table, path, "component")
+    names = table["parameter"].astype(str).to_numpy()
+    if parameters is not None:
+        allowed = list(parameters)
+        bad = [v for v in dict.fromkeys(names.tolist()) if v not in set(allowed)]
+        if bad:
+            raise InputError(path, f"column parameter has value {bad[0]!r}, not a parameter of "
+                                   f"method {method!r} ({_listed(allowed, 12)}): another "
+                                   f"table's rows, or damaged? {_FIX}")
+    for column in ("estimate",) + tuple(c for c in (columns or ()) if c in _UNCERTAINTY):
+        _numbers(table, path, column)
     start, stop = (int(v) for v in replicates)
     K = int(n_components)
-    want = len(range(start, stop)) * K
-    key = reps * (K + 1) + comps
-    uniq, counts = np.unique(key, return_counts=True)
-    if np.any(counts > 1):
-        k = uniq[counts > 1][0]
-        raise InputError(path, f"has replicate {k // (K + 1)}, component {k % (K + 1)} "
-                               f"{counts.max()} times: duplicated rows; {_FIX}")
     outside = (reps < start) | (reps >= stop) | (comps < 1) | (comps > K)
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
-        raise InputError(path, f"has replicate {reps[i]}, component {comps[i]}, outside this "
-                               f"block ({_span(replicates)}, components 1..{K}): another "
-                               f"block's or K's rows? {_FIX}")
+        column = "replicate" if reps[i] < start or reps[i] >= stop else "component"
+        value = (reps if column == "replicate" else comps)[i]
+        raise InputError(path, f"column {column} has value {value} "
+                               f"(row {i + 1}), outside this block ({_span(replicates)}, "
+                               f"components 1..{K}): another block's or K's rows? {_FIX}")
+    # Every replicate and component has each of the method's parameters (those
+    # seen in the table when the method's are not given).
+    names_seen = (list(parameters) if parameters is not None
+                  else list(dict.fromkeys(names.tolist())))
+    code = {v: j for j, v in enumerate(names_seen)}
+    P = len(names_seen)
+    at = np.array([code[v] for v in names.tolist()], dtype=np.int64)
+    key = (reps * (K + 1) + comps) * P + at
+    uniq, counts = np.unique(key, return_counts=True)
+    if np.any(counts > 1):
+        k = int(uniq[counts > 1][0])
+        raise InputError(path, f"has replicate {k // P // (K + 1)}, component "
+                               f"{k // P % (K + 1)}, parameter {names_seen[k % P]!r} "
+                               f"{counts.max()} times: duplicated rows; {_FIX}")
+    want = len(range(start, stop)) * K * P
     if len(table) != want:
-        grid = np.arange(start, stop)[:, None] * (K + 1) + np.arange(1, K + 1)
-        lost = np.setdiff1d(grid.ravel(), key)
-        lost_reps = sorted({int(v) // (K + 1) for v in lost})
+        grid = ((np.arange(start, stop)[:, None, None] * (K + 1) + np.arange(1, K + 1)[:, None])
+                * P + np.arange(P)).ravel()
+        lost = np.setdiff1d(grid, key)
+        lost_reps = sorted({int(v) // P // (K + 1) for v in lost})
         raise InputError(path, f"has {len(table)} rows where {_span(replicates)} × K = {K} "
-                               f"components need {want}: rows of replicate(s) "
+                               f"components × {P} parameters need {want}: rows of replicate(s) "
                                f"{_listed(lost_reps)} are missing (lost rows?); {_FIX}")
+
+
+def check_diagnostics_table(table, path, *, method: str, n: int, replicates,
+                            columns=None) -> None:
+    """A fit job's diagnostics table: the columns the code writes for the
+    method (``columns``; None: the row keys), this method and n only, and
+    exactly one row per replicate of the block."""
+    check_columns(table, path, ROW_KEYS if columns is None else columns,
+                  exact=columns is not None, what=f" of method {method!r}")
+    _check_values(table, path, "method", method, "text")
+    _integers(table, path, "n")
+    _check_values(table, path, "n", int(n), "int")
+    reps = _integers(table, path, "replicate")
+    start, stop = (int(v) for v in replicates)
+    stray = reps[(reps < start) | (reps >= stop)]
+    if stray.size:
+        raise InputError(path, f"column replicate has value {stray[0]}, outside this block "
+                               f"({_span(replicates)}): another block's rows? {_FIX}")
+    uniq, counts = np.unique(reps, return_counts=True)
+    if np.any(counts > 1):
+        raise InputError(path, f"has replicate {uniq[counts > 1][0]} {counts.max()} times: "
+                               f"duplicated rows; {_FIX}")
+    lost = np.setdiff1d(np.arange(start, stop), reps)
+    if lost.size:
+        raise InputError(path, f"has no row of replicate(s) {_listed(lost.tolist())} of "
+                               f"{_span(replicates)} (lost rows?); {_FIX}")
 
 
 def check_trace_table(table, path, *, method: str, n: int, replicates, columns=None) -> None:
@@ -226,57 +281,61 @@ def check_present(table, path, column: str, expected, what: str | None = None) -
 
 
 def check_summary_table(table, path, *, methods=None, sample_sizes=None, parameters=None,
-                        columns=(), parameter_column: str = "parameter") -> None:
+                        columns=()) -> None:
     """A summary table (recovery, performance, convergence, aligned...) as a
     later stage reads it: it has ``columns`` and rows of every expected method,
-    sample size and parameter label."""
+    sample size and parameter (``parameters``: (parameter, component) pairs,
+    in the table's ``parameter`` and ``component`` columns)."""
     check_columns(table, path, list(columns), exact=False)
     if methods is not None:
         check_present(table, path, "method", list(methods))
     if sample_sizes is not None:
         check_present(table, path, "n", [int(v) for v in sample_sizes], "n")
     if parameters is not None:
-        check_present(table, path, parameter_column, list(parameters), "parameter")
+        from .tables import parameter_label
+
+        check_columns(table, path, ("parameter", "component"), exact=False)
+        have = set(zip(table["parameter"].astype(str), table["component"].tolist()))
+        wanted = [parameter_label(c, k) for c, k in parameters]
+        missing = [lab for (c, k), lab in zip(parameters, wanted) if (c, int(k)) not in have]
+        if missing:
+            raise InputError(path, f"has no rows of parameter {_listed(missing)} (the config "
+                                   f"asks for {_listed(wanted)}): stale or damaged? {_FIX}")
 
 
 def check_maxima_table(table, path, *, n_components: int, d: int) -> None:
     """A scenario's pseudo_true.csv as the evaluate and maxima_split stages read
-    it: rows of maximum, parameter and value, and for every maximum a weight
-    and mean of each of the truth's K components in d dimensions."""
-    check_columns(table, path, ("maximum", "parameter", "value"), exact=False)
+    it: rows of maximum, parameter, component and value, and for every maximum
+    a weight and mean of each of the truth's K components in d dimensions."""
+    check_columns(table, path, ("maximum", "parameter", "component", "value"), exact=False)
     if not len(table):
         raise InputError(path, f"has no rows; {_FIX}")
     _integers(table, path, "maximum")
-    want = [lab for lab in parameter_labels(d, n_components)
-            if lab.startswith(("weight[", "mean[", "mean_"))]
+    _integers(table, path, "component")
+    from .tables import parameter_kind, parameter_label, parameter_pairs
+
+    want = [(c, k) for c, k in parameter_pairs(d, n_components)
+            if parameter_kind(c) in ("weight", "mean")]
     for m, part in table.groupby("maximum", sort=True):
-        have = set(part["parameter"].astype(str))
-        missing = [lab for lab in want if lab not in have]
+        have = set(zip(part["parameter"].astype(str), part["component"].tolist()))
+        missing = [parameter_label(c, k) for c, k in want if (c, k) not in have]
         if missing:
             raise InputError(path, f"maximum {m} lacks {_listed(missing)} of the truth's "
                                    f"K = {n_components}, d = {d}: another scenario's table? "
                                    f"{_FIX}")
 
 
-def parameter_labels(d: int, n_components: int, covariance: str = "full") -> list[str]:
-    """The labels ("weight[1]", "mean_2[1]", ...) of every estimated parameter, as
-    the evaluate stage's tables name them (recovery.align_fits)."""
-    from .tables import parameter_columns
-
-    return [f"{c}[{k}]" for k in range(1, n_components + 1)
-            for c in parameter_columns(d, covariance)]
-
-
 def fit_table_columns(settings: dict, truth, *, oracle: bool = False,
                       select_k: tuple[int, ...] = (), level: float = 0.95,
-                      select_blrt: int = 0) -> tuple[list, list]:
-    """(fits columns, traces columns) that a fit job writes for a method's
-    settings: found by running the code that writes them
-    (recovery.replicate_columns) on one small data set drawn from the truth
-    with the same settings made cheap (one start, a few EM maps, the fewest
-    bootstrap resamples), so that whatever columns that code writes for these
-    settings are the ones expected, with no list kept here to go stale."""
-    from .replicates import replicate_columns
+                      select_blrt: int = 0) -> dict[str, list]:
+    """{"fits", "diagnostics", "traces": their columns} as a fit job writes
+    them for a method's settings: found by running the code that writes them
+    (:func:`gmm_recovery.replicates.block_tables`) on one small data set drawn
+    from the truth with the same settings made cheap (one start, a few EM
+    maps, the fewest bootstrap resamples), so that whatever columns that code
+    writes for these settings are the ones expected, with no list kept here
+    to go stale."""
+    from .replicates import block_tables
     from gmmem.settings import BY_NAME
 
     cheap = dict(settings, n_restarts=1, max_iter=20)
@@ -284,10 +343,10 @@ def fit_table_columns(settings: dict, truth, *, oracle: bool = False,
         cheap["n_boot"] = int(BY_NAME["n_boot"].low)
     K, d = truth.n_components, truth.dim
     x, _ = truth.sample(max(40, 10 * K * (d + 1)), np.random.default_rng(0))
-    rows, traces = replicate_columns([x], cheap, [np.random.SeedSequence(0)], level=level,
-                                     oracle=truth if oracle else None, select_k=tuple(select_k),
-                                     traces=1, select_blrt=min(int(select_blrt), 2))
-    return list(fit_rows("", 0, 0, rows[0])), list(trace_rows("", 0, 0, traces[0]))
+    tables = block_tables("", 0, [0], [x], cheap, [np.random.SeedSequence(0)], level=level,
+                          oracle=truth if oracle else None, select_k=tuple(select_k),
+                          traces=1, select_blrt=min(int(select_blrt), 2))
+    return {name: list(cols) for name, cols in tables.items()}
 
 
 def check_timing_table(table, path, *, scenario: str, method: str, n: int, replicates) -> None:

@@ -205,6 +205,13 @@ def _num(value) -> str:
     return f"{float(value):.7g}"
 
 
+def _selection_frame(selection):
+    """select_k's table (numpy columns) as a data frame, one row per K."""
+    import pandas as pd
+
+    return pd.DataFrame(selection.table)
+
+
 def _report(args, result, data, selection=None, notes=()) -> str:
     res: FitResult = result.result
     lines = []
@@ -218,11 +225,12 @@ def _report(args, result, data, selection=None, notes=()) -> str:
         crit = selection.criterion
         # The BLRT has no score per K: its column is each K's p-value against the next.
         blrt = crit == "blrt"
-        best = None if blrt else selection.table[crit].min()
+        table = _selection_frame(selection)
+        best = None if blrt else table[crit].min()
         head = "BLRT p" if blrt else "Δ" + crit.upper()
         lines.append(f"{'K':>3} {'log-likelihood':>16} {'params':>7} {'BIC':>14} {'AIC':>14} "
                      f"{head:>10} {'at best':>8}")
-        for r in selection.table.itertuples():
+        for r in table.itertuples():
             mark = f"  <- chosen by {crit.upper()}" if r.chosen else ""
             fit_k = selection.fits[r.k]
             at_best = f"{fit_k.n_best}/{len(fit_k.restarts)}"
@@ -299,10 +307,11 @@ def _notes(args, result) -> list[str]:
            if len(f.restarts) >= 2 and f.n_best <= 2 and f.n_best < len(f.restarts)]
     # The BLRT has no score per K: closeness is read on BIC then.
     score = None if sel is None else "bic" if sel.criterion == "blrt" else sel.criterion
+    table = None if sel is None else _selection_frame(sel)
     for k, f in few:
         if sel is not None and k != chosen and not (
-                sel.table.loc[sel.table["k"] == k, score].item()
-                - sel.table[score].min() < 10):
+                table.loc[table["k"] == k, score].item()
+                - table[score].min() < 10):
             continue  # a K far from the choice: its exact maximum does not matter here
         more = _more_restarts(f.n_best, len(f.restarts))
         if getattr(args, "init", None) == "emem" and getattr(args, "n_restarts", None):
@@ -315,7 +324,7 @@ def _notes(args, result) -> list[str]:
                      f"one) and compare the log-likelihood")
     if sel is not None and sel.criterion != "blrt":
         crit = sel.criterion
-        table = sel.table.sort_values(crit)
+        table = table.sort_values(crit)
         best = table.iloc[0]
         for r in table.iloc[1:].itertuples():
             gap = getattr(r, crit) - best[crit]
@@ -356,7 +365,7 @@ def _json(result, data, selection=None, notes=()) -> str:
     if selection is not None:
         out["criterion"] = selection.criterion
         out["selection"] = [{k: clean(v) for k, v in r.items()}
-                            for r in selection.table.to_dict(orient="records")]
+                            for r in _selection_frame(selection).to_dict(orient="records")]
     return json.dumps(out, indent=2)
 
 

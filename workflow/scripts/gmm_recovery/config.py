@@ -1,11 +1,13 @@
 """Reading and checking a study config: one clear message per mistake, before any job.
 
-The workflow's config.smk reads every config file with :func:`load_yaml` (a
-safe loader: a syntax error names the file, line and column; duplicate keys,
-alias bombs and YTE templates are refused) and calls :func:`check_config` on
-the merged config. Every error is a ``ValueError`` whose message is one line:
-where (file and key path), what was expected, what was found, and for an
-unknown key the nearest valid one.
+The workflow's config.smk loads the study with :func:`load_study_config`:
+every config file read with :func:`load_yaml` (a safe loader: a syntax error
+names the file, line and column; duplicate keys, alias bombs and YTE templates
+are refused), the files and ``--config`` merged, and the merged config
+checked (:func:`check_config` here, then the design's checks in
+:func:`gmm_recovery.design.check_all`). Every error is a ``ValueError`` whose
+message is one line: where (file and key path), what was expected, what was
+found, and for an unknown key the nearest valid one.
 """
 
 from __future__ import annotations
@@ -456,7 +458,7 @@ def check_results_folder(config: dict, source: str) -> None:
     ``allow_absolute_results: true`` (and never the file-system root)."""
     import posixpath
 
-    results = config.get("results", "results")
+    results = config["results"]
     parts = [p for p in results.split("/") if p not in ("", ".")]
     if ".." in results.split("/"):
         raise ValueError(f"{source}: results: {results!r} has a '..' component; results must "
@@ -473,3 +475,36 @@ def check_results_folder(config: dict, source: str) -> None:
     elif not parts:
         raise ValueError(f"{source}: results: {results!r} is the working directory itself; "
                          "name a folder under it (default: results)")
+
+
+def load_study_config(config_files, command_line: dict, schema: dict,
+                      memory_mb: int | None = None) -> tuple[dict, list, dict, dict]:
+    """The study config the workflow runs, as config.smk loads it: each of
+    ``config_files`` read with :func:`load_yaml` and merged in order
+    (``config.yaml`` in the working directory when none is given), the
+    ``--config`` entries (from :func:`command_line_entries`) merged on top, as
+    Snakemake merges configs, then every check
+    (:func:`gmm_recovery.design.check_all`). Returns (config, grid rows,
+    scenarios, datasets). A mistake is a ValueError of one line naming its
+    source: the line config.smk prints after ``Invalid config:``."""
+    from snakemake.utils import update_config
+
+    from .design import check_all
+
+    files = [str(f) for f in config_files] or ["config.yaml"]
+    if not config_files and not Path("config.yaml").exists():
+        raise ValueError("config.yaml: not found in the working directory (write one, or pass "
+                         "--configfile FILE)")
+    source = ", ".join(files) + (" and --config" if command_line else "")
+    config = {}
+    for path in files:
+        update_config(config, load_yaml(path))
+    update_config(config, {key: value for key, (value, _) in command_line.items()})
+    try:
+        rows, scenarios, datasets = check_all(config, schema, source, command_line, memory_mb)
+    except ValueError as e:
+        message = str(e)
+        if message.startswith((source, "--config ")):
+            raise
+        raise ValueError(f"{source}: {message}") from None
+    return config, rows, scenarios, datasets

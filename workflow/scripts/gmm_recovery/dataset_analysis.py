@@ -29,9 +29,9 @@ class Analysis:
     @property
     def criteria(self) -> pd.DataFrame:
         """One row per K tried: k, loglik, n_params, bic, aic, converged, degenerate,
-        chosen (and with a selection its other columns: :class:`gmmem.fit.Selection`)."""
+        chosen (and with a selection its other columns: :class:`gmmem.Selection`)."""
         if self.selection is not None:
-            return self.selection.table
+            return pd.DataFrame(self.selection.table)
         r = self.result
         return pd.DataFrame([(r.mixture.n_components, r.loglik, r.n_params, r.bic, r.aic,
                               r.converged, r.degenerate, True)],
@@ -51,9 +51,9 @@ def analyse(x, candidates, *, start: Mixture | None = None, seed=None, level: fl
             criterion: str = "bic", select: bool | None = None, intervals=("wald",),
             n_boot: int = 200, bootstrap: str = "parametric", **fit_kwargs) -> Analysis:
     """Fit x with K in ``candidates``; with several (or ``select=True``) the
-    criterion ("bic", "aic", "icl" or "blrt": :func:`gmmem.fit.select_k`) chooses K. With "bootstrap" in ``intervals``,
+    criterion ("bic", "aic", "icl" or "blrt": :func:`gmmem.select_k`) chooses K. With "bootstrap" in ``intervals``,
     the chosen fit also gets bootstrap SEs and percentile and BCa intervals
-    (:func:`gmmem.bootstrap.bootstrap`, streams from ``child_seed(seed, BOOT_KEY)``)."""
+    (:func:`gmmem.bootstrap`, streams from ``child_seed(seed, BOOT_KEY)``)."""
     candidates = list(candidates)
     selection = None
     if select is None:

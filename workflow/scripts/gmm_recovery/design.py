@@ -1,8 +1,13 @@
-"""The design of a recovery study: scenarios, fit settings, chunks and seeds.
+"""The design of a recovery study: scenarios, grids, methods' fit settings,
+datasets and chunks of replicates (their seeds are in :mod:`gmm_recovery.seeds`).
 
-Turns a (schema-validated) config mapping into checked values, raising
-``ValueError`` with the scenario or dataset and field named, for the checks a
-JSON schema cannot express. Pure: no files are read here.
+Turns a config mapping checked by the schema (:func:`gmm_recovery.config.check_config`,
+which also fills in the schema's defaults: no default is restated here) into
+checked values, raising ``ValueError`` with the scenario or dataset and field
+named, for the checks a JSON schema cannot express. :func:`check_all` runs
+every check in order; the only files it reads are the datasets' own
+(:func:`check_dataset_files`), so that a bad data file stops the workflow
+before any job.
 """
 
 from __future__ import annotations
@@ -12,9 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gmmem import Mixture
-
 from gmmem import settings as _settings
-
 
 FIT_DEFAULTS = _settings.defaults()
 # Scenario, dataset and method names (grid points included) become folder and
@@ -23,6 +26,9 @@ MAX_NAME = 64
 # Jobs one study may start, unless max_jobs says otherwise: Snakemake's job
 # graph grows with them (a dry run of 10,000 jobs took 40 s of CPU and 320 MB).
 MAX_JOBS = 10_000
+# How far a truth's draws are checked to reach, in SDs from the mean: beyond
+# 10 SDs a normal draw has probability 1.5e-23.
+REACH_SDS = 10
 
 
 def chunks(replicates: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -137,7 +143,7 @@ def check_truth_scale(truth: Mixture, where: str) -> None:
     from gmmem import MAX_ABS, MIN_SD
 
     sd = np.sqrt(np.diagonal(truth.covariances, axis1=1, axis2=2))
-    reach = float((np.abs(truth.means) + 10 * sd).max())
+    reach = float((np.abs(truth.means) + REACH_SDS * sd).max())
     if reach >= MAX_ABS:
         raise ValueError(f"{where}: means and sds reach {reach:.3g}; draws of magnitude >= "
                          f"{MAX_ABS:g} have variances that overflow float64 (rescale the truth)")
@@ -160,17 +166,17 @@ def smallest_n(k: int, d: int) -> int:
 def check_contamination_scale(truth: Mixture, sd_factor: float, where: str) -> None:
     """Refuse an sd_factor that throws outliers past what float64 data can hold:
     the outliers are normal around the mixture's mean with sd_factor times its
-    SD, and, like the truth (check_truth_scale), must reach (|mean| + 10 SD)
-    below MAX_ABS, the magnitude the fits accept."""
+    SD, and, like the truth (check_truth_scale), must reach (|mean| +
+    REACH_SDS SD) below MAX_ABS, the magnitude the fits accept."""
     from gmmem import MAX_ABS
     from .simulation import mixture_moments
 
     mean, cov = mixture_moments(truth)
     sd = float(np.sqrt(np.diagonal(cov)).max())
     centre = float(np.abs(mean).max())
-    reach = centre + 10 * sd_factor * sd
+    reach = centre + REACH_SDS * sd_factor * sd
     if not reach < MAX_ABS:
-        largest = (MAX_ABS - centre) / (10 * sd)
+        largest = (MAX_ABS - centre) / (REACH_SDS * sd)
         raise ValueError(f"{where}: contamination.sd_factor = {sd_factor:g} puts outliers "
                          f"(sd_factor x the mixture's SD {sd:.3g}) as far as {reach:.3g}; data "
                          f"of magnitude >= {MAX_ABS:g} cannot be fitted (their variances "
@@ -292,16 +298,27 @@ def parse_scenarios(config: dict) -> dict[str, Scenario]:
                              f"(each component needs d + 1 = {truth.dim + 1} points for a "
                              "non-singular covariance, and one more, or every fit is degenerate)")
         families = parse_families(spec.get("family"), truth, where)
-        contamination = spec.get("contamination")
+        contamination = parse_contamination(spec.get("contamination"), where)
         if contamination is not None:
-            contamination = {"fraction": float(contamination["fraction"]),
-                             "sd_factor": float(contamination.get("sd_factor", 10))}
             check_contamination_scale(truth, contamination["sd_factor"], where)
         out[name] = Scenario(name, truth, sizes, int(spec.get("replicates", config.get("replicates"))),
                              resolved, bool(spec.get("oracle_start", False)), select,
                              blrt, families,
                              contamination)
     return out
+
+
+def parse_contamination(spec: dict | None, where: str = "scenario") -> dict | None:
+    """A scenario's contamination as the simulation and the pseudo-true values
+    use it, ``{"fraction": float, "sd_factor": float}``, or None. ``spec`` is
+    the config's block after the schema check, which fills in sd_factor's
+    default (the schema's: it is written nowhere else)."""
+    if spec is None:
+        return None
+    if "sd_factor" not in spec:
+        raise ValueError(f"{where}: contamination {spec!r} has no sd_factor: check the config "
+                         "with gmm_recovery.config.check_config first (it fills in the default)")
+    return {"fraction": float(spec["fraction"]), "sd_factor": float(spec["sd_factor"])}
 
 
 def parse_families(spec, truth: Mixture, where: str) -> tuple:
@@ -413,8 +430,8 @@ def _check_plan_size(config: dict, scenarios: dict, limit: int,
 
     chunk = config.get("chunk_size")
     how = (f"chunk_size = {chunk}" if chunk is not None
-           else f"job_seconds = {config.get('job_seconds', 60):g}")
-    jobs = plan.plan_study(scenarios, config.get("job_seconds", 60), chunk)
+           else f"job_seconds = {config['job_seconds']:g}")
+    jobs = plan.plan_study(scenarios, config["job_seconds"], chunk)
     mem_limit = config.get("max_job_mem_mb") or memory_limit_mb or 10**9
     write = config.get("write_data") is True
     n_data = 0
@@ -536,8 +553,7 @@ def parse_datasets(config: dict) -> dict[str, Dataset]:
         settings = fit_settings(config.get("fit"), spec.get("fit"))
         settings.pop("n_components")
         out[name] = Dataset(name, spec["path"], tuple(spec["columns"]), candidates, start,
-                            bool(spec.get("drop_missing", False)), settings,
-                            spec.get("sep"), spec.get("decimal", "."))
+                            bool(spec["drop_missing"]), settings, spec["sep"], spec["decimal"])
     return out
 
 

@@ -12,43 +12,62 @@ import numpy as np
 from gmmem import Mixture
 
 from .replicates import STUDY_CRITERIA
-from .tables import BOOTSTRAP_PREFIXES, SANDWICH_PREFIXES
+from .tables import (EXTRA_INTERVALS, EXTRA_SES, UNCERTAINTY_COLUMNS, WALD_COLUMNS,
+                     parameter_columns, parameter_kind)
 
 
-def _param_label(column: str, component: int) -> str:
-    return f"{column}[{component}]"
+def _layout(fits, truth: Mixture) -> list[str]:
+    """The parameters of a fits table in the layout's order (those of the
+    truth's dimension that the table has); ValueError naming one it should not."""
+    layout = parameter_columns(truth.dim)
+    present = set(fits["parameter"].astype(str).unique())
+    stray = sorted(present - set(layout))
+    if stray:
+        raise ValueError(f"fits: column parameter has value {stray[0]!r}, not a parameter of a "
+                         f"d = {truth.dim} mixture ({', '.join(layout)})")
+    return [c for c in layout if c in present]
 
 
 def align_fits(fits, truth: Mixture):
     """Relabel every replicate's components to match the truth.
 
-    fits: the rows of :func:`fit_replicate` with ``n`` and ``replicate``
-    columns, K_true rows per replicate. Returns (aligned, disagreements):
-    aligned has one row per (n, replicate, true component, parameter) with
-    estimate, se, lo, hi and truth; disagreements counts, per n, the
-    replicates whose optimal-assignment labels differ from sorting along the
-    mean coordinate that best separates the true components (-1 when none
-    separates them all, so the check is not made).
+    fits: the long fits rows (:func:`gmm_recovery.replicates.block_tables`:
+    n, replicate, component, parameter, estimate, the SE and interval
+    columns), K_true components × P parameters per replicate. Alignment
+    permutes the ``component`` column only: each true component k takes
+    every value of the fitted component matched to it. Returns (aligned,
+    disagreements): aligned has one row per (n, replicate, true component,
+    parameter) with estimate, the uncertainty columns the fits have, and the
+    truth; disagreements counts, per n, the replicates whose
+    optimal-assignment labels differ from sorting along the mean coordinate
+    that best separates the true components (-1 when none separates them
+    all, so the check is not made).
     """
     import pandas as pd
 
     from gmmem import assignment, batch_alignment_cost
-    from .tables import component_table, parameter_columns
+    from .tables import component_columns
 
     K, d = truth.n_components, truth.dim
-    fits = fits.sort_values(["n", "replicate", "component"], kind="stable")
+    names = _layout(fits, truth)
+    P = len(names)
+    rank = {c: i for i, c in enumerate(names)}
+    order = np.lexsort((fits["parameter"].map(rank).to_numpy(), fits["component"].to_numpy(),
+                        fits["replicate"].to_numpy(), fits["n"].to_numpy()))
+    fits = fits.iloc[order]
     sizes = fits.groupby(["n", "replicate"], sort=True).size()
-    if np.any(sizes != K):
-        (n, rep), k = next((key, v) for key, v in sizes.items() if v != K)
-        raise ValueError(f"n = {n}, replicate {rep}: {k} components fitted but the truth has "
-                         f"K = {K}; alignment needs the same K")
+    if np.any(sizes != K * P):
+        (n, rep), rows = next((key, v) for key, v in sizes.items() if v != K * P)
+        comps = fits.loc[(fits["n"] == n) & (fits["replicate"] == rep), "component"].nunique()
+        raise ValueError(f"n = {n}, replicate {rep}: {rows} rows ({comps} components) where the "
+                         f"truth's K = {K} components × {P} parameters need {K * P}; alignment "
+                         "needs the same K")
     R = len(sizes)
-    cols = [c for c in parameter_columns(d) if c in fits.columns]
-    table = lambda c: fits[c].to_numpy(dtype=float).reshape(R, K)
-    mean_cols = ["mean"] if d == 1 else [f"mean_{j + 1}" for j in range(d)]
-    sd_cols = ["sd"] if d == 1 else [f"sd_{j + 1}" for j in range(d)]
-    means = np.stack([table(c) for c in mean_cols], axis=-1)
-    log_vars = 2.0 * np.log(np.stack([table(c) for c in sd_cols], axis=-1))
+    table = lambda c: fits[c].to_numpy(dtype=float).reshape(R, K, P)
+    est = table("estimate")
+    pick = lambda kind: [rank[c] for c in names if parameter_kind(c) == kind]
+    means = est[:, :, pick("mean")]
+    log_vars = 2.0 * np.log(est[:, :, pick("sd")])
     cost = batch_alignment_cost(means, log_vars, truth)
     perms = np.array([assignment(c) for c in cost])  # (R, K)
     # The sensitivity check: match by rank along the mean coordinate that best
@@ -65,77 +84,71 @@ def align_fits(fits, truth: Mixture):
         disagree = pd.Series(differs).groupby(keys["n"].to_numpy()).sum().astype(int).to_dict()
     else:
         disagree = {n: -1 for n in keys["n"].unique()}
-    true_rows = component_table(truth)
-    parts = []
-    for c in cols:
-        pick = lambda name: (np.take_along_axis(table(name), perms, axis=1)
-                             if name in fits.columns else np.full((R, K), np.nan))
-        parts.append(pd.DataFrame({
-            "n": np.repeat(keys["n"].to_numpy(), K),
-            "replicate": np.repeat(keys["replicate"].to_numpy(), K),
-            "component": np.tile(np.arange(1, K + 1), R),
-            "parameter": c,
-            "estimate": pick(c).ravel(), "se": pick(f"se_{c}").ravel(),
-            "lo": pick(f"lo_{c}").ravel(), "hi": pick(f"hi_{c}").ravel(),
-            "truth": np.tile(true_rows[c].to_numpy(), R)}
-            | {pre: pick(f"{pre}_{c}").ravel() for pre in BOOTSTRAP_PREFIXES + SANDWICH_PREFIXES
-               if f"{pre}_{c}" in fits.columns}))
-    aligned = pd.concat(parts, ignore_index=True).sort_values(
-        ["n", "replicate", "component"], kind="stable", ignore_index=True)
-    aligned["label"] = [_param_label(c, k) for c, k in zip(aligned["parameter"], aligned["component"])]
+    true_cols = component_columns(truth)
+    truth_kp = np.column_stack([true_cols[c] for c in names])  # (K, P)
+    relabel = lambda c: np.take_along_axis(table(c), perms[:, :, None], axis=1).ravel()
+    aligned = pd.DataFrame({
+        "n": np.repeat(keys["n"].to_numpy(), K * P),
+        "replicate": np.repeat(keys["replicate"].to_numpy(), K * P),
+        "component": np.tile(np.repeat(np.arange(1, K + 1), P), R),
+        "parameter": np.tile(names, K * R),
+        "estimate": relabel("estimate")}
+        | {c: relabel(c) for c in WALD_COLUMNS}
+        | {"truth": np.tile(truth_kp.ravel(), R)}
+        | {c: relabel(c) for c in UNCERTAINTY_COLUMNS
+           if c not in WALD_COLUMNS and c in fits.columns})
     return aligned, disagree
 
 
 def crlb_table(truth: Mixture, sample_sizes) -> "pd.DataFrame":
-    """Cramér–Rao SDs per (n, label), off-diagonal covariances (cov_i_j) included;
-    empty for structures without an information."""
+    """Cramér–Rao SDs per (n, parameter, component), off-diagonal covariances
+    (cov_i_j) included; empty for structures without an information."""
     import pandas as pd
 
     from gmmem import cramer_rao
 
+    from .tables import _by_parameter
+
+    names = parameter_columns(truth.dim, truth.covariance)
     out = []
     for n in sample_sizes:
         try:
             cr = cramer_rao(truth, int(n))
         except ValueError:
             continue
+        values = _by_parameter(names, cr.weights, cr.means, cr.sds, cr.covariances)
         for k in range(truth.n_components):
-            out.append((n, _param_label("weight", k + 1), cr.weights[k]))
-            for j in range(truth.dim):
-                sfx = "" if truth.dim == 1 else f"_{j + 1}"
-                out.append((n, _param_label("mean" + sfx, k + 1), cr.means[k, j]))
-                out.append((n, _param_label("sd" + sfx, k + 1), cr.sds[k, j]))
-            # Off-diagonal covariances (full covariances, d >= 2): cov_i_j columns.
-            for i in range(truth.dim):
-                for j in range(i + 1, truth.dim):
-                    if np.isfinite(cr.covariances[k, i, j]):
-                        out.append((n, _param_label(f"cov_{i + 1}_{j + 1}", k + 1),
-                                    cr.covariances[k, i, j]))
-    return pd.DataFrame(out, columns=["n", "label", "crlb_sd"])
+            for name, v in zip(names, values[k]):
+                # Off-diagonal covariances only where the bound has them.
+                if parameter_kind(name) != "cov" or np.isfinite(v):
+                    out.append((n, name, k + 1, v))
+    return pd.DataFrame(out, columns=["n", "parameter", "component", "crlb_sd"])
 
 
-def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...] = (),
-                   misspecified: bool = False, pseudo_true: Mixture | None = None) -> dict:
-    """:func:`evaluate_fits` for every method of a scenario (fits has a
-    ``method`` column; methods maps name -> fit settings), each table gaining a
-    ``method`` column first, plus ``comparison``: every pair of methods on
-    their paired replicates (:func:`gmm_recovery.measures.compare_methods`).
-    Misspecified truths get no CRLB rows (the bound is the Gaussian model's);
-    with ``pseudo_true`` (:mod:`gmm_recovery.pseudo_true`) their performance table
-    also holds every measure against it (``target`` = "pseudo_true")."""
+def evaluate_study(fits, diagnostics, truth: Mixture, methods: dict,
+                   select_k: tuple[int, ...] = (), misspecified: bool = False,
+                   pseudo_true: Mixture | None = None) -> dict:
+    """:func:`evaluate_fits` for every method of a scenario (fits and
+    diagnostics have a ``method`` column; methods maps name -> fit settings),
+    each table gaining a ``method`` column first, plus ``comparison``: every
+    pair of methods on their paired replicates
+    (:func:`gmm_recovery.measures.compare_methods`). Misspecified truths get
+    no CRLB rows (the bound is the Gaussian model's); with ``pseudo_true``
+    (:mod:`gmm_recovery.pseudo_true`) their performance table also holds
+    every measure against it (``target`` = "pseudo_true")."""
     import pandas as pd
 
     from .measures import compare_methods
+    from .tables import uncertainty_columns
 
     parts = {}
     for name, settings in methods.items():
-        own = fits[fits["method"] == name].drop(columns="method")
-        # Another method's bootstrap or sandwich columns are empty here: not this
-        # method's intervals.
-        boot = [c for c in own.columns if c.startswith(BOOTSTRAP_PREFIXES + SANDWICH_PREFIXES)
-                or c in ("n_boot_ok", "se_sw_failed")]
-        own = own.drop(columns=[c for c in boot if own[c].isna().all()])
-        tables = evaluate_fits(own, truth, select_k, settings["covariance"],
+        # Only this method's uncertainty columns: another method's are empty here.
+        own = fits.loc[fits["method"] == name, [
+            c for c in fits.columns if c != "method" and (
+                c not in UNCERTAINTY_COLUMNS or c in uncertainty_columns(settings))]]
+        diag = diagnostics[diagnostics["method"] == name].drop(columns="method")
+        tables = evaluate_fits(own, diag, truth, select_k, settings["covariance"],
                                crlb=not misspecified, pseudo_true=pseudo_true)
         for key, table in tables.items():
             parts.setdefault(key, []).append(table.assign(method=name)[
@@ -145,15 +158,17 @@ def evaluate_study(fits, truth: Mixture, methods: dict, select_k: tuple[int, ...
     return out
 
 
-def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
+def evaluate_fits(fits, diagnostics, truth: Mixture, select_k: tuple[int, ...] = (),
                   covariance: str = "full", crlb: bool = True,
                   pseudo_true: Mixture | None = None) -> dict:
-    """Every summary table of one scenario from its fit rows.
+    """Every summary table of one scenario from its fits and diagnostics rows
+    (one method: the long fits table, one row per (n, replicate, component,
+    parameter), and one diagnostics row per (n, replicate)).
 
     Returns a dict of DataFrames: ``aligned`` (per replicate), ``recovery``
-    (per n × parameter: truth, mean estimate, bias, empirical SE, RMSE and
-    the failure counts), ``performance`` (tidy: every measure with its MCSE,
-    and the CRLB SD), ``convergence`` (per n: fits, non-converged,
+    (per n × parameter × component: truth, mean estimate, bias, empirical SE,
+    RMSE and the failure counts), ``performance`` (tidy: every measure with
+    its MCSE, and the CRLB SD), ``convergence`` (per n: fits, non-converged,
     degenerate, SE failures, label disagreements, oracle misses) and
     ``model_choice`` (per n, criterion and candidate K: share chosen, MCSE).
     The CRLB is that of the fitted ``covariance`` structure when the truth
@@ -165,10 +180,17 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
     """
     import pandas as pd
 
-    from .measures import mcse_coverage, performance
+    from .measures import mcse_coverage
 
     aligned, disagree = align_fits(fits, truth)
-    per_rep = fits.groupby(["n", "replicate"]).first().reset_index()
+    per_rep = diagnostics.sort_values(["n", "replicate"], kind="stable", ignore_index=True)
+    fitted = aligned[["n", "replicate"]].drop_duplicates()
+    if len(fitted) != len(per_rep) or not np.array_equal(
+            fitted.to_numpy(), per_rep[["n", "replicate"]].to_numpy()):
+        extra = pd.concat([fitted, per_rep[["n", "replicate"]]]).drop_duplicates(keep=False)
+        n, rep = extra.iloc[0]
+        raise ValueError(f"n = {n}, replicate {rep} is in only one of the fits and diagnostics "
+                         "tables; each replicate needs both")
     conv = per_rep.groupby("n").agg(
         n_fits=("replicate", "size"),
         n_nonconverged=("converged", lambda s: int((~s.astype(bool)).sum())),
@@ -190,27 +212,26 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
         model = Mixture(truth.weights, truth.means, truth.covariances, covariance)
     except ValueError:
         model = truth
-    crlb = crlb_table(model, sorted(fits["n"].unique()) if crlb else [])
+    crlb = crlb_table(model, sorted(per_rep["n"].unique()) if crlb else [])
 
+    order = ["n", "parameter", "component", "measure"]
     performance_t, rec_parts = _measures(aligned)
     # The sensitivity table: the same measures with spurious fits left out.
     regular, _ = _measures(aligned[~aligned["spurious"]])
     if len(crlb):
-        cr = crlb.rename(columns={"label": "parameter", "crlb_sd": "estimate"})
+        cr = crlb.rename(columns={"crlb_sd": "estimate"})
         cr = cr.assign(measure="crlb_sd", mcse=np.nan, n_sim=np.nan)[performance_t.columns]
         performance_t = pd.concat([performance_t, cr], ignore_index=True)
     recovery = pd.concat(rec_parts, ignore_index=True).merge(
         conv[["n", "n_fits", "n_nonconverged", "n_degenerate"]], on="n")
     performance_t = performance_t.merge(conv[["n", "n_nonconverged", "n_degenerate"]], on="n")
-    performance_t = performance_t.sort_values(["n", "parameter", "measure"], kind="stable",
-                                              ignore_index=True)
+    performance_t = performance_t.sort_values(order, kind="stable", ignore_index=True)
     performance_t.insert(0, "target", "generating")
     if pseudo_true is not None:
         against, _ = align_fits(fits, pseudo_true)
         pt_rows, _ = _measures(against)
         pt_rows = pt_rows.merge(conv[["n", "n_nonconverged", "n_degenerate"]], on="n")
-        pt_rows = pt_rows.sort_values(["n", "parameter", "measure"], kind="stable",
-                                      ignore_index=True)
+        pt_rows = pt_rows.sort_values(order, kind="stable", ignore_index=True)
         pt_rows.insert(0, "target", "pseudo_true")
         performance_t = pd.concat([performance_t, pt_rows], ignore_index=True)
 
@@ -226,41 +247,57 @@ def evaluate_fits(fits, truth: Mixture, select_k: tuple[int, ...] = (),
     model_choice = pd.DataFrame(choice, columns=["n", "criterion", "k", "share", "mcse",
                                                  "is_true_k", "n_fits"])
     regular = regular.merge(conv[["n", "n_spurious"]], on="n").sort_values(
-        ["n", "parameter", "measure"], kind="stable", ignore_index=True)
+        order, kind="stable", ignore_index=True)
     return {"aligned": aligned, "recovery": recovery, "performance": performance_t,
             "performance_nonspurious": regular, "convergence": conv,
             "model_choice": model_choice}
 
 
 def _measures(aligned):
-    """Every performance measure per (n, parameter) of aligned rows, and the
-    recovery rows (truth, mean estimate, bias, empirical SE, RMSE)."""
+    """Every performance measure per (n, parameter, component) of aligned rows
+    (sorted by n, replicate, component, parameter, as :func:`align_fits`
+    makes them), and the recovery rows (truth, mean estimate, bias,
+    empirical SE, RMSE)."""
     import pandas as pd
 
     from .measures import performance
 
     perf_parts, rec_parts = [], []
     for n, cell in aligned.groupby("n", sort=True):
-        labels = list(dict.fromkeys(cell["label"]))
-        wide = lambda col: cell.pivot(index="replicate", columns="label", values=col)[labels]
+        R = cell["replicate"].nunique()
+        Q = len(cell) // R  # (component, parameter) pairs, in the same order per replicate
+        first = cell.iloc[:Q]
+        keys = {"parameter": first["parameter"].to_numpy(),
+                "component": first["component"].to_numpy()}
+        wide = lambda col: cell[col].to_numpy(dtype=float).reshape(R, Q)
         est = wide("estimate")
-        theta = cell.groupby("label")["truth"].first()[labels].to_numpy()
-        cis = np.stack([wide("lo").to_numpy(), wide("hi").to_numpy()], axis=-1)
-        extra = {tag: np.stack([wide(f"lo_{tag}").to_numpy(), wide(f"hi_{tag}").to_numpy()],
-                               axis=-1)
-                 for tag in ("pct", "bca", "sw") if f"lo_{tag}" in cell}
-        extra_ses = {"sw": wide("se_sw").to_numpy()} if "se_sw" in cell else None
-        perf = performance(est, theta, wide("se").to_numpy(), cis, extra, extra_ses)
+        theta = first["truth"].to_numpy(dtype=float)
+        cis = np.stack([wide("lo"), wide("hi")], axis=-1)
+        extra = {tag: np.stack([wide(lo), wide(hi)], axis=-1)
+                 for tag, (lo, hi) in EXTRA_INTERVALS.items() if lo in cell}
+        extra_ses = {tag: wide(se) for tag, se in EXTRA_SES.items() if se in cell} or None
+        perf = performance(est, theta, wide("se"), cis, extra, extra_ses, keys=keys)
         perf.insert(0, "n", n)
         perf_parts.append(perf)
-        rec = pd.DataFrame({"n": n, "parameter": labels, "truth": theta,
-                            "mean_estimate": est.mean().to_numpy()})
+        rec = pd.DataFrame({"n": n, **keys, "truth": theta,
+                            "mean_estimate": _column_means(est)})
+        by_key = perf.set_index(["parameter", "component", "measure"])["estimate"]
         for m in ("bias", "empse", "rmse"):
-            rec[m] = perf.loc[perf["measure"] == m].set_index("parameter")["estimate"][labels].to_numpy()
+            rec[m] = [by_key[(p, k, m)] for p, k in zip(keys["parameter"], keys["component"])]
         rec_parts.append(rec)
-    columns = ["n", "parameter", "measure", "estimate", "mcse", "n_sim"]
+    columns = ["n", "parameter", "component", "measure", "estimate", "mcse", "n_sim"]
     table = pd.concat(perf_parts, ignore_index=True) if perf_parts else pd.DataFrame(columns=columns)
     return table, rec_parts
+
+
+def _column_means(values: np.ndarray) -> np.ndarray:
+    """Means (Q,) of the non-NaN values of each column of (R, Q)
+    values, summed down the rows in order (the published recovery.csv's
+    mean_estimate, to the last bit); NaN for a column without any."""
+    missing = np.isnan(values)
+    count = (~missing).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(missing, 0.0, values).sum(axis=0) / count
 
 
 def maxima_split(aligned, maxima: list[Mixture]) -> "pd.DataFrame":
@@ -268,7 +305,8 @@ def maxima_split(aligned, maxima: list[Mixture]) -> "pd.DataFrame":
     objective E_g log f (:mod:`gmm_recovery.pseudo_true`, best first).
 
     aligned: the rows of :func:`align_fits` (with ``method``, or one method),
-    from which each replicate's fitted weights, means and SDs are read. A fit
+    from which each replicate's fitted weights, means and SDs are read (by
+    their ``parameter`` and ``component`` values). A fit
     belongs to the maximum it is nearest to in standardised parameter
     distance: over the optimal matching of components, the alignment cost of
     :func:`gmmem.alignment.alignment_cost` (means in the maximum's
@@ -287,8 +325,8 @@ def maxima_split(aligned, maxima: list[Mixture]) -> "pd.DataFrame":
     d = maxima[0].dim
     K = maxima[0].n_components
     al = aligned if "method" in aligned else aligned.assign(method="default")
-    mean_cols = ["mean"] if d == 1 else [f"mean_{j + 1}" for j in range(d)]
-    sd_cols = ["sd"] if d == 1 else [f"sd_{j + 1}" for j in range(d)]
+    mean_cols = [c for c in parameter_columns(d) if parameter_kind(c) == "mean"]
+    sd_cols = [c for c in parameter_columns(d) if parameter_kind(c) == "sd"]
     perms = np.array(list(itertools.permutations(range(K))))  # (P, K)
     rows = []
     for (method, n), cell in al.groupby(["method", "n"], sort=False):

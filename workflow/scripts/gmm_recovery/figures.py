@@ -9,7 +9,7 @@ import numpy as np
 
 from gmmem import Mixture
 
-from .tables import reading_order
+from .tables import labelled, parameter_kind, parameter_label, reading_order
 
 
 def _plt():
@@ -89,15 +89,23 @@ def _share_err(est, bar):
     return np.clip(np.stack([np.minimum(bar, est), np.minimum(est + bar, 1.0) - est]), 0, None)
 
 
-def _unit(p: str) -> str:
-    return "proportion" if p.startswith("weight") else "data units"
+def _order(table) -> list[str]:
+    """The presentation labels ('mean[1]') of a table's (parameter, component)
+    pairs in reading order (:func:`gmm_recovery.tables.reading_order`)."""
+    return [parameter_label(p, k) for p, k in reading_order(table)]
+
+
+def _unit(table, label: str) -> str:
+    """The unit of the parameter a table's rows of ``label`` are about."""
+    name = table.loc[table["label"] == label, "parameter"].iloc[0]
+    return "proportion" if parameter_kind(name) == "weight" else "data units"
 
 
 def _panels(params, draw, title: str, truths=None, ylabel=None, xlabel: str = "n"):
-    """One panel per parameter in reading order: draw(ax, p) fills it; the true
-    value in each title (``truths``: {parameter: value}); ylabel(p) labels the
-    y-axis; a shared legend and a title that does not overlap the panels."""
-    params = reading_order(params)
+    """One panel per parameter label of ``params`` (in reading order): draw(ax,
+    p) fills it; the true value in each title (``truths``: {label: value});
+    ylabel(p) labels the y-axis; a shared legend and a title that does not
+    overlap the panels."""
     fig, axes = _grid(max(len(params), 1))
     for ax, p in zip(axes, params):
         draw(ax, p)
@@ -113,10 +121,12 @@ def _panels(params, draw, title: str, truths=None, ylabel=None, xlabel: str = "n
 
 
 def _finite(table, column="estimate"):
-    """Parameters of a tidy table with at least one finite value (2-D covariance
-    entries have no SE, interval or CRLB: their panels would be empty)."""
-    return [p for p, v in table.groupby("parameter", sort=False)[column]
-            if np.isfinite(v.to_numpy(dtype=float)).any()]
+    """Labels, in reading order, of the parameters of a labelled tidy table with
+    at least one finite value (2-D covariance entries have no SE, interval or
+    CRLB: their panels would be empty)."""
+    finite = {p: np.isfinite(v.to_numpy(dtype=float)).any()
+              for p, v in table.groupby("label", sort=False)[column]}
+    return [p for p in _order(table) if finite.get(p, False)]
 
 
 def _single(draw, title: str, xlabel: str, ylabel: str, legend: bool = True):
@@ -133,9 +143,10 @@ def _single(draw, title: str, xlabel: str, ylabel: str, legend: bool = True):
 
 
 def _measure(perf, measure):
+    """The rows of one measure (against the generating values), labelled."""
     if "target" in perf:  # pseudotrue: figures show the generating target only
         perf = perf[perf["target"] == "generating"]
-    return perf[perf["measure"] == measure]
+    return labelled(perf[perf["measure"] == measure])
 
 
 def _methods(table):
@@ -156,7 +167,7 @@ def rmse_figure(performance, title: str = "", truths=None):
 
     def draw(ax, p):
         for i, (m, rows, colour, shift, suffix) in enumerate(_methods(rm)):
-            d = rows[rows["parameter"] == p].sort_values("n")
+            d = rows[rows["label"] == p].sort_values("n")
             ax.errorbar(d["n"] * shift, d["estimate"], yerr=2 * d["mcse"], fmt="o-", capsize=2,
                         color=colour, label="RMSE ± 2 MCSE" + suffix)
             if i == 0:
@@ -166,12 +177,12 @@ def rmse_figure(performance, title: str = "", truths=None):
         _plain_log_labels(ax.yaxis)
         _n_axis(ax, rm["n"])
 
-    return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE ({_unit(p)})")
+    return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE ({_unit(rm, p)})")
 
 
 def spread_figure(aligned, title: str = "", truths=None):
     """Box plots of the estimates at each n, with the true value marked."""
-
+    aligned = labelled(aligned)
     groups = _methods(aligned)
     width = 0.8 / len(groups)
 
@@ -194,8 +205,8 @@ def spread_figure(aligned, title: str = "", truths=None):
         ax.tick_params(axis="x", labelsize=7)
 
     truths = truths or aligned.groupby("label")["truth"].first().to_dict()
-    return _panels(list(dict.fromkeys(aligned["label"])), draw, title, truths,
-                   lambda p: f"estimate ({_unit(p)})")
+    return _panels(_order(aligned), draw, title, truths,
+                   lambda p: f"estimate ({_unit(aligned, p)})")
 
 
 def traces_figure(traces, title: str = ""):
@@ -247,16 +258,16 @@ def rmse_crlb_figure(performance, title: str = "", truths=None):
 
     def draw(ax, p):
         for m, rows, colour, shift, suffix in _methods(rm):
-            d = rows[rows["parameter"] == p].sort_values("n")
+            d = rows[rows["label"] == p].sort_values("n")
             s = np.sqrt(d["n"])
             ax.errorbar(d["n"] * shift, d["estimate"] * s, yerr=2 * d["mcse"] * s, fmt="o-",
                         capsize=2, color=colour, label="RMSE·√n ± 2 MCSE" + suffix)
-        c = cr[cr["parameter"] == p].drop_duplicates("n").sort_values("n")
+        c = cr[cr["label"] == p].drop_duplicates("n").sort_values("n")
         if len(c):
             ax.plot(c["n"], c["estimate"] * np.sqrt(c["n"]), "k--", label="CRLB SD·√n")
         _n_axis(ax, rm["n"])
 
-    return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE·√n ({_unit(p)})")
+    return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE·√n ({_unit(rm, p)})")
 
 
 # Interval kinds a performance table can hold coverage of: (measure, name,
@@ -283,14 +294,14 @@ def coverage_figure(performance, level: float = 0.95, title: str = "", truths=No
     bottom = max(0.0, min([level - 0.1] + [lo - 0.03 for lo in lows if np.isfinite(lo)]))
 
     def draw(ax, p):
-        d = cv[cv["parameter"] == p].sort_values("n")
+        d = cv[cv["label"] == p].sort_values("n")
         first = d.drop_duplicates("n")
         band = 2 * np.sqrt(level * (1 - level) / first["n_sim"].clip(lower=1))
         ax.fill_between(first["n"], level - band, level + band, color="0.85",
                         label="nominal ± 2 MCSE")
         ax.axhline(level, color="k", lw=1)
         for _, name, fmt, table in kinds:
-            rows_p = table[table["parameter"] == p].sort_values("n")
+            rows_p = table[table["label"] == p].sort_values("n")
             for m, colour, shift, suffix in styles:
                 rows = rows_p if m is None else rows_p[rows_p["method"] == m]
                 if not len(rows):
@@ -365,19 +376,19 @@ def comparison_figure(comparison, title: str = "", truths=None):
     reading order, the true value in its title), against n."""
     plt = _plt()
     first = comparison["method_a"].iloc[0]
-    rows = comparison[comparison["method_a"] == first]
-    params = reading_order(rows["parameter"])
+    rows = labelled(comparison[comparison["method_a"] == first])
+    params = _order(rows)
     others = list(dict.fromkeys(rows["method_b"]))
     fig, axes = plt.subplots(2, len(params), figsize=(3.0 * len(params), 6.0), squeeze=False,
                              layout="constrained")
     for j, p in enumerate(params):
         for i, m in enumerate(others):
-            d = rows[(rows["parameter"] == p) & (rows["method_b"] == m)].sort_values("n")
+            d = rows[(rows["label"] == p) & (rows["method_b"] == m)].sort_values("n")
             shift = 1.0 + 0.04 * (i - (len(others) - 1) / 2)
             for ax, col in zip(axes[:, j], ("relprec", "rmse_diff")):
                 ax.errorbar(d["n"] * shift, d[col], yerr=2 * d[f"{col}_mcse"], fmt="o-",
                             capsize=2, color=f"C{(i + 1) % 10}", label=f"{m} vs {first}")
-        scale = float(rows.loc[rows["parameter"] == p, ["rmse_a", "rmse_b"]].abs().max().max()) \
+        scale = float(rows.loc[rows["label"] == p, ["rmse_a", "rmse_b"]].abs().max().max()) \
             if {"rmse_a", "rmse_b"} <= set(rows) else 0.0
         for ax, col, floor in zip(axes[:, j], ("relprec", "rmse_diff"),
                                   (1.0, 0.01 * scale if np.isfinite(scale) else 0.0)):
@@ -387,7 +398,7 @@ def comparison_figure(comparison, title: str = "", truths=None):
             # Methods that agree to rounding (same fits, other intervals) would
             # otherwise get an axis of ±1e-6 noise: at least ±1 % precision and
             # ±1 % of the RMSE.
-            d = rows[rows["parameter"] == p]
+            d = rows[rows["label"] == p]
             reach = float(np.nanmax(np.abs(d[col]) + 2 * d[f"{col}_mcse"].fillna(0))) \
                 if len(d) else 0.0
             if not np.isfinite(reach) or reach < floor:
@@ -407,20 +418,20 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96, pseu
     Crowther 2019, Fig. 5): one panel per parameter, one row per (n, method),
     a stick from 0 to the bias and a bar of ± z MCSE around it; the zero line
     marks no bias. Works for any study: every method and n in the table.
-    ``pseudo`` ({parameter: pseudo-true value}, misspecified truths): a dashed
+    ``pseudo`` ({label: pseudo-true value}, misspecified truths): a dashed
     line at pseudo-true − generating, the bias a consistent fit converges to."""
     b = _measure(performance, "bias")
     b = b[np.isfinite(b["estimate"].to_numpy(dtype=float))]
     groups = _methods(b)
     ns = sorted(b["n"].unique())
     M = len(groups)
-    params = reading_order(b["parameter"])
+    params = _order(b)
     fig, axes = _grid(max(len(params), 1), height=0.9 + 0.28 * len(ns) * M)
 
     for ax, p in zip(axes, params):
-        d = b[b["parameter"] == p]
+        d = b[b["label"] == p]
         for i, (m, rows, colour, _, suffix) in enumerate(groups):
-            r = rows[rows["parameter"] == p].set_index("n")
+            r = rows[rows["label"] == p].set_index("n")
             for j, n in enumerate(ns):
                 if n not in r.index:
                     continue
@@ -446,7 +457,7 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96, pseu
         lim = max(lim, abs(offset) if offset is not None else 0.0)
         ax.set_xlim(-1.08 * lim if lim > 0 else -1, 1.08 * lim if lim > 0 else 1)
         ax.set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
-        ax.set_xlabel(f"bias ({_unit(p)})", fontsize=8)
+        ax.set_xlabel(f"bias ({_unit(b, p)})", fontsize=8)
         ax.xaxis.set_major_locator(_plt().MaxNLocator(5))
         ax.tick_params(axis="x", labelsize=7)
     _legend_below(fig, axes)
@@ -498,7 +509,7 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: floa
     one wild interval cannot flatten the rest; an interval cut there ends in a
     triangle at the axis edge."""
     plt = _plt()
-    d = aligned[(aligned["n"] == n)]
+    d = labelled(aligned[(aligned["n"] == n)])
     d = d[np.isfinite(d["lo"]) & np.isfinite(d["hi"]) & (d["se"] > 0)]
     if not len(d):
         fig, ax = plt.subplots(figsize=(6.4, 2.2))
@@ -509,7 +520,7 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: floa
         ax.set_title(title, fontsize=10)
         return fig
     methods = list(dict.fromkeys(d["method"])) if "method" in d else [None]
-    params = reading_order(d["label"])
+    params = _order(d)
     P, M = max(len(params), 1), len(methods)
     # At most 5 parameters side by side: more wrap into further bands of M rows.
     C = min(P, 5)

@@ -16,7 +16,7 @@ import json
 
 import numpy as np
 
-from .tables import reading_order
+from .tables import labelled, parameter_label, reading_order
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SYMBOL = {"weights": "π", "means": "μ", "sds": "σ"}
@@ -149,7 +149,7 @@ def _label_of(labels, factor, level) -> str:
 
 def _measure_rows(table, measure, parameter, method, loops, cond):
     cols = [("n" if f == "n" else f"level_{f}") for f in loops]
-    d = table[(table["measure"] == measure) & (table["parameter"] == parameter)
+    d = table[(table["measure"] == measure) & (table["label"] == parameter)
               & (table["method"] == method)]
     return cond.merge(d[cols + ["estimate", "mcse"]], on=cols, how="left")
 
@@ -166,10 +166,13 @@ def _reference(measure: str, level: float):
 
 
 def _parameters(table, measure):
+    """Labels, in reading order, of the parameters of a labelled table with a
+    finite value of ``measure``."""
     d = table[table["measure"] == measure]
-    finite = d.groupby("parameter")["estimate"].apply(
+    finite = d.groupby("label")["estimate"].apply(
         lambda s: np.isfinite(s.to_numpy(dtype=float)).any())
-    return reading_order([p for p in d["parameter"].unique() if finite.get(p, False)])
+    return [parameter_label(p, k) for p, k in reading_order(d)
+            if finite.get(parameter_label(p, k), False)]
 
 
 def nested_loop_figure(table, measure: str, factors: list[str], labels: dict,
@@ -178,6 +181,7 @@ def nested_loop_figure(table, measure: str, factors: list[str], labels: dict,
     condition along the x-axis in the nested order of the loops (outermost
     first), one step line per method with its ±2 MCSE band, one panel per
     parameter, and beneath them the loops' levels as step lines."""
+    table = labelled(table)  # panels are labelled 'mean[1]'...
     plt = _plt()
     loops = loop_order(factors, order)
     cond = conditions(table, loops)
@@ -270,6 +274,7 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
     symmetric about their target (0, the nominal level), others a sequential
     one; one scale and colour bar per parameter (row), but one for all rows of
     coverage (a share whatever the parameter)."""
+    table = labelled(table)  # panels are labelled 'mean[1]'...
     plt = _plt()
     axes_of = list(factors) + ["n"]
     x_factor = x_factor or factors[0]
@@ -300,12 +305,12 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
     for r, p in enumerate(params):
         # One colour scale per parameter: a weight's bias (a proportion) and a
         # mean's (data units) are not on one scale; coverage is, and shares one.
-        own = d["estimate"] if "coverage" in measure else d.loc[d["parameter"] == p, "estimate"]
+        own = d["estimate"] if "coverage" in measure else d.loc[d["label"] == p, "estimate"]
         norm, cmap = _heat_norm(own, measure, ref)
         image = None
         for c, facet in enumerate(facets):
             ax = axes[r, c]
-            sel = (d["parameter"] == p)
+            sel = (d["label"] == p)
             for col, v in zip(facet_cols, facet):
                 sel &= d[col] == v
             cell = d[sel].set_index([f"level_{y_factor}", f"level_{x_factor}"])["estimate"]
@@ -354,6 +359,7 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
     estimate with a ±2 MCSE bar, one colour per method, one column of panels
     per parameter and one row per n; conditions down the y-axis labelled by
     their levels."""
+    table = labelled(table)  # panels are labelled 'mean[1]'...
     plt = _plt()
     loops = [f for f in loop_order(factors, order) if f != "n"]
     cond = conditions(table, loops)
@@ -421,13 +427,14 @@ def grid_summary(table, convergence, factors: list[str], labels: dict,
     methods = list(dict.fromkeys(table["method"]))
     keys = ["scenario"] + [f"level_{f}" for f in factors] + ["n"]
     rows = []
-    perf = table.set_index(keys + ["method", "parameter", "measure"])[["estimate", "mcse"]]
+    perf = table.set_index(keys + ["method", "parameter", "component", "measure"])[
+        ["estimate", "mcse"]]
     conv = convergence.set_index(["scenario", "method", "n"])
     points = table[keys].drop_duplicates().sort_values(keys[1:])
-    for p in reading_order(table["parameter"].unique()):
+    for name, comp in reading_order(table):
         for _, pt in points.iterrows():
             key = tuple(pt[k] for k in keys)
-            row = {"parameter": p}
+            row = {"parameter": parameter_label(name, comp)}
             row |= {f: labels[f][int(pt[f"level_{f}"])] for f in factors}
             row["n"] = int(pt["n"])
             # Methods side by side within each measure (bias: mle, bias: pmle, ...),
@@ -436,7 +443,7 @@ def grid_summary(table, convergence, factors: list[str], labels: dict,
                 scale = 100.0 if measure == "coverage" else 1.0
                 head = f"{m}: {measure}" + (" %" if measure == "coverage" else "")
                 try:
-                    est, se = perf.loc[key + (m, p, measure)]
+                    est, se = perf.loc[key + (m, name, comp, measure)]
                 except KeyError:
                     row[head] = "–"
                     continue

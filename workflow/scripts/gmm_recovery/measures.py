@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 MEASURES = ("bias", "empse", "mse", "rmse", "modse", "relerr_modse", "coverage",
             "be_coverage", "width")
 
@@ -24,8 +23,8 @@ def mcse_coverage(coverage: float, n_sim: int) -> float:
 
 
 def performance(estimates, truth, ses=None, cis=None, extra_cis=None,
-                extra_ses=None) -> "pd.DataFrame":
-    """Every measure of STUDY.md with its Monte Carlo SE, as a tidy table.
+                extra_ses=None, keys=None) -> "pd.DataFrame":
+    """Every measure (Morris, White & Crowther 2019, Table 6) with its MCSE, as a tidy table.
 
     estimates: (S, P) array or DataFrame (columns name the parameters);
     truth: (P,) true values; ses: (S, P) model SEs; cis: (S, P, 2) interval
@@ -42,7 +41,8 @@ def performance(estimates, truth, ses=None, cis=None, extra_cis=None,
     extra_ses: {tag: (S, P)} other SEs (e.g. sandwich "sw"), each giving
     modse_{tag} and relerr_modse_{tag} (over its own replicates with an SE,
     as for the model SE). Returns columns parameter, measure, estimate,
-    mcse, n_sim.
+    mcse, n_sim; with ``keys`` ({column: (P,) values}, e.g. parameter and
+    component), those columns name each parameter instead.
     """
     import pandas as pd
 
@@ -52,6 +52,11 @@ def performance(estimates, truth, ses=None, cis=None, extra_cis=None,
         raise ValueError(f"estimates must be (S, P), got shape {est.shape}")
     S, P = est.shape
     names = names or [f"theta{j + 1}" for j in range(P)]
+    if keys is not None:
+        for c, v in keys.items():
+            if len(v) != P:
+                raise ValueError(f"keys[{c!r}] has {len(v)} values for P = {P} parameters")
+        names = list(range(P))
     theta = np.asarray(truth, dtype=float).reshape(-1)
     if theta.shape != (P,):
         raise ValueError(f"truth has {theta.size} values but estimates have P = {P} columns")
@@ -73,7 +78,12 @@ def performance(estimates, truth, ses=None, cis=None, extra_cis=None,
             if other.shape != (S, P):
                 raise ValueError(f"extra_ses[{tag!r}] must have shape {(S, P)}, got {other.shape}")
             rows += _se_measures(names[j], est[:, j], other[:, j], f"_{tag}")
-    return pd.DataFrame(rows, columns=["parameter", "measure", "estimate", "mcse", "n_sim"])
+    table = pd.DataFrame(rows, columns=["parameter", "measure", "estimate", "mcse", "n_sim"])
+    if keys is None:
+        return table
+    at = table["parameter"].to_numpy(dtype=int)  # each row's parameter index j
+    named = pd.DataFrame({c: np.asarray(v)[at] for c, v in keys.items()})
+    return pd.concat([named, table.drop(columns="parameter")], axis=1)
 
 
 def _measures(name, x_all, theta, v_se, bounds):
@@ -195,7 +205,8 @@ def compare_methods(aligned) -> "pd.DataFrame":
     """Every pair of methods (A listed before B) at every n and parameter, on the
     replicates both fitted: the columns of :func:`paired_comparison`.
 
-    aligned: rows with method, n, replicate, label, estimate and truth.
+    aligned: rows with method, n, replicate, parameter, component, estimate
+    and truth.
     """
     import itertools
 
@@ -203,14 +214,16 @@ def compare_methods(aligned) -> "pd.DataFrame":
 
     methods = list(dict.fromkeys(aligned["method"]))
     rows = []
-    for (n, label), cell in aligned.groupby(["n", "label"], sort=False):
+    for (n, name, k), cell in aligned.groupby(["n", "parameter", "component"], sort=False):
         wide = cell.pivot(index="replicate", columns="method", values="estimate")
         theta = float(cell["truth"].iloc[0])
         for ma, mb in itertools.combinations(methods, 2):
             if ma in wide and mb in wide:
-                rows.append({"n": n, "parameter": label, "method_a": ma, "method_b": mb}
+                rows.append({"n": n, "parameter": name, "component": k, "method_a": ma,
+                             "method_b": mb}
                             | paired_comparison(wide[ma].to_numpy(), wide[mb].to_numpy(), theta))
-    columns = ["n", "parameter", "method_a", "method_b", "n_sim", "corr", "empse_a", "empse_b",
+    columns = ["n", "parameter", "component", "method_a", "method_b", "n_sim", "corr", "empse_a",
+               "empse_b",
                "relprec", "relprec_mcse", "rmse_a", "rmse_b", "rmse_diff", "rmse_diff_mcse",
                "bias_diff", "bias_diff_mcse"]
     return pd.DataFrame(rows, columns=columns)

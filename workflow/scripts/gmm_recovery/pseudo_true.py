@@ -112,7 +112,7 @@ def truth_quadrature(truth: Mixture, families=None, contamination: dict | None =
     if fraction > 0:
         mean, cov = mixture_moments(truth)
         centres.append(float(mean[0]))
-        scales.append(float(np.sqrt(cov[0, 0])) * float(contamination.get("sd_factor", 10)))
+        scales.append(float(np.sqrt(cov[0, 0])) * float(contamination["sd_factor"]))
         masses.append(fraction)
         fams.append("normal")
     xs, ws = [], []
@@ -465,9 +465,9 @@ def scenario_maxima(truth: Mixture, families=None, contamination: dict | None = 
 
 
 def maximum_rows(method: str, maxima) -> "pd.DataFrame":
-    """The pseudo_true.csv table: one row per (maximum, parameter) with the
-    maximum's rank (1 = highest objective = the pseudo-true value), label
-    (``weight[1]`` etc., as in aligned.csv), value, precision (see
+    """The pseudo_true.csv table: one row per (maximum, component, parameter)
+    with the maximum's rank (1 = highest objective = the pseudo-true value),
+    parameter and component (as in aligned.csv), value, precision (see
     :func:`scenario_maxima`), the objective (E log f, nats per observation),
     its gap below the best, the largest gradient component, the Hessian's
     largest eigenvalue (quadrature only) and the starts that reached it."""
@@ -480,13 +480,14 @@ def maximum_rows(method: str, maxima) -> "pd.DataFrame":
     for rank, (mx, prec) in enumerate(maxima, start=1):
         cols = component_columns(mx.mixture)
         names = parameter_columns(mx.mixture.dim, mx.mixture.covariance)
-        values = [(f"{c}[{k + 1}]", cols[c][k]) for k in range(mx.mixture.n_components)
+        values = [(c, k + 1, cols[c][k]) for k in range(mx.mixture.n_components)
                   for c in names]
         if len(prec) != len(values):
             raise ValueError(f"maximum {rank}: {len(prec)} precisions for {len(values)} "
                              "parameters")
-        for (label, value), p in zip(values, prec):
-            rows.append({"maximum": rank, "parameter": label, "value": float(value),
+        for (name, k, value), p in zip(values, prec):
+            rows.append({"maximum": rank, "parameter": name, "component": k,
+                         "value": float(value),
                          "precision": float(p), "method": method,
                          "objective": mx.objective, "objective_gap": best - mx.objective,
                          "grad_max": mx.grad_max, "hessian_max_eig": mx.hessian_max_eig,
@@ -496,18 +497,9 @@ def maximum_rows(method: str, maxima) -> "pd.DataFrame":
 
 def mixtures_from_rows(table) -> list[Mixture]:
     """The maxima of a :func:`maximum_rows` table as Mixtures, best first."""
-    import pandas as pd
+    from .tables import mixture_from_long
 
-    from .tables import mixture_from_table
-
-    out = []
-    for _, part in table.groupby("maximum", sort=True):
-        labels = part["parameter"].str.extract(r"^(\w+)\[(\d+)\]$")
-        wide = pd.DataFrame({"name": labels[0], "component": labels[1].astype(int),
-                             "value": part["value"].to_numpy()}).pivot(
-            index="component", columns="name", values="value").reset_index()
-        out.append(mixture_from_table(wide))
-    return out
+    return [mixture_from_long(part) for _, part in table.groupby("maximum", sort=True)]
 
 
 def pseudo_true_seed(root: int, scenario: str) -> np.random.SeedSequence:

@@ -52,8 +52,10 @@ def sample_scenario(truth: Mixture, n: int, rng: np.random.Generator, families=N
                     contamination: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """n points of the scenario's data-generating mechanism: (x, labels) with x
     (n,) for d = 1 else (n, d) and labels in 0..K-1, or K for a contaminating
-    point. With every family normal and no contamination this is exactly
-    ``truth.sample(n, rng)`` (same draws, same bytes)."""
+    point. ``contamination`` is ``{fraction, sd_factor}`` (as
+    :func:`gmm_recovery.design.parse_contamination` gives it) or None. With every
+    family normal and no contamination this is exactly ``truth.sample(n, rng)``
+    (same draws, same bytes)."""
     K, d = truth.n_components, truth.dim
     families = tuple(families or ("normal",) * K)
     fraction = float(contamination["fraction"]) if contamination else 0.0
@@ -69,6 +71,6 @@ def sample_scenario(truth: Mixture, n: int, rng: np.random.Generator, families=N
     idx = np.flatnonzero(labels == K)
     if idx.size:
         mean, cov = mixture_moments(truth)
-        wide = np.linalg.cholesky(cov) * float(contamination.get("sd_factor", 10))
+        wide = np.linalg.cholesky(cov) * float(contamination["sd_factor"])
         x[idx] = mean + rng.standard_normal((idx.size, d)) @ wide.T
     return (x[:, 0] if d == 1 else x), labels

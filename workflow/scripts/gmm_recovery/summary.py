@@ -94,7 +94,7 @@ def summary_table(performance, recovery, measures=DEFAULT_MEASURES,
     """
     import pandas as pd
 
-    from .tables import reading_order
+    from .tables import parameter_label, reading_order
 
     if "target" in performance:
         # Against the generating values by default (as the figures); a block per
@@ -114,21 +114,26 @@ def summary_table(performance, recovery, measures=DEFAULT_MEASURES,
     having = {ms: [m for m in methods if ((perf["method"] == m) & (perf["measure"] == ms)).any()]
               for ms in present}
     rec_blocks = dict(_targets(rec)) if "target" in rec else {}
-    rows, index = [], []
+    rows, index, parts = [], [], {}
     for target, block in _targets(perf):
         r = rec_blocks.get(target, rec if target in (None, "generating") or not rec_blocks
                            else rec.iloc[:0])
-        truth = r.groupby("parameter")["truth"].first() if len(r) else pd.Series(dtype=float)
-        cells = block.set_index(["parameter", "n", "method", "measure"])[["estimate", "mcse"]]
+        truth = (r.groupby(["parameter", "component"])["truth"].first() if len(r)
+                 else pd.Series(dtype=float))
+        cells = block.set_index(["parameter", "component", "n", "method", "measure"])[
+            ["estimate", "mcse"]]
         cells = cells[~cells.index.duplicated()]
-        for p in reading_order(block["parameter"]):
-            t = truth.get(p, np.nan)
-            for n in sorted(block.loc[block["parameter"] == p, "n"].unique()):
+        for name, k in reading_order(block):
+            t = truth.get((name, k), np.nan)
+            p = parameter_label(name, k)
+            parts[p] = (name, k)
+            here = (block["parameter"] == name) & (block["component"] == k)
+            for n in sorted(block.loc[here, "n"].unique()):
                 row = {}
                 for measure in present:
                     heading, scale, with_mcse = MEASURES[measure]
                     for m in having[measure]:
-                        key = (p, n, m, measure)
+                        key = (name, k, n, m, measure)
                         if key in cells.index:
                             est, se = cells.loc[key]
                             row[(heading, m)] = _cell(scale * est, scale * se, with_mcse)
@@ -142,8 +147,21 @@ def summary_table(performance, recovery, measures=DEFAULT_MEASURES,
         [(MEASURES[ms][0], m) for ms in present for m in having[ms]], names=["measure", "method"])
     if not index:
         return pd.DataFrame(columns=columns, index=pd.MultiIndex.from_tuples([], names=names))
-    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=names),
-                        columns=columns)
+    table = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=names),
+                         columns=columns)
+    # The (parameter, component) of each row label, for its symbol (_symbol).
+    table.attrs["parameters"] = parts
+    return table
+
+
+def _symbol(table, label: str, style: str = "text") -> str:
+    """The symbol of a summary table's row label ('weight[1]' -> 'π₁'), from the
+    (parameter, component) summary_table recorded for it; the label itself
+    for a table built otherwise."""
+    from .tables import parameter_symbol
+
+    parts = table.attrs.get("parameters", {}).get(label)
+    return label if parts is None else parameter_symbol(*parts, style=style)
 
 
 def _groups(table):
@@ -206,8 +224,6 @@ def _target_heading(target) -> str:
 def to_markdown(table, title: str, notes=()) -> str:
     """The table as GitHub-flavoured Markdown under a heading: the parameter
     (and its true value) in bold on its group's first row, notes below."""
-    from .tables import parameter_symbol
-
     cols = ["parameter", "n"] + _flat_headings(table)
     head = ["| " + " | ".join(cols) + " |", "|---|---:|" + "---:|" * (len(cols) - 2)]
     lines, last = [f"## {title}", ""], object()
@@ -218,7 +234,7 @@ def to_markdown(table, title: str, notes=()) -> str:
             lines += head
             last = target
         for i, (n, cells) in enumerate(rows):
-            label = f"**{p}** ({parameter_symbol(p)}, true {truth})" if i == 0 else ""
+            label = f"**{p}** ({_symbol(table, p)}, true {truth})" if i == 0 else ""
             lines.append("| " + " | ".join([label, str(n)] + [str(c) for c in cells]) + " |")
     lines += [""] + [f"- {n}" for n in notes]
     return "\n".join(lines).rstrip() + "\n"
@@ -252,8 +268,6 @@ def to_html(table, title: str, notes=()) -> str:
     """A standalone HTML page: a two-row header (measure over methods), one
     group of rows per parameter headed by its true value; the table scrolls
     sideways where the window is too narrow for it."""
-    from .tables import parameter_symbol
-
     esc = html.escape
     groups, starts = _measure_groups(table), _group_starts(table)
     if _single_method(table):
@@ -279,7 +293,7 @@ def to_html(table, title: str, notes=()) -> str:
             parts.append(f'<div class="scroll"><table class="t2"><thead>{head}</thead><tbody>')
             last = target
         parts.append(f'<tr><td class="g" colspan="{width}">{esc(p)} '
-                     f"({esc(parameter_symbol(p))}), true {esc(truth)}</td></tr>")
+                     f"({esc(_symbol(table, p))}), true {esc(truth)}</td></tr>")
         for n, cells in rows:
             tds = "".join(f'<td class="{"s" if j in starts else ""}">{esc(str(c))}</td>'
                           for j, c in enumerate(cells))
@@ -321,8 +335,6 @@ def to_latex(table, caption: str, notes=(), label: str = "tab:summary") -> str:
     row group per parameter (symbol and true value), n as rows; notes below
     the tabular. Needs \\usepackage{booktabs} and graphicx (it shrinks to the
     line width when wider)."""
-    from .tables import parameter_symbol
-
     groups = _measure_groups(table)
     ncol = 1 + len(table.columns)
     spec = "r" + "".join("@{\\hspace{1.2em}}" + "r" * len(ms) for _, ms in groups)
@@ -354,7 +366,7 @@ def to_latex(table, caption: str, notes=(), label: str = "tab:summary") -> str:
         if not first:
             lines.append("\\addlinespace")
         first = False
-        lines.append(f"\\multicolumn{{{ncol}}}{{l}}{{{parameter_symbol(p, 'latex')} "
+        lines.append(f"\\multicolumn{{{ncol}}}{{l}}{{{_symbol(table, p, 'latex')} "
                      f"(true {_tex_number(truth)})}} \\\\")
         for n, cells in rows:
             lines.append(f"{n} & " + " & ".join(_tex_number(str(c)) for c in cells) + " \\\\")
@@ -425,7 +437,7 @@ def describe_truth(truth, families=(), contamination=None) -> str:
         text += "; " + ", ".join(other)
     if contamination and contamination.get("fraction", 0) > 0:
         text += (f"; {100 * contamination['fraction']:g} % contamination "
-                 f"(SD × {contamination.get('sd_factor', 10):g})")
+                 f"(SD × {contamination['sd_factor']:g})")
     return text
 
 

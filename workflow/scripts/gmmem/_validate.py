@@ -70,9 +70,22 @@ def column_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def scale_problem(x: np.ndarray, scale=None) -> tuple[int, int, str] | None:
-    """(column, row, message) for data gmmem cannot fit at float64 precision:
-    a constant column, values of magnitude >= MAX_ABS, or a spread below MIN_SD.
-    None if the data are fine. ``scale``: column_scale(x), if already at hand."""
+    """What stops gmmem fitting data at float64 precision, if anything.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, d)
+        Finite data.
+    scale : tuple of ndarray, optional
+        ``column_scale(x)`` (means and SDs, (d,) each), if already at hand.
+
+    Returns
+    -------
+    tuple of (int, int, str) or None
+        (column, row, message) for the first problem: a constant column, a
+        value of magnitude >= MAX_ABS, or a spread below MIN_SD; None if the
+        data are fine.
+    """
     mean, sd = column_scale(x) if scale is None else scale
     for j in range(x.shape[1]):
         col = x[:, j]

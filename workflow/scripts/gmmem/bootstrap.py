@@ -38,8 +38,9 @@ import numpy as np
 
 from ._threads import one_blas_thread
 from ._validate import as_data, check_choice, check_positive_int
-from .inference import ConfidenceIntervals, StandardErrors, standard_errors
+from .inference import ConfidenceIntervals, StandardErrors, observation_scores, standard_errors
 from .mixture import Mixture
+from .parameters import layout_of, weight_jacobian
 
 KINDS = ("parametric", "nonparametric")
 # The child of a fit's seed whose streams its bootstrap uses: above any restart's
@@ -51,12 +52,31 @@ BOOT_KEY = 1 << 20
 class BootstrapResult:
     """The aligned refits of a bootstrap and what they give.
 
-    weights (B_ok, K), means (B_ok, K, d), sds (B_ok, K, d): the usable
-    refits, aligned to the fitted mixture's components; ``se``: their SDs
-    (``cov`` is empty: the bootstrap gives no free-parameter covariance);
-    ``percentile`` and ``bca``: intervals at ``level`` (``bca`` NaN when the
-    fit has no invertible information); counts of the refits that did not
-    converge or were degenerate; ``n_ok`` is B minus those.
+    Attributes
+    ----------
+    kind : str
+        "parametric" or "nonparametric".
+    n_boot : int
+        Resamples B drawn.
+    level : float
+        Nominal coverage of the intervals.
+    weights : ndarray, shape (B_ok, K)
+    means : ndarray, shape (B_ok, K, d)
+    sds : ndarray, shape (B_ok, K, d)
+        The usable refits, aligned to the fitted mixture's components.
+    se : StandardErrors
+        Their SDs (``cov`` is empty: the bootstrap gives no free-parameter
+        covariance; ``ok`` is False with fewer than two usable refits).
+    percentile : ConfidenceIntervals
+        Percentile intervals at ``level``.
+    bca : ConfidenceIntervals
+        BCa intervals at ``level`` (NaN when the fit has no invertible information).
+    n_ok : int
+        Refits used: B minus those left out.
+    n_nonconverged : int
+        Refits that did not converge (left out).
+    n_degenerate : int
+        Converged refits that were degenerate (left out).
     """
 
     kind: str
@@ -97,13 +117,36 @@ def _scales(weights, means, sds):
 @one_blas_thread
 def bootstrap(x, result, n_boot: int = 200, kind: str = "parametric", *, seed=None,
               level: float = 0.95, **settings) -> BootstrapResult:
-    """Bootstrap SEs, percentile and BCa intervals of ``result`` (a
-    :class:`gmmem.fit.FitResult` of ``fit(x, K, ...)``).
+    """Bootstrap SEs, percentile and BCa intervals of a fit.
 
-    x: the (n,) or (n, d) data; n_boot: resamples B; kind: "parametric"
-    (draws from the fitted mixture) or "nonparametric" (rows with
-    replacement); settings: the original fit's settings (n_restarts, init,
-    tol, ...; the estimator and covariance structure are always the result's).
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, d)
+        The data ``result`` was fitted to.
+    result : FitResult
+        The fit, ``fit(x, K, ...)``.
+    n_boot : int, default 200
+        Resamples B (>= 2).
+    kind : {"parametric", "nonparametric"}, default "parametric"
+        Draws from the fitted mixture, or rows of x with replacement.
+    seed : int, SeedSequence or None, default None
+        Resample b uses the streams of ``child_seed(seed, b)`` (its draws child 0,
+        its random starts child 1).
+    level : float, default 0.95
+        Nominal coverage of the intervals, in (0, 1).
+    **settings
+        The original fit's settings (n_restarts, init, tol, ...); the estimator
+        and the covariance structure are always the result's.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Raises
+    ------
+    ValueError
+        If ``n_boot``, ``kind`` or ``level`` is out of range, x does not have
+        the result's d, or a setting is ``start``, ``seeds`` or ``n_components``.
     """
     from .alignment import assignment, batch_alignment_cost
     from .fit import as_seed_sequence, child_seed, fit_many
@@ -187,24 +230,20 @@ def acceleration(m: Mixture, z: np.ndarray, estimator: str = "mle"):
     inverse observed information; Efron 1987, eq. 6.7; DiCiccio & Efron 1996,
     §3): the infinitesimal jackknife, so no leave-one-out refits. None when
     the fit has no invertible information."""
-    from .inference import _full_scores, _is_full, _scores
-
     se = standard_errors(m, z, estimator=estimator)
     if not se.ok:
         return None
-    K, d = m.n_components, m.dim
-    if _is_full(m):
-        tau, sc = _full_scores(m, z)
-    else:
-        tau, sc, _ = _scores(m, z)
-    U = np.einsum("nk,nkp->np", tau, sc) @ se.cov  # influence of the free parameters
-    w = m.weights
-    jac = (np.diag(w) - np.outer(w, w))[:, :K - 1]  # ∂π/∂η
-    u_w = U[:, :K - 1] @ jac.T
-    u_m = U[:, K - 1:K - 1 + K * d].reshape(-1, K, d)
-    lam = U[:, K - 1 + K * d:]
-    u_s = (np.repeat(lam[:, None, :d], K, axis=1) if m.covariance == "tied"
-           else lam[:, :K * d].reshape(-1, K, d))  # σ = exp(λ/2) moves with λ
+    K = m.n_components
+    lay = layout_of(m)
+    U = observation_scores(m, z) @ se.cov  # influence of the free parameters
+    u_w = U[:, lay.logit_weights] @ weight_jacobian(m.weights).T  # ∂π/∂η
+    # Views of U's columns (row-major), not fancy-indexed copies (whose n axis
+    # is the contiguous one): numpy sums a contiguous axis pairwise, so the sums
+    # over observations below, and the published BCa bounds, would change bits.
+    u_m = U[:, lay.means].reshape(-1, K, m.dim)
+    lam = U[:, lay.log_variances]
+    u_s = (np.repeat(lam[:, None, :], K, axis=1) if m.covariance == "tied"
+           else lam.reshape(-1, K, m.dim))  # σ = exp(λ/2) moves with λ
 
     def a(u):
         with np.errstate(invalid="ignore", divide="ignore"):

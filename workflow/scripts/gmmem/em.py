@@ -25,8 +25,26 @@ ACCELERATIONS = _SETTINGS["accel"].choices
 
 
 def has_converged(trace: list[float], tol: float, rule: str, n: int) -> bool:
-    """Whether the log-likelihood sequence ``trace`` has reached its limit
-    (:func:`converged` for one sequence)."""
+    """Whether a log-likelihood sequence has reached its limit.
+
+    :func:`converged` for one sequence.
+
+    Parameters
+    ----------
+    trace : sequence of float
+        The objective at successive iterates.
+    tol : float
+        Tolerance: per observation for "aitken" and "absolute" (compared with
+        a change of the total log-likelihood as tol·n), relative for "relative".
+    rule : {"aitken", "relative", "absolute"}
+        The stopping rule (see :func:`converged`).
+    n : int
+        Observations.
+
+    Returns
+    -------
+    bool
+    """
     tail = np.full(_AITKEN_WINDOW + 2, np.nan)
     last = np.asarray(trace[-(_AITKEN_WINDOW + 2):], dtype=float)
     if last.size:
@@ -73,11 +91,24 @@ def _at_rounding_level(step, loglik):
 def squarem_step(theta0, theta1, theta2, step_max, rate=None):
     """SQUAREM extrapolation (Varadhan & Roland 2008, scheme S3).
 
-    From θ0 and two EM images θ1 = F(θ0), θ2 = F(θ1): r = θ1 - θ0,
-    v = θ2 - 2θ1 + θ0, α = ‖r‖/‖v‖ clipped to [1, step_max], and the
-    proposal θ0 + 2αr + α²v. α = 1 gives back θ2, the plain double EM step.
-    Vectors (q,) give (proposal, α); a batch (B, q) with step_max (B,) gives
-    (proposals (B, q), α (B,)). ``rate``: squarem_rate(θ0, θ1, θ2), if already at hand.
+    From θ0 and two EM images θ1 = F(θ0), θ2 = F(θ1): r = θ1 − θ0,
+    v = θ2 − 2θ1 + θ0, α = ‖r‖/‖v‖ clipped to [1, step_max], and the proposal
+    θ0 + 2αr + α²v. α = 1 gives back θ2, the plain double EM step.
+
+    Parameters
+    ----------
+    theta0, theta1, theta2 : ndarray, shape (q,) or (B, q)
+        The cycle's start and its two EM images (one fit, or a batch).
+    step_max : float or ndarray, shape (B,)
+        Largest step length α allowed.
+    rate : float or ndarray, shape (B,), optional
+        ‖r‖/‖v‖, if already at hand (:func:`squarem_parts`).
+
+    Returns
+    -------
+    proposal : ndarray, shape (q,) or (B, q)
+    alpha : float or ndarray, shape (B,)
+        The step length used.
     """
     r, v, alpha = squarem_parts(theta0, theta1, theta2)
     return squarem_extrapolate(theta0, r, v, alpha if rate is None else rate, step_max)

@@ -1,4 +1,8 @@
-"""Fitting a Gaussian mixture by EM with restarts, and the model-choice criteria."""
+"""Fitting a Gaussian mixture by EM with restarts (one data set or many at once).
+
+The criteria for choosing K (BIC, AIC, ICL, the bootstrap LRT) and
+:func:`select_k` are in :mod:`gmmem.model_choice`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from .engine import EMRun, run_batch
 from .estimators import (finite_or_identity, log_penalty, regulariser, spurious_mask, spurious_reason)
 from .gaussian import Params, stack
 from .init import (SHORT_ITER, best_short_runs, emem_short_starts, initial_params_many, kmeans_plusplus_starts)
-from .mixture import Mixture
+from .mixture import Mixture, posterior, sort_order
+from .model_choice import aic_value, bic_value
 from .settings import check as check_settings
 from .spurious import NULL_RATIO, SPURIOUS_KEY, SPURIOUS_TESTS, calibrate_many
 from .streams import Parent, restart_streams_many
@@ -25,9 +30,28 @@ SAME_MAXIMUM = 1e-7
 
 @dataclass(frozen=True, eq=False)
 class RestartRecord:
-    """What one start led to: its final log-likelihood, EM-map evaluations, flags,
-    its objective trace (data scale), final objective (the log-likelihood plus
-    log p(θ) for "map"/"pmle", else the log-likelihood) and whether it is spurious."""
+    """What one start led to.
+
+    Attributes
+    ----------
+    loglik : float
+        Its final log-likelihood (data scale).
+    n_iter : int
+        EM-map evaluations it took.
+    converged : bool
+        Whether the stopping rule was met within ``max_iter``.
+    degenerate : bool
+        A component with fewer than d + 1 observations' worth of weight, or a
+        variance (eigenvalue) at the floor, or a non-finite log-likelihood.
+    trace : ndarray, shape (T,)
+        The objective at successive iterates (data scale).
+    objective : float
+        Its final objective: the log-likelihood plus log p(θ) for "map" and
+        "pmle", else the log-likelihood.
+    spurious : bool
+        Whether it is a spurious maximum (:func:`gmmem.estimators.spurious_reason`,
+        after the bootstrap test where that ran).
+    """
 
     loglik: float
     n_iter: int
@@ -40,27 +64,56 @@ class RestartRecord:
 
 @dataclass(frozen=True, eq=False)
 class FitResult:
-    """The best of several EM runs.
+    """The best of several EM runs on one data set.
 
-    ``mixture`` is in the data's units and canonical order; ``loglik`` its
-    log-likelihood; ``objective`` what the estimator maximised (``loglik``
-    plus log p(θ) for "map" and "pmle"); ``trace`` holds the objective at
-    successive iterates of the chosen run (per EM step, or per SQUAREM
-    cycle); ``n_iter`` counts its EM-map evaluations. ``degenerate`` says the
-    chosen fit has a component with fewer than d+1 observations' worth of
-    weight or a variance at the floor (it is chosen only when every start was
-    degenerate). ``spurious`` says it is a spurious maximum by the rule of
-    :func:`gmmem.estimators.spurious_reason`, which ``spurious_reason``
-    spells out; with ``spurious_test="bootstrap"`` (the default) a maximum the
-    rule flags is spurious only if its log-likelihood gain over the best
-    regular fit is within what narrow components gain by chance
-    (:mod:`gmmem.spurious`): ``spurious_gain`` is that gain Δℓ and
-    ``spurious_p`` its bootstrap p-value (NaN when no test ran). ``regular``
-    is the best non-spurious, non-degenerate maximum among the restarts (None
-    if every restart was spurious or degenerate), with its objective
-    ``regular_objective``. ``given_up``: how much objective prefer="regular"
-    gave up against the best maximum found (0 when it reports that one).
-    ``n_best`` is how many starts reached the chosen objective.
+    Attributes
+    ----------
+    mixture : Mixture
+        The chosen fit, in the data's units, components sorted by their means.
+    loglik : float
+        Its log-likelihood.
+    n_iter : int
+        EM-map evaluations of the chosen run.
+    converged : bool
+        Whether the chosen run met the stopping rule.
+    trace : ndarray, shape (T,)
+        The objective at successive iterates of the chosen run (per EM step, or
+        per SQUAREM cycle).
+    restarts : tuple of RestartRecord
+        One record per start, in the order of the starts.
+    degenerate : bool
+        The chosen fit has a component with fewer than d + 1 observations' worth
+        of weight or a variance at the floor (chosen only when every start was
+        degenerate).
+    n_best : int
+        How many starts reached the chosen objective (within
+        :data:`SAME_MAXIMUM`, relatively).
+    n : int
+        Observations.
+    objective : float
+        What the estimator maximised: ``loglik``, plus log p(θ) for "map" and "pmle".
+    estimator : str
+        "mle", "map" or "pmle".
+    spurious : bool
+        The chosen fit is a spurious maximum: the eigenvalue-ratio rule of
+        :func:`gmmem.estimators.spurious_reason` flags it and, with
+        ``spurious_test="bootstrap"``, its narrow component's log-likelihood gain
+        over the best regular fit is within what narrow components gain by
+        chance (:mod:`gmmem.spurious`).
+    spurious_reason : str
+        Why it is spurious ('' if it is not).
+    regular : Mixture or None
+        The best non-spurious, non-degenerate maximum among the restarts (None if
+        every restart was spurious or degenerate).
+    regular_objective : float
+        Its objective (NaN without one).
+    spurious_p : float
+        The bootstrap test's p-value (NaN when no test ran).
+    spurious_gain : float
+        The narrow component's log-likelihood gain Δℓ tested (NaN when no test ran).
+    given_up : float
+        How much objective prefer="regular" gave up against the best maximum
+        found (0 when it reports that one).
     """
 
     mixture: Mixture
@@ -94,11 +147,13 @@ class FitResult:
 
     @property
     def bic(self) -> float:
-        return -2.0 * self.loglik + self.n_params * np.log(self.n)
+        """BIC of the fit, −2ℓ + p·log n (:func:`gmmem.model_choice.bic_value`)."""
+        return bic_value(self.loglik, self.n_params, self.n)
 
     @property
     def aic(self) -> float:
-        return -2.0 * self.loglik + 2.0 * self.n_params
+        """AIC of the fit, −2ℓ + 2p (:func:`gmmem.model_choice.aic_value`)."""
+        return aic_value(self.loglik, self.n_params)
 
 
 @dataclass(frozen=True)
@@ -153,15 +208,48 @@ def _check_seed(seed) -> None:
 
 
 def as_seed_sequence(seed) -> np.random.SeedSequence:
-    """``seed`` as a SeedSequence: itself if it is one, else SeedSequence(seed)
-    (an int >= 0, a sequence of them, or None for fresh entropy)."""
+    """A seed as a SeedSequence.
+
+    Parameters
+    ----------
+    seed : int, sequence of int, SeedSequence or None
+        A SeedSequence is returned as it is; an int >= 0 or a sequence of them
+        gives SeedSequence(seed); None fresh entropy.
+
+    Returns
+    -------
+    numpy.random.SeedSequence
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is negative or of another type.
+    """
     _check_seed(seed)
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
 def child_seed(seed, key: int) -> np.random.SeedSequence:
-    """The key-th child of SeedSequence(seed), as ``spawn`` would give it, without
-    mutating the parent: the same (seed, key) always gives the same stream."""
+    """The key-th child of SeedSequence(seed), as ``spawn`` would give it.
+
+    The parent is not mutated: the same (seed, key) always gives the same stream.
+
+    Parameters
+    ----------
+    seed : int, SeedSequence or None
+        The parent (see :func:`as_seed_sequence`).
+    key : int
+        The child's key, appended to the parent's spawn key.
+
+    Returns
+    -------
+    numpy.random.SeedSequence
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a valid seed.
+    """
     ss = as_seed_sequence(seed)
     return np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (int(key),))
 
@@ -194,28 +282,66 @@ def fit(x, n_components: int, *, n_restarts: int = 10, init: str = "emem",
         max_iter: int = 10_000, accel: str | None = "squarem", stopping: str = "aitken",
         var_floor: float = 1e-6, estimator: str = "mle", prefer: str = "loglik",
         spurious_test: str = "bootstrap", seed=None) -> FitResult:
-    """Gaussian mixture by EM, best of several starts.
+    """Fit a Gaussian mixture by EM: the best of several starts.
 
-    x: (n,) or (n, d) data. Starts: ``start`` (a Mixture, e.g. the paper's
-    μ=170/180, σ=5/5, π=0.5) if given, else ``n_restarts`` draws of ``init``
-    ("kmeans++" or "random") from independent streams spawned from
-    SeedSequence(seed); "emem" (the default) runs those n_restarts k-means++
-    starts and, beside them, the best n_restarts of 8·n_restarts short EM runs
-    (:func:`gmmem.init.emem_short_starts`), so its best maximum is never below
-    "kmeans++"'s with the same seed. ``covariance``: "full", "diag" or "tied"
-    (one shared matrix, mclust's E/EEE). ``tol`` is per observation for the ``stopping``
-    rule ("aitken", "relative", "absolute"); ``max_iter`` caps EM-map
-    evaluations per start. ``var_floor`` is the smallest variance (eigenvalue)
-    allowed, as a fraction of the data's variance in each column.
-    ``estimator``: "mle" (maximum likelihood), "map" (posterior mode under
-    Fraley & Raftery's prior) or "pmle" (Chen & Tan's penalised likelihood),
-    see :mod:`gmmem.estimators`. ``prefer``: "loglik" returns the start with
-    the highest objective; "regular" the highest that is not a spurious
-    maximum, when any start reached one. ``spurious_test``: "bootstrap"
-    calibrates a maximum the cheap rule flags as spurious against the gains
-    narrow components reach by chance (:mod:`gmmem.spurious`; MLE only, the
-    regularised estimators keep the rule), "rule" keeps the rule's verdict.
-    The batch of one of :func:`fit_many`.
+    The batch of one of :func:`fit_many`: the same bytes as
+    ``fit_many([x], n_components, seeds=[seed], ...)[0]``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, d)
+        The data (finite, n >= n_components).
+    n_components : int
+        K, the number of components.
+    n_restarts : int, default 10
+        Starts drawn by ``init``, from independent streams spawned from
+        SeedSequence(seed) (1 to 10 000; not used with ``start``).
+    init : {"emem", "kmeans++", "random"}, default "emem"
+        How starts are drawn. "emem" runs the n_restarts k-means++ starts and,
+        beside them, the best n_restarts of 8·n_restarts short EM runs
+        (:func:`gmmem.init.emem_short_starts`), so its best maximum is never
+        below "kmeans++"'s with the same seed.
+    start : Mixture, optional
+        One given start (e.g. the paper's μ = 170/180, σ = 5/5, π = 0.5) instead
+        of drawn ones; projected onto ``covariance``.
+    covariance : {"full", "diag", "tied"}, default "full"
+        Covariance structure; "tied" is one shared matrix (mclust's E/EEE).
+    tol : float, default 1e-10
+        Per-observation tolerance of the ``stopping`` rule, in (0, 1].
+    max_iter : int, default 10000
+        EM-map evaluations per start.
+    accel : {"squarem", None}, default "squarem"
+        SQUAREM acceleration (Varadhan & Roland 2008), or None for plain EM.
+    stopping : {"aitken", "relative", "absolute"}, default "aitken"
+        The stopping rule (:func:`gmmem.em.converged`).
+    var_floor : float, default 1e-6
+        Smallest variance (eigenvalue) allowed, as a fraction of the data's
+        variance in each column, in (0, 0.01].
+    estimator : {"mle", "map", "pmle"}, default "mle"
+        Maximum likelihood, the posterior mode under Fraley & Raftery's prior,
+        or Chen & Tan's penalised likelihood (:mod:`gmmem.estimators`).
+    prefer : {"loglik", "regular"}, default "loglik"
+        "loglik" reports the start with the highest objective; "regular" the
+        highest that is not a spurious maximum, when any start reached one.
+    spurious_test : {"bootstrap", "rule"}, default "bootstrap"
+        "bootstrap" calibrates a maximum the eigenvalue-ratio rule flags against
+        the gains narrow components reach by chance (:mod:`gmmem.spurious`; MLE
+        only, the regularised estimators keep the rule); "rule" keeps the
+        rule's verdict.
+    seed : int, SeedSequence or None, default None
+        Root of the streams (None: fresh entropy).
+
+    Returns
+    -------
+    FitResult
+        The chosen fit on the data's scale, with every start's record.
+
+    Raises
+    ------
+    ValueError
+        If a setting is out of range (the message names it), x is not finite
+        numeric (n,) or (n, d) data, has fewer than n_components rows or a
+        column float64 cannot scale, or ``start`` does not match K and d.
     """
     return fit_many([x], n_components, seeds=[seed], n_restarts=n_restarts, init=init,
                     start=start, covariance=covariance, tol=tol, max_iter=max_iter,
@@ -230,18 +356,43 @@ def fit_many(xs, n_components: int, *, seeds=None, n_restarts: int = 10,
              stopping: str = "aitken", var_floor: float = 1e-6, estimator: str = "mle",
              prefer: str = "loglik", random_starts_too: bool = False, progress=None,
              spurious_test: str = "bootstrap", _name: str = "xs") -> list[FitResult]:
-    """:func:`fit` for many data sets at once: one FitResult per data set, each equal
-    (byte for byte) to ``fit(xs[i], n_components, seed=seeds[i], **settings)``.
+    """:func:`fit` for many data sets at once, one FitResult per data set.
 
-    xs: a sequence of (n,) or (n, d) data sets, or an (S, n[, d]) array;
-    seeds: one seed per data set (None: fresh entropy for each). Every start
-    of every data set of the same shape runs in one batched EM engine
-    (:mod:`gmmem.engine`), which is what makes a study's or a bootstrap's
-    many small fits cheap. With ``start`` and ``random_starts_too``, each data
-    set also gets n_restarts random starts and the best maximum is kept (the
-    bootstrap's refits: from the fitted mixture, and from elsewhere).
-    ``progress``, if given, is called as progress(data sets done, data sets)
-    every few seconds while EM runs, and at its end.
+    Each result is byte-identical to ``fit(xs[i], n_components, seed=seeds[i],
+    **settings)``, whatever else shares its batch. Every start of every data
+    set of the same shape runs in one batched EM engine (:mod:`gmmem.engine`),
+    which is what makes a study's or a bootstrap's many small fits cheap.
+
+    Parameters
+    ----------
+    xs : sequence of array_like, or ndarray of shape (S, n) or (S, n, d)
+        The data sets, each (n,) or (n, d).
+    n_components : int
+        K, the number of components.
+    seeds : sequence, optional
+        One seed per data set (see :func:`fit`); None: fresh entropy for each.
+    n_restarts, init, start, covariance, tol, max_iter
+        As for :func:`fit`, shared by every data set.
+    accel, stopping, var_floor, estimator, prefer, spurious_test
+        As for :func:`fit`, shared by every data set.
+    random_starts_too : bool, default False
+        With ``start``, also give each data set n_restarts drawn starts and keep
+        the best maximum (the bootstrap's refits: from the fitted mixture and
+        from elsewhere).
+    progress : callable, optional
+        Called as ``progress(data sets done, data sets)`` every few seconds
+        while EM runs, and at its end.
+
+    Returns
+    -------
+    list of FitResult
+        One per data set, in order.
+
+    Raises
+    ------
+    ValueError
+        As :func:`fit` (naming the data set, e.g. ``xs[3]``), or if ``seeds``
+        does not have one entry per data set.
     """
     if isinstance(xs, np.ndarray) and xs.ndim >= 2 and xs.dtype != object:
         xs = list(xs)
@@ -553,7 +704,7 @@ def _sorted_mixtures(w, mu, cov, centre, scale, covariance) -> list[Mixture]:
     those the data set alone would give."""
     S, K, d = mu.shape
     means = centre[:, None, :] + mu * scale[:, None, :]
-    order = np.lexsort(tuple(means[..., j] for j in reversed(range(d))), axis=-1)
+    order = sort_order(means)
     rows = np.arange(S)[:, None]
     factor = scale[:, :, None] * scale[:, None, :]
     cov = cov[rows, order] * factor[:, None]
@@ -571,99 +722,18 @@ def _project_covariance(p: Params, covariance: str) -> np.ndarray:
 
 
 def responsibilities(mixture: Mixture, x) -> np.ndarray:
-    """Posterior component probabilities τ (n, K) of each point, computed in log space."""
-    lp = mixture.component_logpdf(x)
-    top = lp.max(axis=1, keepdims=True)
-    lp -= top + np.log(np.exp(lp - top).sum(axis=1, keepdims=True))
-    return np.exp(lp)
+    """Posterior component probabilities of each point, computed in log space.
 
+    Parameters
+    ----------
+    mixture : Mixture
+        The mixture.
+    x : array_like, shape (n,) or (n, d)
+        The points.
 
-def bic(mixture: Mixture, x) -> float:
-    """Bayesian information criterion −2ℓ + p·log n (smaller is better)."""
-    n = as_data(x, dim=mixture.dim).shape[0]
-    return -2.0 * mixture.loglik(x) + mixture.n_params * np.log(n)
-
-
-def aic(mixture: Mixture, x) -> float:
-    """Akaike information criterion −2ℓ + 2p (smaller is better)."""
-    return -2.0 * mixture.loglik(x) + 2.0 * mixture.n_params
-
-
-CRITERIA = ("bic", "aic", "icl", "blrt")
-
-
-@dataclass(frozen=True, eq=False)
-class Selection:
-    """Model choice over K: ``table`` (k, loglik, n_params, bic, aic, icl,
-    converged, degenerate, spurious, usable, chosen; with the bootstrap LRT
-    also blrt_lrt and blrt_p, the test of k against the next candidate), the
-    K chosen by the criterion, and every fit by K (the one scored)."""
-
-    table: "pd.DataFrame"
-    k: int
-    criterion: str
-    fits: dict
-    blrt: dict | None = None
-
-
-def select_k(x, candidates, criterion: str = "bic", *, seed=None,
-             fitted: dict | None = None, n_boot: int = 99, level: float = 0.05,
-             **fit_kwargs) -> Selection:
-    """Fit each candidate K (with restarts) and choose one by ``criterion``.
-
-    "bic", "aic", "icl" (:func:`gmmem.model_choice.icl`): the smallest value;
-    "blrt": the sequential bootstrap likelihood-ratio test of K against the
-    next candidate (:func:`gmmem.model_choice.bootstrap_lrt`, ``n_boot``
-    draws, ``level``): the first K not rejected. Every K is scored on its
-    best *regular* maximum among the restarts: select_k fits with
-    prefer="regular" unless ``prefer`` is given, and a K none of whose
-    restarts reached a regular maximum (its fit is still spurious) is marked
-    ``usable = False`` and not chosen (unless no K is usable, when all are
-    candidates). Pass prefer="loglik" to score every K's highest maximum.
-    Each K gets its own stream, spawned from SeedSequence(seed) with K in the
-    key, so adding a candidate never changes the others' fits. ``fitted``
-    maps K to a FitResult already at hand for the same data, used as is.
+    Returns
+    -------
+    ndarray, shape (n, K)
+        τ_ik = π_k φ_k(x_i) / Σ_l π_l φ_l(x_i); rows sum to 1.
     """
-    import pandas as pd
-
-    from .model_choice import BLRT_KEY, bootstrap_lrt, icl
-
-    check_choice("criterion", criterion, CRITERIA)
-    try:
-        ks = sorted({check_positive_int("candidates", k) for k in candidates})
-    except TypeError:
-        raise ValueError(f"candidates must be a list of integers, got {candidates!r}") from None
-    if not ks:
-        raise ValueError("candidates must name at least one K")
-    if criterion == "blrt" and len(ks) < 2:
-        raise ValueError(f"criterion 'blrt' needs at least two candidates, got {ks}")
-    fit_kwargs.setdefault("prefer", "regular")
-    seed = as_seed_sequence(seed)  # one entropy for every K even when seed is None
-    fits, rows = {}, []
-    for k in ks:
-        res = (fitted or {}).get(k) or fit(x, k, seed=child_seed(seed, k), **fit_kwargs)
-        fits[k] = res
-        usable = not (res.spurious and fit_kwargs["prefer"] == "regular")
-        rows.append((k, res.loglik, res.n_params, res.bic, res.aic, icl(res.mixture, x),
-                     res.converged, res.degenerate, res.spurious, usable))
-    table = pd.DataFrame(rows, columns=["k", "loglik", "n_params", "bic", "aic", "icl",
-                                        "converged", "degenerate", "spurious", "usable"])
-    pool = table[table["usable"]] if table["usable"].any() else table
-    tests = None
-    if criterion == "blrt":
-        tests = {}
-        table["blrt_lrt"], table["blrt_p"] = np.nan, np.nan
-        order = list(pool["k"])
-        chosen = order[-1]
-        for k, nxt in zip(order, order[1:]):
-            t = bootstrap_lrt(x, fits[k], fits[nxt], n_boot=n_boot,
-                              seed=child_seed(child_seed(seed, BLRT_KEY), k), **fit_kwargs)
-            tests[k] = t
-            table.loc[table["k"] == k, ["blrt_lrt", "blrt_p"]] = (t.lrt, t.p_value)
-            if t.p_value > level:
-                chosen = k
-                break
-    else:
-        chosen = int(pool.loc[pool[criterion].idxmin(), "k"])
-    table["chosen"] = table["k"] == chosen
-    return Selection(table, int(chosen), criterion, fits, tests)
+    return posterior(mixture.component_logpdf(x))

@@ -270,14 +270,42 @@ def _e_step_block(zb: np.ndarray, theta: np.ndarray, K: int, P: int, d: int):
 
 
 def e_step(T: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, float]:
-    """Expected sufficient statistics S (K, p) and log-likelihood of one fit, from
-    the features T (p, n) of :func:`features` (the batch of one)."""
+    """Expected sufficient statistics and log-likelihood of one fit.
+
+    The batch of one of :func:`e_step_batch`.
+
+    Parameters
+    ----------
+    T : ndarray, shape (p, n)
+        Features T(z) of standardised data (:func:`features`), p = 1 + d + d(d+1)/2.
+    theta : ndarray, shape (K, p)
+        Natural parameters (:func:`natural_parameters`).
+
+    Returns
+    -------
+    stats : ndarray, shape (K, p)
+        Σ_i τ_ik T(z_i).
+    loglik : float
+        The log-likelihood of the parameters the responsibilities came from.
+    """
     stats, loglik = e_step_batch(T[None, 1:], theta[None])
     return stats[0], float(loglik[0])
 
 
 def log_likelihood(T: np.ndarray, theta: np.ndarray) -> float:
-    """Σ_i log Σ_k exp(θ_k · T(z_i))."""
+    """The log-likelihood Σ_i log Σ_k exp(θ_k · T(z_i)).
+
+    Parameters
+    ----------
+    T : ndarray, shape (p, n)
+        Features of standardised data (:func:`features`).
+    theta : ndarray, shape (K, p)
+        Natural parameters (:func:`natural_parameters`).
+
+    Returns
+    -------
+    float
+    """
     return e_step(T, theta)[1]
 
 
@@ -345,7 +373,27 @@ def m_step_batch(stats: np.ndarray, n: int, covariance: str, floor: float,
 
 def m_step(stats: np.ndarray, n: int, covariance: str, floor: float,
            reg: Regulariser | None = None) -> Params:
-    """The M-step of one fit from statistics (K, p) (see :func:`m_step_batch`)."""
+    """The M-step of one fit (the batch of one of :func:`m_step_batch`).
+
+    Parameters
+    ----------
+    stats : ndarray, shape (K, p)
+        Expected sufficient statistics (:func:`e_step`).
+    n : int
+        Observations (the regularisers' updates need it).
+    covariance : {"full", "diag", "tied"}
+        Covariance structure.
+    floor : float
+        Smallest variance (eigenvalue), on the standardised scale.
+    reg : Regulariser, optional
+        A prior or penalty (:func:`gmmem.estimators.regulariser`); None for the MLE.
+
+    Returns
+    -------
+    Params
+        Weights (K,), means (K, d) and covariances (K, d, d) maximising the
+        expected complete-data log-likelihood (plus log p(θ) with ``reg``).
+    """
     p = m_step_batch(stats[None], n, covariance, floor, reg)
     return Params(p.w[0], p.mu[0], p.cov[0])
 

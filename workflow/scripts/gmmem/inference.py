@@ -1,13 +1,17 @@
 """Standard errors, Wald intervals and the Cramér–Rao bound of a fitted mixture.
 
-Free parameters (STUDY.md): logit weights η_k = log(π_k/π_K) (k < K), means
-μ_kj, log-variances λ_kj = log σ²_kj (d = 1 is the univariate case), and for
-full covariances with d > 1 the off-diagonal covariances σ_kjl (j < l) after
+Free parameters (:func:`gmmem.parameters.free_layout`, the one definition
+of their order): logit weights η_k = log(π_k/π_K) (k < K), means μ_kj,
+log-variances λ_kj = log σ²_kj (d = 1 is the univariate case), and for full
+covariances with d > 1 the off-diagonal covariances σ_kjl (j < l) after
 them. A "tied" mixture shares one λ_j across components (tied full
 covariances with d > 1 are not covered: their SEs are NaN and flagged).
+Intervals are Wald intervals on these unconstrained scales, mapped back.
 
 For univariate, diagonal and tied mixtures the observed information is
-Louis's analytic formula; for full covariances it is the central-difference
+Louis's (1982, J. R. Statist. Soc. B 44:226–233) analytic formula: the
+complete-data information minus the conditional variance of the
+complete-data score; for full covariances it is the central-difference
 Jacobian of the analytic total score (the same matrix, to ~1e-8). The
 sandwich (Huber–White) covariance A⁻¹BA⁻¹ (White 1982) uses it as A.
 Scores are made in row blocks (memory O(block·K·P + P²)), and whether an
@@ -26,7 +30,8 @@ import numpy as np
 from ._threads import one_blas_thread
 from ._validate import as_data, check_choice
 from .estimators import ESTIMATORS, regulariser
-from .mixture import Mixture
+from .mixture import Mixture, posterior
+from .parameters import free_parameters, layout_of, mixture_from_free, weight_jacobian
 
 # How the information is estimated (observed_information) ...
 INFORMATION_METHODS = ("louis", "opg")
@@ -42,10 +47,26 @@ _MAX_CONDITION = 1e12
 class StandardErrors:
     """SEs of one fit on the natural scales, and the free-parameter covariance.
 
-    weights (K,), means (K, d), sds (K, d); ``cov`` is the covariance of
-    the free parameters (η, μ, λ) in that order; ``ok`` is False (and every
-    SE NaN) when the information was singular, ill-conditioned or not
-    available for this covariance structure, with ``reason`` saying which.
+    Attributes
+    ----------
+    weights : ndarray, shape (K,)
+        SEs of the weights (delta method from the logit scale).
+    means : ndarray, shape (K, d)
+        SEs of the means, in the data's units.
+    sds : ndarray, shape (K, d)
+        SEs of the standard deviations, in the data's units.
+    cov : ndarray, shape (P, P)
+        Covariance of the free parameters in the order of
+        :func:`gmmem.parameters.free_layout` (empty for the bootstrap's SEs).
+    se_logit_weights : ndarray, shape (K,)
+        SEs of logit π_k = log(π_k/(1 − π_k)).
+    se_log_vars : ndarray, shape (K, d)
+        SEs of the log variances log σ²_kj.
+    ok : bool
+        False (and every SE NaN) when the information was singular,
+        ill-conditioned or not available for this covariance structure.
+    reason : str
+        Why not ('' when ``ok``).
     """
 
     weights: np.ndarray
@@ -58,93 +79,62 @@ class StandardErrors:
     reason: str
 
 
-def _structure(m: Mixture) -> tuple[int, int, bool]:
-    return m.n_components, m.dim, m.covariance == "tied"
-
-
 def _is_full(m: Mixture) -> bool:
+    """Whether ``m``'s free parameters include off-diagonal covariances (full, d > 1)."""
     return m.covariance == "full" and m.dim > 1
 
 
 def n_free(m: Mixture) -> int:
-    K, d, tied = _structure(m)
-    off = K * d * (d - 1) // 2 if _is_full(m) else 0
-    return (K - 1) + K * d + (d if tied else K * d) + off
+    """The length P of ``m``'s free-parameter vector (:func:`gmmem.parameters.free_layout`)."""
+    return layout_of(m).size
+
+
+def _weight_scores(m: Mixture) -> np.ndarray:
+    """∂log π_k/∂η_j = 1[k = j] − π_j (K, K − 1): the logit weights' block of
+    every complete-data score."""
+    K = m.n_components
+    return np.eye(K)[:, :K - 1] - m.weights[:K - 1]
 
 
 def _full_scores(m: Mixture, z: np.ndarray):
     """tau (n, K) and complete-data scores sc (n, K, P) for full covariances."""
-    K, d = m.n_components, m.dim
-    n = z.shape[0]
-    P = n_free(m)
-    lp = m.component_logpdf(z)
-    tau = np.exp(lp - np.logaddexp.reduce(lp, axis=1, keepdims=True))
-    sc = np.zeros((n, K, P))
-    sc[:, :, :K - 1] = (np.eye(K)[:, :K - 1] - m.weights[:K - 1])[None, :, :]
-    ju, lu = np.triu_indices(d, 1)
-    base_lam = (K - 1) + K * d
-    base_off = base_lam + K * d
+    K = m.n_components
+    lay = layout_of(m)
+    tau = posterior(m.component_logpdf(z), pairwise=True)
+    sc = np.zeros((z.shape[0], K, lay.size))
+    sc[:, :, lay.logit_weights] = _weight_scores(m)[None, :, :]
+    ju, lu = lay.upper
     for k in range(K):
         prec = np.linalg.inv(m.covariances[k])
         a = (z - m.means[k]) @ prec  # (n, d)
         G = 0.5 * (a[:, :, None] * a[:, None, :] - prec)  # ∂log φ/∂Σ, (n, d, d)
-        sc[:, k, (K - 1) + k * d:(K - 1) + (k + 1) * d] = a
-        sc[:, k, base_lam + k * d:base_lam + (k + 1) * d] = (
+        sc[:, k, lay.component(k, "means")] = a
+        sc[:, k, lay.component(k, "log_variances")] = (
             np.diagonal(G, axis1=1, axis2=2) * np.diag(m.covariances[k]))
-        width = ju.size
-        sc[:, k, base_off + k * width:base_off + (k + 1) * width] = 2.0 * G[:, ju, lu]
+        sc[:, k, lay.component(k, "covariances")] = 2.0 * G[:, ju, lu]
     return tau, sc
-
-
-def free_parameters(m: Mixture) -> np.ndarray:
-    """The free parameters (p,) of a full-covariance mixture: logit weights
-    log(π_k/π_K) (K-1), means (K·d), log variances (K·d), then the covariances
-    above the diagonal (K·d(d-1)/2), components in order."""
-    K, d = m.n_components, m.dim
-    ju, lu = np.triu_indices(d, 1)
-    w = m.weights
-    return np.concatenate([np.log(w[:K - 1] / w[K - 1]), m.means.ravel(),
-                           np.log(np.diagonal(m.covariances, axis1=1, axis2=2)).ravel(),
-                           m.covariances[:, ju, lu].ravel()])
-
-
-def mixture_from_free(theta: np.ndarray, K: int, d: int) -> Mixture:
-    """The mixture of free parameters ``theta`` (p,) laid out as
-    :func:`free_parameters` lays them out, K components in d dimensions."""
-    ju, lu = np.triu_indices(d, 1)
-    eta = np.append(theta[:K - 1], 0.0)
-    w = np.exp(eta - eta.max())
-    mu = theta[K - 1:K - 1 + K * d].reshape(K, d)
-    var = np.exp(theta[K - 1 + K * d:K - 1 + 2 * K * d].reshape(K, d))
-    cov = var[:, :, None] * np.eye(d)
-    off = theta[K - 1 + 2 * K * d:].reshape(K, ju.size)
-    cov[:, ju, lu] = off
-    cov[:, lu, ju] = off
-    return Mixture(w / w.sum(), mu, cov, "full")
 
 
 def _full_penalty_score(m: Mixture, reg) -> np.ndarray:
     """∂ log p(θ)/∂θ (P,) of a prior or penalty in the free parameters, full covariances."""
     K, d = m.n_components, m.dim
-    P = n_free(m)
-    out = np.zeros(P)
+    lay = layout_of(m)
+    out = np.zeros(lay.size)
     if reg is None:
         return out
-    ju, lu = np.triu_indices(d, 1)
-    base_lam = (K - 1) + K * d
-    base_off = base_lam + K * d
+    ju, lu = lay.upper
     for k in range(K):
         cov = m.covariances[k]
         prec = np.linalg.inv(cov)
         if reg.kind == "map":
             dev = m.means[k] - reg.mean
-            out[(K - 1) + k * d:(K - 1) + (k + 1) * d] = -reg.kappa * prec @ dev
+            out[lay.component(k, "means")] = -reg.kappa * prec @ dev
             A = reg.scale + reg.kappa * np.outer(dev, dev)
             G = -0.5 * (reg.nu + d + 2) * prec + 0.5 * prec @ A @ prec
         else:
             G = reg.a * (prec @ reg.S @ prec - prec)
-        out[base_lam + k * d:base_lam + (k + 1) * d] = np.diag(G) * np.diag(cov)
-        out[base_off + k * ju.size:base_off + (k + 1) * ju.size] = 2.0 * G[ju, lu]
+        out[lay.component(k, "log_variances")] = np.diag(G) * np.diag(cov)
+        out[lay.component(k, "covariances")] = 2.0 * G[ju, lu]
     return out
 
 
@@ -154,12 +144,13 @@ def _negative_jacobian(m: Mixture, score) -> np.ndarray:
     Steps are 1e-5 of each parameter's natural scale (SDs for means, products
     of SDs for covariances)."""
     K, d = m.n_components, m.dim
+    lay = layout_of(m)
     theta = free_parameters(m)
     scale = np.ones_like(theta)
     sd = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
-    scale[K - 1:K - 1 + K * d] = sd.ravel()
-    ju, lu = np.triu_indices(d, 1)
-    scale[K - 1 + 2 * K * d:] = (sd[:, ju] * sd[:, lu]).ravel()
+    scale[lay.means] = sd.ravel()
+    ju, lu = lay.upper
+    scale[lay.covariances] = (sd[:, ju] * sd[:, lu]).ravel()
     J = np.empty((theta.size, theta.size))
     for j in range(theta.size):
         h = 1e-5 * scale[j]
@@ -189,30 +180,27 @@ def _scores(m: Mixture, z: np.ndarray):
     """Responsibilities tau (n, K); complete-data scores sc (n, K, P), the
     score of "point i came from component k"; and the expected complete-data
     information ic (P, P) = Σ_i Σ_k tau_ik (−Hessian of log π_k φ_k(z_i))."""
-    K, d, tied = _structure(m)
+    K, d = m.n_components, m.dim
+    lay = layout_of(m)
     n = z.shape[0]
-    P = n_free(m)
+    P = lay.size
     w = m.weights
     mu = m.means
     var = np.diagonal(m.covariances, axis1=1, axis2=2)  # (K, d)
-    lp = m.component_logpdf(z)
-    tau = np.exp(lp - np.logaddexp.reduce(lp, axis=1, keepdims=True))
+    tau = posterior(m.component_logpdf(z), pairwise=True)
     r = z[:, None, :] - mu[None, :, :]  # (n, K, d)
     u = r * r / var[None]  # standardised squared residuals
     sc = np.zeros((n, K, P))
-    # η block: ∂log π_k/∂η_j = 1[k=j] - π_j
-    eta = np.arange(K - 1)
-    sc[:, :, eta] = (np.eye(K)[:, :K - 1] - w[:K - 1])[None, :, :]
-    mu_idx = (K - 1) + np.arange(K * d).reshape(K, d)
-    lam_idx = ((K - 1) + K * d + (np.tile(np.arange(d), (K, 1)) if tied
-               else np.arange(K * d).reshape(K, d)))
+    eta = lay.logit_weights
+    sc[:, :, eta] = _weight_scores(m)[None, :, :]
+    mu_idx, lam_idx = lay.mean_index(), lay.log_variance_index()
     for k in range(K):
         sc[:, k, mu_idx[k]] = r[:, k, :] / var[k]
         sc[:, k, lam_idx[k]] = 0.5 * (u[:, k, :] - 1.0)
     # Expected complete-data information Σ_i Σ_k τ_ik (−H_c(i,k)).
     ic = np.zeros((P, P))
     Nk = tau.sum(axis=0)
-    ic[np.ix_(eta, eta)] = n * (np.diag(w[:K - 1]) - np.outer(w[:K - 1], w[:K - 1]))
+    ic[eta, eta] = n * (np.diag(w[:K - 1]) - np.outer(w[:K - 1], w[:K - 1]))
     for k in range(K):
         tk = tau[:, k]
         for j in range(d):
@@ -274,27 +262,27 @@ def _score_sums(m: Mixture, z: np.ndarray, louis: bool):
 def penalty_information(m: Mixture, reg) -> np.ndarray:
     """−∂²log p(θ)/∂θ∂θᵀ (P, P) of a prior or penalty, for univariate, diagonal and
     tied mixtures (analytic; full covariances go through the score's Jacobian)."""
-    K, d, tied = _structure(m)
-    P = n_free(m)
-    info = np.zeros((P, P))
+    K, d = m.n_components, m.dim
+    tied = m.covariance == "tied"
+    lay = layout_of(m)
+    info = np.zeros((lay.size, lay.size))
     if reg is None:
         return info
     var = np.diagonal(m.covariances, axis1=1, axis2=2)  # (K, d)
-    mu_idx = (K - 1) + np.arange(K * d).reshape(K, d)
-    base = (K - 1) + K * d
+    mu_idx, lam_idx = lay.mean_index(), lay.log_variance_index()
     for j in range(d):
         if reg.kind == "pmle":
             if tied:
-                info[base + j, base + j] += K * reg.a * reg.S[j, j] / var[0, j]
+                b = lam_idx[0, j]
+                info[b, b] += K * reg.a * reg.S[j, j] / var[0, j]
             else:
                 for k in range(K):
-                    b = base + k * d + j
+                    b = lam_idx[k, j]
                     info[b, b] += reg.a * reg.S[j, j] / var[k, j]
             continue
         dev = m.means[:, j] - reg.mean[j]
         for k in range(K):
-            a = mu_idx[k, j]
-            b = base + (j if tied else k * d + j)
+            a, b = mu_idx[k, j], lam_idx[k, j]
             info[a, a] += reg.kappa / var[k, j]
             info[a, b] -= reg.kappa * dev[k] / var[k, j]
             info[b, a] -= reg.kappa * dev[k] / var[k, j]
@@ -305,13 +293,31 @@ def penalty_information(m: Mixture, reg) -> np.ndarray:
 
 
 def observed_information(m: Mixture, x, method: str = "louis", estimator: str = "mle") -> np.ndarray:
-    """Information matrix (P, P) of the free parameters for the data x.
+    """Information matrix of the free parameters for the data x.
 
-    "louis": observed information by Louis (1982), complete-data information
-    minus the conditional variance of the complete-data score;
-    "opg": the outer product of the per-observation scores Σ s_i s_iᵀ.
-    With ``estimator`` "map" or "pmle" it is the information of the
-    penalised objective ℓ(θ) + log p(θ): −∂²log p/∂θ∂θᵀ is added.
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture.
+    x : array_like, shape (n,) or (n, d)
+        The data it was fitted to.
+    method : {"louis", "opg"}, default "louis"
+        "louis": the observed information by Louis (1982), complete-data
+        information minus the conditional variance of the complete-data score;
+        "opg": the outer product of the per-observation scores Σ s_i s_iᵀ.
+    estimator : {"mle", "map", "pmle"}, default "mle"
+        With "map" or "pmle" it is the information of the penalised objective
+        ℓ(θ) + log p(θ): −∂²log p/∂θ∂θᵀ is added.
+
+    Returns
+    -------
+    ndarray, shape (P, P)
+        In the order of :func:`gmmem.parameters.free_layout`.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` or ``estimator`` is unknown, or x does not have m's d.
     """
     check_choice("method", method, INFORMATION_METHODS)
     check_choice("estimator", estimator, ESTIMATORS)
@@ -332,17 +338,36 @@ def observed_information(m: Mixture, x, method: str = "louis", estimator: str = 
 
 
 def natural_standard_errors(m: Mixture, cov: np.ndarray):
-    """Delta-method SEs of π (K,), μ (K, d), σ (K, d) and of logit π, log σ²."""
-    K, d, tied = _structure(m)
+    """Delta-method SEs on the natural scales from a free-parameter covariance.
+
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture (the point the delta method linearises at).
+    cov : ndarray, shape (P, P)
+        Covariance of its free parameters (:func:`gmmem.parameters.free_layout`).
+
+    Returns
+    -------
+    se_weights : ndarray, shape (K,)
+    se_means : ndarray, shape (K, d)
+    se_sds : ndarray, shape (K, d)
+        SEs of π, μ and σ = exp(λ/2).
+    se_logit_weights : ndarray, shape (K,)
+        SEs of logit π_k.
+    se_log_vars : ndarray, shape (K, d)
+        SEs of λ = log σ².
+    """
+    K = m.n_components
+    lay = layout_of(m)
     w = m.weights
-    # ∂π_k/∂η_j = π_k(1[k=j] − π_j), j < K
-    jac = (np.diag(w) - np.outer(w, w))[:, :K - 1]
-    var_w = np.einsum("kj,jl,kl->k", jac, cov[:K - 1, :K - 1], jac)
+    jac = weight_jacobian(w)
+    eta = lay.logit_weights
+    var_w = np.einsum("kj,jl,kl->k", jac, cov[eta, eta], jac)
     se_w = np.sqrt(np.maximum(var_w, 0))
     diag = np.sqrt(np.maximum(np.diag(cov), 0))
-    se_mu = diag[K - 1:K - 1 + K * d].reshape(K, d)
-    lam = diag[K - 1 + K * d:K - 1 + K * d + (d if tied else K * d)]
-    se_lam = np.tile(lam, (K, 1)) if tied else lam.reshape(K, d)
+    se_mu = diag[lay.mean_index()]
+    se_lam = diag[lay.log_variance_index()]
     sds = np.sqrt(np.diagonal(m.covariances, axis1=1, axis2=2))
     se_sd = 0.5 * sds * se_lam  # σ = exp(λ/2)
     se_logit = se_w / (w * (1 - w)) if K > 1 else np.zeros(1)
@@ -438,21 +463,38 @@ def _degenerate_reason(m: Mixture, n: int) -> str:
 def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle") -> StandardErrors:
     """SEs of the weights, means and SDs of a fitted mixture from its information.
 
-    For ``estimator`` "map" or "pmle" the information is that of the
-    penalised objective the fit maximised (observed information of
-    ℓ(θ) + log p(θ)), so the SEs describe the posterior mode or penalised
-    estimate as the usual large-sample approximation does.
+    For ``estimator`` "map" or "pmle" the information is that of the penalised
+    objective the fit maximised (observed information of ℓ(θ) + log p(θ)), so
+    the SEs describe the posterior mode or penalised estimate as the usual
+    large-sample approximation does. Never raises for a fitted mixture: a
+    degenerate fit (a component with fewer than d + 1 observations' worth of
+    weight, or a singular covariance), an information matrix that is singular,
+    ill-conditioned or cannot be computed, or a structure not covered (tied
+    with d > 1) gives NaN SEs and ``ok=False`` with the reason, so one bad
+    replicate never stops a study.
 
-    ``method``: "louis" (the observed information inverted, the model SE),
-    "opg" (the outer product of the scores inverted), or "sandwich" (the
-    Huber–White covariance A⁻¹BA⁻¹ of :func:`sandwich_covariance`, robust
-    to a misspecified component family; White 1982).
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture.
+    x : array_like, shape (n,) or (n, d)
+        The data it was fitted to.
+    method : {"louis", "opg", "sandwich"}, default "louis"
+        "louis": the observed information (Louis 1982) inverted, the model SE;
+        "opg": the outer product of the scores inverted; "sandwich": the
+        Huber–White covariance A⁻¹BA⁻¹ (White 1982), robust to a misspecified
+        component family.
+    estimator : {"mle", "map", "pmle"}, default "mle"
+        The estimator the fit used.
 
-    Never raises for a fitted mixture: a degenerate fit (a component with
-    fewer than d + 1 observations' worth of weight, or a singular
-    covariance), an information matrix that is singular, ill-conditioned or
-    cannot be computed, or a structure not covered gives NaN SEs and
-    ``ok=False`` with the reason, so one bad replicate never stops a study.
+    Returns
+    -------
+    StandardErrors
+
+    Raises
+    ------
+    ValueError
+        If ``method`` or ``estimator`` is unknown, or x is not data of m's d.
     """
     check_choice("method", method, SE_METHODS)
     return standard_errors_by_methods(m, x, (method,), estimator)[0]
@@ -461,10 +503,33 @@ def standard_errors(m: Mixture, x, method: str = "louis", estimator: str = "mle"
 @one_blas_thread
 def standard_errors_by_methods(m: Mixture, x, methods=("louis", "sandwich"),
                                estimator: str = "mle") -> list[StandardErrors]:
-    """:func:`standard_errors` for several methods at once, one per method in
-    order, the observed information computed once for "louis" and "sandwich"
-    (for full covariances it is a finite-difference Jacobian that costs more
-    than the fit)."""
+    """:func:`standard_errors` for several methods at once.
+
+    The observed information is computed once for "louis" and "sandwich" (for
+    full covariances it is a finite-difference Jacobian that costs more than
+    the fit).
+
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture.
+    x : array_like, shape (n,) or (n, d)
+        The data it was fitted to.
+    methods : sequence of {"louis", "opg", "sandwich"}, default ("louis", "sandwich")
+        The methods, in the order of the results.
+    estimator : {"mle", "map", "pmle"}, default "mle"
+        The estimator the fit used.
+
+    Returns
+    -------
+    list of StandardErrors
+        One per method, in order.
+
+    Raises
+    ------
+    ValueError
+        If a method or the estimator is unknown, or x is not data of m's d.
+    """
     methods = tuple(methods)
     for method in methods:
         check_choice("method", method, SE_METHODS)
@@ -515,7 +580,17 @@ def standard_errors_by_methods(m: Mixture, x, methods=("louis", "sandwich"),
 
 @dataclass(frozen=True, eq=False)
 class ConfidenceIntervals:
-    """Lower and upper bounds: weights (K, 2), means (K, d, 2), sds (K, d, 2)."""
+    """Lower and upper bounds of intervals on the natural scales.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (K, 2)
+    means : ndarray, shape (K, d, 2)
+    sds : ndarray, shape (K, d, 2)
+        Bounds (lower, upper) of the weights, means and SDs.
+    level : float
+        The nominal coverage, e.g. 0.95.
+    """
 
     weights: np.ndarray
     means: np.ndarray
@@ -524,7 +599,28 @@ class ConfidenceIntervals:
 
 
 def confidence_intervals(m: Mixture, se: StandardErrors, level: float = 0.95) -> ConfidenceIntervals:
-    """Wald intervals on the logit-weight, mean and log-variance scales, mapped back."""
+    """Wald intervals on the logit-weight, mean and log-variance scales, mapped back.
+
+    Parameters
+    ----------
+    m : Mixture
+        The fitted mixture.
+    se : StandardErrors
+        Its SEs (:func:`standard_errors`).
+    level : float, default 0.95
+        Nominal coverage, in (0, 1).
+
+    Returns
+    -------
+    ConfidenceIntervals
+        Weights: expit(logit π̂ ± z·SE) (the weight itself for K = 1); means:
+        μ̂ ± z·SE; SDs: exp((λ̂ ± z·SE)/2), with z the normal quantile.
+
+    Raises
+    ------
+    ValueError
+        If ``level`` is not in (0, 1).
+    """
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
     q = NormalDist().inv_cdf(0.5 + level / 2)
@@ -543,12 +639,29 @@ def confidence_intervals(m: Mixture, se: StandardErrors, level: float = 0.95) ->
 
 
 def fisher_information(m: Mixture, n_nodes: int = 60) -> np.ndarray:
-    """Expected information (P, P) of one observation, I = Σ_k π_k E_{N_k}[s sᵀ].
+    """Expected information of one observation, I = Σ_k π_k E_{N_k}[s sᵀ].
 
     Each component's expectation is a Gauss–Hermite product rule with
     ``n_nodes`` nodes per dimension on that component's own scale, so the
-    integrand (a score, smooth and polynomially bounded) is resolved where
-    the component puts its mass.
+    integrand (a score, smooth and polynomially bounded) is resolved where the
+    component puts its mass.
+
+    Parameters
+    ----------
+    m : Mixture
+        The (true) mixture.
+    n_nodes : int, default 60
+        Quadrature nodes per dimension (n_nodes^d points per component).
+
+    Returns
+    -------
+    ndarray, shape (P, P)
+        In the order of :func:`gmmem.parameters.free_layout`.
+
+    Raises
+    ------
+    ValueError
+        If m is tied with d > 1 (not covered).
     """
     if m.covariance == "tied" and m.dim > 1:
         raise ValueError("fisher_information does not cover tied covariances with d > 1")
@@ -570,12 +683,22 @@ def fisher_information(m: Mixture, n_nodes: int = 60) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class CramerRao:
-    """Cramér–Rao bound for n observations: SDs of the weights (K,), means
-    (K, d), sds (K, d) and covariance entries ``covariances`` (K, d, d: the
-    diagonal is the variances', the off-diagonal the covariances'; NaN where
-    the structure fixes an entry, e.g. off-diagonals of "diag"); ``cov`` is
-    the bound I⁻¹/n on the covariance (P, P) of the free parameters, in the
-    order of the module docstring, off-diagonal entries included."""
+    """The Cramér–Rao bound for n observations.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (K,)
+    means : ndarray, shape (K, d)
+    sds : ndarray, shape (K, d)
+        The bound's SDs of the weights, means and SDs.
+    covariances : ndarray, shape (K, d, d)
+        SDs of the covariance entries: the variances' on the diagonal, the
+        covariances' off it; NaN where the structure fixes an entry (e.g. the
+        off-diagonals of "diag").
+    cov : ndarray, shape (P, P)
+        The bound I⁻¹/n on the covariance of the free parameters
+        (:func:`gmmem.parameters.free_layout`).
+    """
 
     weights: np.ndarray
     means: np.ndarray
@@ -586,7 +709,25 @@ class CramerRao:
 
 @one_blas_thread
 def cramer_rao(m: Mixture, n: int) -> CramerRao:
-    """The Cramér–Rao lower bound SDs, from I⁻¹/n mapped by the delta method."""
+    """The Cramér–Rao lower bound SDs, from I⁻¹/n mapped by the delta method.
+
+    Parameters
+    ----------
+    m : Mixture
+        The true mixture.
+    n : int
+        Observations (>= 1).
+
+    Returns
+    -------
+    CramerRao
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive integer, or the Fisher information of m is
+        singular or ill-conditioned (or m is tied with d > 1).
+    """
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     cov, reason = _invert(fisher_information(m))
@@ -604,10 +745,10 @@ def _covariance_ses(m: Mixture, cov: np.ndarray, se_lam: np.ndarray) -> np.ndarr
     var = np.diagonal(m.covariances, axis1=1, axis2=2)
     out = np.full((K, d, d), np.nan)
     out[:, np.arange(d), np.arange(d)] = var * se_lam
-    if _is_full(m):
-        ju, lu = np.triu_indices(d, 1)
-        base = (K - 1) + 2 * K * d
-        sd_off = np.sqrt(np.maximum(np.diag(cov)[base:], 0)).reshape(K, ju.size)
+    lay = layout_of(m)
+    if lay.has_covariances:
+        ju, lu = lay.upper
+        sd_off = np.sqrt(np.maximum(np.diag(cov)[lay.covariances], 0)).reshape(K, ju.size)
         out[:, ju, lu] = sd_off
         out[:, lu, ju] = sd_off
     return out

@@ -53,7 +53,24 @@ def _draw(d2: np.ndarray, u: float) -> int:
 
 
 def kmeans_plusplus(z: np.ndarray, K: int, rng: np.random.Generator) -> np.ndarray:
-    """Indices (K,) of k-means++ seeds: each next seed drawn with probability ∝ D²."""
+    """Indices of k-means++ seeds (Arthur & Vassilvitskii 2007).
+
+    Each next seed is drawn with probability ∝ D², the squared distance to the
+    nearest seed so far.
+
+    Parameters
+    ----------
+    z : ndarray, shape (n, d)
+        The points.
+    K : int
+        Seeds to draw.
+    rng : numpy.random.Generator
+        The stream to draw from.
+
+    Returns
+    -------
+    ndarray of int64, shape (K,)
+    """
     n = z.shape[0]
     idx = np.empty(K, dtype=np.int64)
     idx[0] = rng.integers(n)

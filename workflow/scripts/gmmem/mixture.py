@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
-from .settings import BY_NAME as _SETTINGS
-
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._validate import as_data
+from .parameters import COVARIANCE_TYPES, n_parameters
 
-COVARIANCE_TYPES = _SETTINGS["covariance"].choices
 _LOG_2PI = np.log(2.0 * np.pi)
+
+
+def log_sum_exp(lp: np.ndarray, *, pairwise: bool = False) -> np.ndarray:
+    """log Σ_k exp(lp_ik) (n, 1) of log terms lp (n, K), without overflow.
+
+    By the max shift, m_i + log Σ_k exp(lp_ik − m_i); with ``pairwise`` by
+    ``np.logaddexp.reduce`` (log1p of each ratio, a little more accurate for
+    K = 2). Both are kept because they differ in the last bit: the
+    information code has always used the pairwise form, the log-likelihood
+    and the responsibilities the max shift, and published numbers stay the
+    same bytes.
+    """
+    if pairwise:
+        return np.logaddexp.reduce(lp, axis=1, keepdims=True)
+    top = lp.max(axis=1, keepdims=True)
+    return top + np.log(np.exp(lp - top).sum(axis=1, keepdims=True))
+
+
+def posterior(lp: np.ndarray, *, pairwise: bool = False) -> np.ndarray:
+    """Posterior component probabilities τ_ik = exp(lp_ik − log Σ_l exp(lp_il)),
+    (n, K), of log terms lp (n, K) = log π_k φ_k(x_i) (see :func:`log_sum_exp`)."""
+    return np.exp(lp - log_sum_exp(lp, pairwise=pairwise))
+
+
+def sort_order(means: np.ndarray) -> np.ndarray:
+    """The canonical order of components: the permutation (..., K) sorting
+    means (..., K, d) by their first coordinate, ties broken by the next."""
+    d = means.shape[-1]
+    return np.lexsort(tuple(means[..., j] for j in reversed(range(d))), axis=-1)
 
 
 def _as_float_array(name: str, value, ndim: int) -> np.ndarray:
@@ -29,12 +56,27 @@ def _as_float_array(name: str, value, ndim: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Mixture:
-    """A K-component Gaussian mixture in d dimensions.
+    """A K-component Gaussian mixture in d dimensions, validated and immutable.
 
-    weights (K,) positive, summing to 1; means (K, d); covariances (K, d, d)
-    symmetric positive definite. ``covariance`` names the structure the
-    parameters were estimated under ("full", "diag" or "tied"); it decides
-    ``n_params`` and is checked against the matrices.
+    Parameters
+    ----------
+    weights : array_like, shape (K,)
+        Positive, summing to 1.
+    means : array_like, shape (K, d)
+        Component means.
+    covariances : array_like, shape (K, d, d)
+        Symmetric positive definite matrices.
+    covariance : {"full", "diag", "tied"}, default "full"
+        The structure the parameters were estimated under; it decides
+        ``n_params`` and is checked against the matrices (diagonal for "diag",
+        all equal for "tied").
+
+    Raises
+    ------
+    ValueError
+        If an array has the wrong shape or non-finite entries, the weights are
+        not positive or do not sum to 1, a covariance is not symmetric positive
+        definite, or the matrices do not have the named structure.
     """
 
     weights: np.ndarray
@@ -104,7 +146,27 @@ class Mixture:
 
     @classmethod
     def univariate(cls, weights, means, sds, covariance: str = "full") -> "Mixture":
-        """A 1-D mixture from weights (K,), means (K,) and standard deviations (K,)."""
+        """A 1-D mixture from weights, means and standard deviations.
+
+        Parameters
+        ----------
+        weights : array_like, shape (K,)
+            Positive, summing to 1.
+        means : array_like, shape (K,)
+        sds : array_like, shape (K,)
+            Positive standard deviations.
+        covariance : {"full", "diag", "tied"}, default "full"
+            The structure (for d = 1, "tied" means equal variances).
+
+        Returns
+        -------
+        Mixture
+
+        Raises
+        ------
+        ValueError
+            If ``sds`` are not positive or the shapes differ (and as :class:`Mixture`).
+        """
         sds = _as_float_array("sds", sds, 1)
         if np.any(sds <= 0):
             raise ValueError(f"sds must be positive, got {sds.tolist()}")
@@ -130,14 +192,22 @@ class Mixture:
 
     @property
     def n_params(self) -> int:
-        """Free parameters: K-1 weights, K*d means, and the covariance entries."""
-        K, d = self.means.shape
-        per_cov = {"full": d * (d + 1) // 2, "diag": d, "tied": 0}[self.covariance]
-        shared = d * (d + 1) // 2 if self.covariance == "tied" else 0
-        return (K - 1) + K * d + K * per_cov + shared
+        """Free parameters: K-1 weights, K*d means, and the covariance entries
+        (:func:`gmmem.parameters.n_parameters`)."""
+        return n_parameters(self.n_components, self.dim, self.covariance)
 
     def component_logpdf(self, x) -> np.ndarray:
-        """log(π_k N(x_i; μ_k, Σ_k)) as an (n, K) array; x is (n,) or (n, d)."""
+        """log(π_k N(x_i; μ_k, Σ_k)) of every point and component.
+
+        Parameters
+        ----------
+        x : array_like, shape (n,) or (n, d)
+            The points.
+
+        Returns
+        -------
+        ndarray, shape (n, K)
+        """
         z = as_data(x, dim=self.dim)
         n, d = z.shape
         out = np.empty((n, self.n_components))
@@ -152,17 +222,54 @@ class Mixture:
         return out
 
     def logpdf(self, x) -> np.ndarray:
-        """Log density of the mixture at each point, shape (n,)."""
-        lp = self.component_logpdf(x)
-        m = lp.max(axis=1)
-        return m + np.log(np.exp(lp - m[:, None]).sum(axis=1))
+        """Log density of the mixture at each point.
+
+        Parameters
+        ----------
+        x : array_like, shape (n,) or (n, d)
+            The points.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
+        return log_sum_exp(self.component_logpdf(x))[:, 0]
 
     def loglik(self, x) -> float:
-        """Total log-likelihood of the data x (n,) or (n, d)."""
+        """Total log-likelihood of the data.
+
+        Parameters
+        ----------
+        x : array_like, shape (n,) or (n, d)
+            The data.
+
+        Returns
+        -------
+        float
+        """
         return float(self.logpdf(x).sum())
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Draw n points: returns (x, labels) with x (n,) for d = 1 else (n, d)."""
+        """Draw points from the mixture.
+
+        Parameters
+        ----------
+        n : int
+            Points to draw (>= 1).
+        rng : numpy.random.Generator
+            The stream to draw from.
+
+        Returns
+        -------
+        x : ndarray, shape (n,) for d = 1, else (n, d)
+        labels : ndarray of int, shape (n,)
+            The component (0-based) of each point.
+
+        Raises
+        ------
+        ValueError
+            If ``n`` is not a positive integer.
+        """
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         labels = rng.choice(self.n_components, size=n, p=self.weights)
@@ -172,7 +279,7 @@ class Mixture:
 
     def sorted(self) -> "Mixture":
         """The same mixture with components ordered by their means (first coordinate first)."""
-        order = np.lexsort(tuple(self.means[:, j] for j in reversed(range(self.dim))))
+        order = sort_order(self.means)
         return Mixture._trusted(self.weights[order], self.means[order], self.covariances[order],
                                 self.covariance, self._chol[order])
 

@@ -3,8 +3,10 @@
 The library's argument checks (:func:`check`), the config schema's ``fit``
 block (:func:`json_schema`), the command line's options (:func:`add_options`,
 :func:`from_options`) and the README's settings table (:func:`markdown_table`)
-are all made from :data:`SETTINGS`; ``tests/test_settings.py`` checks that
-``fit()``'s signature and the README agree with it.
+are all made from :data:`SETTINGS`; the tests
+``test_fit_signature_defaults_are_the_declared_ones`` and
+``test_schema_cli_and_readme_come_from_the_declaration`` check that ``fit()``'s
+signature, the schema, the command line and the README agree with it.
 """
 
 from __future__ import annotations

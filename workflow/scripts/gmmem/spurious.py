@@ -304,13 +304,29 @@ def _loglik(z: np.ndarray, p: Params) -> float:
 
 
 def advice_lines(result, style: str = "cli") -> list[str]:
-    """What a user is told about a fit's spurious diagnosis: nothing for a regular
-    fit; for a spurious one the reason and only the remedies that change
-    something (``--prefer regular`` only when a regular maximum among the
-    restarts differs from the reported one, with the Δℓ it gives up); for a
-    fit reported under prefer="regular" that is below the best maximum found,
-    the Δℓ given up. ``style``: "cli" spells options as flags, "config" as a
-    workflow's fit settings."""
+    """What a user is told about a fit's spurious diagnosis.
+
+    Parameters
+    ----------
+    result : FitResult
+        The fit.
+    style : {"cli", "config"}, default "cli"
+        Spell the remedies as command-line flags or as a workflow's fit settings.
+
+    Returns
+    -------
+    list of str
+        Nothing for a regular fit; for a spurious one the reason and only the
+        remedies that change something (``--prefer regular`` only when a
+        regular maximum among the restarts differs from the reported one, with
+        the Δℓ it gives up); for a fit reported under prefer="regular" below the
+        best maximum found, the Δℓ given up.
+
+    Raises
+    ------
+    ValueError
+        If ``style`` is unknown.
+    """
     if style not in ("cli", "config"):
         raise ValueError(f"style must be one of ('cli', 'config'), got {style!r}")
     cli = style == "cli"

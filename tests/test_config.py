@@ -1,14 +1,18 @@
-"""Reading a config file: the safe YAML loader (duplicate keys, aliases, YTE,
-tags, encodings) and how Snakemake's own reading of config files meets it."""
+"""gmm_recovery.config: reading a config file (the safe YAML loader: duplicate
+keys, aliases, YTE, tags, encodings), config values as users type them, the
+whole load as config.smk runs it, and how Snakemake's own reading of config
+files meets it."""
 
 import re
 import textwrap
 
 import pytest
 
-from gmm_recovery.config import MAX_YAML_VALUES, load_yaml
-from workflow_helpers import make_workdir, snakemake
+from config_helpers import config_refusal, write_config_dir
+from gmm_recovery.config import MAX_YAML_VALUES, check_config, load_yaml, study_schema
+from workflow_helpers import REPO, make_workdir, snakemake
 
+SCHEMA = study_schema(REPO / "workflow/schemas/config.schema.yaml")
 BASE = {"sample_sizes": [50], "replicates": 3,
         "scenarios": {"a": {"weights": [0.5, 0.5], "means": [0, 3], "sds": [1, 1]}}}
 
@@ -139,6 +143,85 @@ def test_unreadable_files_are_named(tmp_path):
         _load(tmp_path, "[1, 2]\n")
 
 
+# --- config values as users type them --------------------------------------------
+
+def test_command_line_strings_become_the_numbers_they_spell():
+    # snakemake --config sample_sizes=[60,200] replicates=4 'fit={accel: null}'
+    config = {"sample_sizes": ["60", "200"], "replicates": 4, "level": "0.9",
+              "fit": {"accel": "null", "tol": "1e-8", "n_restarts": "3"},
+              "scenarios": {"a": {"weights": ["0.5", "0.5"], "means": ["0", "3"],
+                                  "sds": ["1", "1"], "oracle_start": "true"}},
+              "datasets": {"d": {"path": "x.csv", "columns": ["1990"], "n_components": "2"}}}
+    check_config(config, SCHEMA, "--config")
+    assert config["sample_sizes"] == [60, 200] and config["level"] == 0.9
+    assert config["fit"] == {"accel": None, "tol": 1e-8, "n_restarts": 3}
+    assert config["scenarios"]["a"]["means"] == [0, 3]
+    assert config["scenarios"]["a"]["oracle_start"] is True
+    assert config["datasets"]["d"]["columns"] == ["1990"]  # text where text is meant
+    assert config["results"] == "results" and config["job_seconds"] == 60
+    assert "chunk_size" not in config  # no default: the plan sizes the jobs
+
+
+def test_a_non_number_string_is_still_named():
+    config = {"sample_sizes": ["60", "lots"], "replicates": 4, "scenarios": {}}
+    with pytest.raises(ValueError, match=re.escape("sample_sizes[1]: expected an integer, "
+                                                   "got 'lots'")):
+        check_config(config, SCHEMA, "--config")
+
+
+
+def test_the_readme_states_the_schemas_defaults():
+    # The study settings' defaults are the schema's (max_jobs': the design's
+    # MAX_JOBS); the README's config table and the schema's descriptions repeat
+    # them for readers, and must not drift.
+    from gmm_recovery.design import MAX_JOBS
+
+    readme = (REPO / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| [^|]* \| ([^|]*) \|$", readme, re.M))
+    props = SCHEMA["properties"]
+    checked = [key for key, spec in props.items()
+               if type(spec.get("default")) in (int, float, str) and key in rows]
+    assert {"seed", "level", "results"} <= set(checked), checked
+    for key in checked:
+        assert rows[key].strip() == str(props[key]["default"]), (key, rows[key])
+    assert rows["max_jobs"].strip() == str(MAX_JOBS)
+    assert f"default {MAX_JOBS}" in props["max_jobs"]["description"]
+
+
+# --- the whole load, as config.smk runs it: one line naming the source ---------------
+
+def test_a_refusal_names_the_command_line_entry_or_the_file(tmp_path):
+    work = write_config_dir(tmp_path, BASE)
+    line = config_refusal(work, "--cores", "1", "--config", "replicates=1", "seed=3")
+    assert line == ("Invalid config: --config replicates=1: replicates: expected a value >= 2, "
+                    "got 1"), line
+    line = config_refusal(work, "--cores", "1", "--config", "seed=3", "fit={n_restarts: 0}")
+    assert line == ("Invalid config: --config fit={n_restarts: 0}: fit.n_restarts: expected a "
+                    "value >= 1, got 0"), line
+    # A bad value from the file is still the file's, the command line named as a source too.
+    (work / "config.yaml").write_text((work / "config.yaml").read_text() + "chunk_size: 0\n")
+    line = config_refusal(work, "--cores", "1", "--config", "seed=3")
+    assert line == ("Invalid config: config.yaml and --config: chunk_size: expected a value "
+                    ">= 1, got 0"), line
+    (work / "config.yaml").unlink()
+    line = config_refusal(work, "--cores", "1")
+    assert line == ("Invalid config: config.yaml: not found in the working directory (write "
+                    "one, or pass --configfile FILE)"), line
+    (work / "config.yaml").write_text("seed: 1\nseed: 2\nsample_sizes: [50]\n")
+    line = config_refusal(work, "--cores", "1")
+    assert line == ("Invalid config: config.yaml, line 2: duplicate key 'seed', first at line 1; "
+                    "YAML would silently keep only the last one (remove or rename one of them)")
+
+
+def test_a_yte_configfile_is_refused_by_the_safe_loader(tmp_path):
+    # Snakemake has read (and evaluated) a --configfile already: see the xfail test
+    # below; config.smk reads it again with the safe loader and refuses it.
+    work = write_config_dir(tmp_path, BASE)
+    (work / "study.yaml").write_text(f"__use_yte__: true\n{(work / 'config.yaml').read_text()}")
+    line = config_refusal(work, "--cores", "1", "--configfile", "study.yaml")
+    assert line.startswith("Invalid config: study.yaml: __use_yte__: YTE templates are refused"), line
+
+
 # --- through Snakemake: one line, exit code 1, nothing run ------------------------------
 
 def _one_line_refusal(proc, work) -> str:
@@ -157,28 +240,6 @@ def test_a_refusal_is_one_line_naming_the_command_line(tmp_path):
                                        check=False), work)
     assert line == ("Invalid config: --config replicates=abc: replicates: expected an integer, "
                     "got 'abc'"), line
-    line = _one_line_refusal(snakemake(work, "--cores", "1", "--config", "replicates=1",
-                                       "seed=3", check=False), work)
-    assert line == ("Invalid config: --config replicates=1: replicates: expected a value >= 2, "
-                    "got 1"), line
-    line = _one_line_refusal(snakemake(work, "--cores", "1", "--config", "seed=3",
-                                       "fit={n_restarts: 0}", check=False), work)
-    assert line == ("Invalid config: --config fit={n_restarts: 0}: fit.n_restarts: expected a "
-                    "value >= 1, got 0"), line
-    # A bad value from the file is still the file's, the command line named as a source too.
-    (work / "config.yaml").write_text((work / "config.yaml").read_text() + "chunk_size: 0\n")
-    line = _one_line_refusal(snakemake(work, "--cores", "1", "--config", "seed=3",
-                                       check=False), work)
-    assert line == ("Invalid config: config.yaml and --config: chunk_size: expected a value "
-                    ">= 1, got 0"), line
-    (work / "config.yaml").unlink()
-    line = _one_line_refusal(snakemake(work, "--cores", "1", check=False), work)
-    assert line == ("Invalid config: config.yaml: not found in the working directory (write "
-                    "one, or pass --configfile FILE)"), line
-    (work / "config.yaml").write_text("seed: 1\nseed: 2\nsample_sizes: [50]\n")
-    line = _one_line_refusal(snakemake(work, "--cores", "1", check=False), work)
-    assert line == ("Invalid config: config.yaml, line 2: duplicate key 'seed', first at line 1; "
-                    "YAML would silently keep only the last one (remove or rename one of them)")
 
 
 @pytest.mark.workflow
@@ -191,12 +252,6 @@ def test_a_yte_config_yaml_runs_no_code(tmp_path):
     line = _one_line_refusal(snakemake(work, "--cores", "1", check=False), work)
     assert line.startswith("Invalid config: config.yaml: __use_yte__: YTE templates are refused"), line
     assert not marker.exists(), "the config's code ran"
-    # A --configfile is refused too (Snakemake has read it already: see the xfail test below).
-    (work / "config.yaml").write_text(text)
-    (work / "study.yaml").write_text(f"__use_yte__: true\n{text}")
-    line = _one_line_refusal(snakemake(work, "--cores", "1", "--configfile", "study.yaml",
-                                       check=False), work)
-    assert line.startswith("Invalid config: study.yaml: __use_yte__: YTE templates are refused"), line
 
 
 # What Snakemake does with a --configfile happens while it parses its arguments,
