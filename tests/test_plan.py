@@ -179,11 +179,12 @@ PANEL = {k: v for k, v in copy.deepcopy(TINY).items()
 FIT_KEYS = ["method", "n", "replicate", "component"]
 
 
-def _fits(work: Path) -> dict[str, pd.DataFrame]:
-    """Each scenario's fits, all jobs' tables stacked, rows sorted per replicate."""
+def _fits(work: Path, kind: str = "fits") -> dict[str, pd.DataFrame]:
+    """Each scenario's fits (or diagnostics), all jobs' tables stacked, rows
+    sorted per replicate (a stable sort: a replicate's rows keep their order)."""
     out = {}
     for sc in PANEL["scenarios"]:
-        files = sorted((work / "results" / sc / "fits").rglob("*.fits.csv"))
+        files = sorted((work / "results" / sc / "fits").rglob(f"*.{kind}.csv"))
         table = pd.concat([pd.read_csv(f, dtype={"method": str}) for f in files])
         keys = [k for k in FIT_KEYS if k in table]
         out[sc] = table.sort_values(keys, kind="stable").reset_index(drop=True)
@@ -208,7 +209,7 @@ def _logged_digests(work: Path) -> dict[tuple[str, int, int], str]:
 @pytest.mark.workflow
 def test_every_layout_gives_the_same_fits_and_tables(tmp_path):
     """chunk_size blocks (with the data written), one replicate per job and one
-    job per series: the same fits (rows sorted per replicate) and byte-identical
+    job per series: the same fits and diagnostics (rows sorted per replicate) and byte-identical
     summary tables and figures; the data written are the data fitted."""
     layouts = {"fixed": {"chunk_size": 4, "write_data": True}, "tiny": {"job_seconds": 1e-6},
                "huge": {"job_seconds": 1e6}}
@@ -224,11 +225,13 @@ def test_every_layout_gives_the_same_fits_and_tables(tmp_path):
     assert "simulate" not in counts["tiny"] and counts["fixed"]["simulate"] == 5 * 2  # (scenario, n) x 2
     for w in works.values():
         snakemake(w, "--cores", "2")
-    base = _fits(works["fixed"])
+    for kind in ("fits", "diagnostics"):
+        base = _fits(works["fixed"], kind)
+        for name in ("tiny", "huge"):
+            other = _fits(works[name], kind)
+            for sc in base:
+                pd.testing.assert_frame_equal(other[sc], base[sc], check_exact=True)
     for name in ("tiny", "huge"):
-        other = _fits(works[name])
-        for sc in base:
-            pd.testing.assert_frame_equal(other[sc], base[sc], check_exact=True)
         # Everything else byte for byte: tables, figures (the example replicate is
         # drawn by the plot job, the traces are of replicates 0-2 in every layout).
         differ = [p for p in identical_results(works["fixed"], works[name])

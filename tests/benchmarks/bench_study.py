@@ -30,16 +30,31 @@ Targets (issue 23): the default study <= 45 s wall; examples/first_grid.yaml
 <= 60 s wall; >= 75 % of a study's CPU inside the EM engine;
 `snakemake -n` of tests/benchmarks/study_grid_216.yaml <= 10 s and <= 500 MB.
 
-Measured (2 shared cores, --cores 2, this checkout vs b594628, Dec 2026):
-default study config.yaml: 70 vs 68 jobs; wall 95-274 s vs 57-225 s (load
-3-8); CPU 126-146 s vs 102-117 s (1.18-1.28x); EM engine 55-65 s vs 42-44 s
-(1.34-1.52x; MLE methods 1.5-2.9x, pmle and map 1.03-1.07x), 44-49 % vs
-38-41 % of the CPU; plot 23-25 s, pseudo_true 6.4 s (new), Snakemake 7-13 s.
-examples/first_grid.yaml: 69 vs 91 jobs; wall 92-123 s vs 145-235 s; CPU
-86-90 s vs 137 s; engine 49-52 s vs 15 s (3.3x; mle 3.9-10x), 56-57 % vs
-11 %; the grid's figures and tables 5.9 s vs 78 s of per-point plots.
-`snakemake -n` of study_grid_216.yaml: 8,862 jobs, 32-49 s wall, 24 s CPU,
-326-334 MB (b594628: 9,301 jobs, 42 s, 28 s CPU, 333 MB).
+``--replicates R`` runs a reduced variant (R replicates per scenario, both
+versions alike) of a study too long to run whole (study_grid.yaml: hours).
+A revision that has its own copy of the config file (a file of this
+repository) runs that copy: a layout before the job planner keeps its
+chunk_size.
+
+Measured (2 shared cores, load 1-8 from other work, --cores 2, the job
+planner vs 79cfa11, 2026-12-02; wall times under that load are not the
+targets' machine, CPU and job counts are):
+default study config.yaml: 51 vs 70 jobs (36 fit jobs both: 200 replicates
+is one job per series either way; no simulate jobs, 4 plot jobs instead of
+7); CPU 116 vs 110 s; EM engine 57 vs 50 s (the same fits, byte for byte;
+the difference is the load), 49 % vs 46 % of the CPU; plots 24 s,
+pseudo_true 6 s, fit start-up 0.25 s a job (it now draws its data);
+wall 230 vs 152 s at load 8.
+examples/first_grid.yaml: 51 vs 69 jobs; CPU 85 vs 99 s (0.86x); engine 50 vs
+53 s, 59 % vs 54 %; Snakemake itself 3.9 vs 10.3 s; wall 128 vs 188 s at load 3-6.
+`snakemake -n` of study_grid_216.yaml: 4,326 vs 8,862 jobs (4,104 fit: 3,240
+series, one job or more each), 13.5 vs 35.2 s wall, 12.9 vs 26.4 s CPU,
+228 vs 326 MB; with job_seconds 120, 3,678 jobs and 10.7 s CPU.
+study_grid.yaml reduced to 40 replicates (--replicates 40): 390 vs 510 jobs
+(360 fit jobs both, one per series at 40 replicates); CPU 673 vs 793 s
+(0.85x); engine 434 vs 445 s, 64.5 % vs 56.1 % of the CPU; Snakemake itself
+75 vs 156 s, fit start-up 67 vs 66 s, grid figures 39 s, evaluate 33 s; wall
+506 vs 533 s, 2.3x engine CPU / 2 at load 2-6.
 
     python tests/benchmarks/bench_study.py [--config FILE] [--cores 2] [--previous REV]
         [--repeat 2] [--no-previous] [--dry-run]

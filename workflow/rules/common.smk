@@ -204,6 +204,12 @@ def grid_points(wildcards):
 GRID_POINTS = {row[1] for row in GRID_ROWS}
 
 
+def draws_figures(name):
+    """Whether scenario ``name`` gets its own figures: not a grid's condition
+    unless grid_point_figures is on (the grid's figures show every condition)."""
+    return name not in GRID_POINTS or config.get("grid_point_figures", False)
+
+
 def all_outputs():
     """Every table and figure of the study. A grid's conditions get their
     tables but, unless grid_point_figures is on, not their own figures: the
@@ -216,7 +222,7 @@ def all_outputs():
                 for t in ["recovery", "performance", "convergence", "comparison"]]
         if sc.misspecified:  # the population maxima and the fits' split among them
             out += [paths.scenario_table(RESULTS, name, t) for t in ["pseudo_true", "maxima_split"]]
-        if name in GRID_POINTS and not config.get("grid_point_figures", False):
+        if not draws_figures(name):
             continue
         out += [paths.scenario_figure(RESULTS, name, fig) for fig in FIGURES]
         if len(sc.methods) > 1:

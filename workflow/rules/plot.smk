@@ -28,7 +28,8 @@ def traces_files(wildcards):
 
 
 for _comparison, _model_choice in [(False, False), (True, False), (False, True), (True, True)]:
-    _names = [s for s, sc in SCENARIOS.items() if _plot_kind(sc) == (_comparison, _model_choice)]
+    _names = [s for s, sc in SCENARIOS.items()
+              if draws_figures(s) and _plot_kind(sc) == (_comparison, _model_choice)]
     if not _names:
         continue
     _extra_in = {}
