@@ -207,7 +207,7 @@ def model_choice_columns(x, ks, fits_k, kwargs: dict, root, n_boot: int = 0) -> 
     k_blrt, the sequential bootstrap LRT's choice at level 0.05 (B draws per
     test, streams from child (BLRT_KEY, K) of the replicate's select seed, as
     select_k's), and blrt_p_k{K} (NaN for the K not tested)."""
-    from gmmem import BLRT_KEY, bootstrap_lrt, child_seed, icl
+    from gmmem import BLRT_KEY, aic_value, bic_value, bootstrap_lrt, child_seed, icl
 
     cols, scores, usable = {}, {c: [] for c in ("bic", "aic", "icl")}, []
     n = len(x)
@@ -218,7 +218,7 @@ def model_choice_columns(x, ks, fits_k, kwargs: dict, root, n_boot: int = 0) -> 
             ll = m.loglik(x)
         usable.append(not (f.spurious and f.regular is None))
         p = m.n_params
-        b, a, c = -2.0 * ll + p * np.log(n), -2.0 * ll + 2.0 * p, icl(m, x)
+        b, a, c = bic_value(ll, p, n), aic_value(ll, p), icl(m, x)
         for name, v in zip(("bic", "aic", "icl"), (b, a, c)):
             scores[name].append(v)
     usable = np.array(usable) if any(usable) else np.ones(len(ks), bool)
