@@ -54,7 +54,11 @@ study_grid.yaml reduced to 40 replicates (--replicates 40): 390 vs 510 jobs
 (360 fit jobs both, one per series at 40 replicates); CPU 673 vs 793 s
 (0.85x); engine 434 vs 445 s, 64.5 % vs 56.1 % of the CPU; Snakemake itself
 75 vs 156 s, fit start-up 67 vs 66 s, grid figures 39 s, evaluate 33 s; wall
-506 vs 533 s, 2.3x engine CPU / 2 at load 2-6.
+506 vs 533 s, 2.3x engine CPU / 2 at load 2-6. With 120 replicates (this
+checkout only): 390 jobs, CPU 1,433 s, engine 1,058 s = 73.9 %; Snakemake's
+own process 196 s (13.7 %: it spends CPU for as long as the run lasts, ~0.12
+s a second here, so its share falls on an unshared machine), fit start-up 32
+s, grid figures 37 s, evaluate 38 s; wall 1,573 s at load 4-6.
 
     python tests/benchmarks/bench_study.py [--config FILE] [--cores 2] [--previous REV]
         [--repeat 2] [--no-previous] [--dry-run]
