@@ -101,9 +101,9 @@ CASES = {
                    "scenario 'a': means and sds reach 1e+300"),
     "huge_n": (_with(("sample_sizes",), [1_000_000_000]),
                "scenario 'a', method 'default', n = 1000000000: a fit job of 1 replicate "
-               "(job_seconds = 60) needs about"),
+               "(job_seconds = 120) needs about"),
     "job_memory_setting": (_with(("max_job_mem_mb",), 200),
-                           "a fit job of 3 replicates (job_seconds = 60) needs about 500 MB, more "
+                           "a fit job of 3 replicates (job_seconds = 120) needs about 500 MB, more "
                            "than the 200 MB allowed (max_job_mem_mb"),
     "huge_n_data": ({**BASE, "sample_sizes": [1_000_000_000], "write_data": True,
                      "max_job_mem_mb": 10_000},
@@ -111,7 +111,7 @@ CASES = {
                     "needs about"),
     # the plan (job_seconds) of a design too large: refused with its estimate
     "planned_jobs": ({**BASE, "replicates": 10**9},
-                     "fit jobs (job_seconds = 60; about"),
+                     "fit jobs (job_seconds = 120; about"),
     "no_scenarios": (_with(("scenarios",), {}),
                      "config.yaml: the config defines no scenarios and no datasets"),
     "case_collision": ({**BASE, "scenarios": {"a": BASE["scenarios"]["a"],

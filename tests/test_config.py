@@ -158,7 +158,7 @@ def test_command_line_strings_become_the_numbers_they_spell():
     assert config["scenarios"]["a"]["means"] == [0, 3]
     assert config["scenarios"]["a"]["oracle_start"] is True
     assert config["datasets"]["d"]["columns"] == ["1990"]  # text where text is meant
-    assert config["results"] == "results" and config["job_seconds"] == 60
+    assert config["results"] == "results" and config["job_seconds"] == 120
     assert "chunk_size" not in config  # no default: the plan sizes the jobs
 
 

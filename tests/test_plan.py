@@ -141,9 +141,9 @@ def test_the_config_checks_refuse_the_plan_before_the_dag():
     # The count of the plan itself, as the workflow would build it.
     expanded = copy.deepcopy(config)
     expanded["fit"] = {}
-    jobs = plan.plan_study(parse_scenarios(expanded), 60).jobs
+    jobs = plan.plan_study(parse_scenarios(expanded), 120).jobs
     with pytest.raises(ValueError, match=rf"^the study's plan has {jobs:,} fit jobs \(job_seconds "
-                                         r"= 60; about [\d,.]+ CPU-hours estimated\), more than "
+                                         r"= 120; about [\d,.]+ CPU-hours estimated\), more than "
                                          r"max_jobs = 10,000"):
         _check_all(config)
     # A larger job_seconds plans fewer jobs, down to the jobs' data bound (MAX_JOB_VALUES).

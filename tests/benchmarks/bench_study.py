@@ -188,7 +188,7 @@ def config_of(config: Path, commit: str | None, replicates: int | None) -> dict:
 
 
 def run_study(config: Path, cores: int, commit: str | None, dry_run: bool = False,
-              replicates: int | None = None) -> dict | None:
+              replicates: int | None = None, extra: list[str] = ()) -> dict | None:
     cfg = config_of(config, commit, replicates)
     results = cfg.get("results", "results")
     with tempfile.TemporaryDirectory() as tmp:
@@ -210,7 +210,7 @@ def run_study(config: Path, cores: int, commit: str | None, dry_run: bool = Fals
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", str(cores)]
-                              + (["-n"] if dry_run else []) + ["all"],
+                              + (["-n"] if dry_run else []) + list(extra) + ["all"],
                               cwd=work, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -286,6 +286,9 @@ def main() -> int:
     ap.add_argument("--replicates", type=int, metavar="R",
                     help="run the study with R replicates per scenario (a reduced variant of a "
                          "study too long to run whole; both versions alike)")
+    ap.add_argument("--extra", default="", metavar="ARGS",
+                    help="more Snakemake arguments for this checkout's runs only, e.g. "
+                         "'--scheduler ilp' (with --previous HEAD: the same code, two settings)")
     ap.add_argument("--dry-run", action="store_true",
                     help="time `snakemake -n` (this checkout only unless --previous is given)")
     args = ap.parse_args()
@@ -307,7 +310,8 @@ def main() -> int:
     runs: dict[str, list[dict]] = {name: [] for name in versions}
     for i in range(args.repeat):
         for name, commit in versions.items():
-            r = run_study(Path(args.config), args.cores, commit, args.dry_run, args.replicates)
+            r = run_study(Path(args.config), args.cores, commit, args.dry_run, args.replicates,
+                          args.extra.split() if commit is None else ())
             if r is None:
                 print(f"{name}: run {i + 1} failed", file=sys.stderr)
                 return 1

@@ -19,7 +19,7 @@ LEVEL = config["level"]
 # or chunk_size's fixed blocks when given. Planned once here, for every input
 # function below.
 CHUNK_SIZE = config.get("chunk_size")
-JOB_SECONDS = config.get("job_seconds", 60)
+JOB_SECONDS = config["job_seconds"]
 WRITE_DATA = config.get("write_data", False)
 PLAN = job_plan.plan_study(SCENARIOS, JOB_SECONDS, CHUNK_SIZE)
 METHODS = sorted({m for sc in SCENARIOS.values() for m in sc.methods})

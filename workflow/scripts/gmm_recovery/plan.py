@@ -149,7 +149,7 @@ class Plan:
                 for c, (a, b) in enumerate(ranges(self.replicates[s], per))]
 
 
-def plan_study(scenarios: dict, job_seconds: float = 60.0,
+def plan_study(scenarios: dict, job_seconds: float,
                chunk_size: int | None = None) -> Plan:
     """The plan of a study's parsed scenarios (name -> Scenario): each series'
     replicates per job from its cost (replicates_per_job), or chunk_size for
@@ -190,5 +190,6 @@ def check_plan(plan: Plan, max_jobs: int, mem_limit_mb: int, how: str) -> None:
             f"scenario {s!r}, method {m!r}, n = {n}: a fit job of {r:,} "
             f"replicate{'s' if r != 1 else ''} ({how}) "
             f"needs about {plan.peak_mem_mb:,} MB, more than the {mem_limit_mb:,} MB allowed "
-            "(max_job_mem_mb, default this machine's memory): lower job_seconds or chunk_size, "
-            "use smaller n, or raise max_job_mem_mb for a cluster")
+            "(max_job_mem_mb, default this machine's memory): "
+            + ("lower job_seconds or chunk_size, " if r > 1 else "")
+            + "use smaller n, or raise max_job_mem_mb for a cluster")
