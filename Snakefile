@@ -6,7 +6,8 @@
 #   fit (scenario, method, n, chunk): draws its replicates from the seeds and
 #     fits them; the job plan (gmm_recovery.plan: job_seconds, or chunk_size)
 #     gives each chunk its replicate range
-#     -> results/{scenario}/fits/{method}/n{n}/chunk{chunk}.{fits,traces}.csv
+#     -> results/{scenario}/fits/{method}/n{n}/chunk{chunk}.{fits,diagnostics,traces}.csv;
+#     fit_grid_point: the same for a grid's condition without figures (no traces)
 #   simulate (scenario, n, chunk; only with write_data): the same data sets as
 #     files, read by no fit job -> results/{scenario}/data/n{n}/chunk{chunk}.npz
 #   pseudo_true (scenario; misspecified truths only): the Gaussian maxima of E log f

@@ -34,3 +34,7 @@ def test_grid_conditions_draw_their_own_figures_only_when_asked(tmp_path, on):
                if len(line.split()) == 2 and line.split()[1].isdigit()}
     assert planned.get("grid_figures") == 1 and planned.get("grid_tables") == 1
     assert planned.get("plot", 0) == (2 if on else 0)
+    # Without figures of their own the conditions' fit jobs write no traces table
+    # (rule fit_grid_point); with them, rule fit and its traces.
+    assert planned.get("fit", 0) == (2 if on else 0)
+    assert planned.get("fit_grid_point", 0) == (0 if on else 2)

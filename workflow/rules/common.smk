@@ -210,6 +210,15 @@ def draws_figures(name):
     return name not in GRID_POINTS or config.get("grid_point_figures", False)
 
 
+def scenario_pattern(keep):
+    """A wildcard constraint matching exactly the scenarios for which keep(name)
+    holds (a pattern matching nothing when there are none)."""
+    import re
+
+    names = [re.escape(s) for s in SCENARIOS if keep(s)]
+    return "|".join(names) or "NO_SCENARIO"
+
+
 def all_outputs():
     """Every table and figure of the study. A grid's conditions get their
     tables but, unless grid_point_figures is on, not their own figures: the

@@ -1,4 +1,4 @@
-"""Rule fit: draw and fit every replicate of one block of one (scenario, n) by one method."""
+"""Rules fit and fit_grid_point: draw and fit every replicate of one block of one (scenario, n) by one method."""
 
 import hashlib
 import time
@@ -31,6 +31,8 @@ with logged(snakemake) as log:
     # cut into blocks of 25, the same fits cost 1.5-2.2x the CPU (each call pays
     # for its own slowest restarts' tail). The engine reports progress instead.
     reps = range(start, stop)
+    # Rule fit_grid_point (a grid's condition without figures of its own) has no traces table.
+    traced = "traces" in snakemake.output.keys()
     t0, c0 = time.perf_counter(), time.process_time()
 
     def progress(stage, done, total):
@@ -43,13 +45,14 @@ with logged(snakemake) as log:
         [seed_for(p.seed, p.scenario, "fit", n, r) for r in reps],
         level=p.level, oracle=truth if p.oracle_start else None, select_k=tuple(p.select_k),
         select_seeds=[seed_for(p.seed, p.scenario, "select", n, r) for r in reps],
-        traces=max(0, min(stop, TRACED) - start), progress=progress,
+        traces=max(0, min(stop, TRACED) - start) if traced else 0, progress=progress,
         select_blrt=p.select_blrt)
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     save_columns(tables["fits"], snakemake.output.fits)
     save_columns(tables["diagnostics"], snakemake.output.diagnostics)
     # Jobs after the traced replicates write an empty traces table.
-    save_columns(tables["traces"], snakemake.output.traces)
+    if traced:
+        save_columns(tables["traces"], snakemake.output.traces)
     # The job's CPU outside fitting: interpreter, Snakemake's preamble, imports,
     # drawing the data and writing the tables (this process only, so exact).
     startup = time.process_time() - cpu_seconds
