@@ -255,8 +255,9 @@ def derivatives_free(theta: np.ndarray, x: np.ndarray, wt: np.ndarray):
             s[k, :, k] += 1.0
         s[k, :, K - 1 + k] = z[k]
         s[k, :, 2 * K - 1 + k] = q[k]
-    G = np.einsum("km,kmp->mp", tau, s)  # the per-node score
-    H = np.einsum("km,kmp,kmq->pq", wtau, s, s, optimize=True) - (G * wt[:, None]).T @ G
+    G = (tau[:, :, None] * s).sum(axis=0)  # the per-node score (m, P)
+    H = ((wtau[:, :, None] * s).reshape(-1, P).T @ s.reshape(-1, P)
+         - (G * wt[:, None]).T @ G)
     H[:K - 1, :K - 1] -= mass * (np.diag(pi[:K - 1]) - np.outer(pi[:K - 1], pi[:K - 1]))
     idx_mu, idx_lam = np.arange(K - 1, 2 * K - 1), np.arange(2 * K - 1, P)
     H[idx_mu, idx_mu] -= wtau.sum(axis=1) / var
