@@ -234,7 +234,7 @@ def derivatives_free(theta: np.ndarray, x: np.ndarray, wt: np.ndarray):
     """The gradient (P,) of :func:`gradient_free` and the analytic Hessian (P, P)
     of :func:`objective_free`, P = 3K − 1, in one pass over the nodes. With
     a_k = log π_k φ(x; μ_k, σ²_k), s_k = ∂a_k/∂θ and τ_k the responsibilities,
-    ∂² log f = Σ_k τ_k (∂²a_k + s_k s_kᵀ) − (Σ_k τ_k s_k)(Σ_k τ_k s_k)ᵀ; the
+    ∂² log f = Σ_k τ_k (∂²a_k + (s_k − G)(s_k − G)ᵀ), G = Σ_k τ_k s_k; the
     nonzero ∂²a_k are −(diag π − ππᵀ) in η, −1/σ²_k, −(x − μ_k)/σ²_k and
     −½(x − μ_k)²/σ²_k in (μ_k, log σ²_k)."""
     theta = np.asarray(theta, dtype=float)
@@ -255,9 +255,11 @@ def derivatives_free(theta: np.ndarray, x: np.ndarray, wt: np.ndarray):
             s[k, :, k] += 1.0
         s[k, :, K - 1 + k] = z[k]
         s[k, :, 2 * K - 1 + k] = q[k]
-    G = (tau[:, :, None] * s).sum(axis=0)  # the per-node score (m, P)
-    H = ((wtau[:, :, None] * s).reshape(-1, P).T @ s.reshape(-1, P)
-         - (G * wt[:, None]).T @ G)
+    # Σ_k τ_k s_k s_kᵀ − GGᵀ as Σ_k τ_k (s_k − G)(s_k − G)ᵀ, G = Σ_k τ_k s_k the
+    # per-node score: node by node it vanishes where one component takes the
+    # node (τ = 1), whereas the two sums apart grow like E|X|⁴, infinite for a t(ν ≤ 4).
+    s -= (tau[:, :, None] * s).sum(axis=0)[None]
+    H = (wtau[:, :, None] * s).reshape(-1, P).T @ s.reshape(-1, P)
     H[:K - 1, :K - 1] -= mass * (np.diag(pi[:K - 1]) - np.outer(pi[:K - 1], pi[:K - 1]))
     idx_mu, idx_lam = np.arange(K - 1, 2 * K - 1), np.arange(2 * K - 1, P)
     H[idx_mu, idx_mu] -= wtau.sum(axis=1) / var
