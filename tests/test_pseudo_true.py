@@ -224,6 +224,31 @@ def test_the_table_written_without_pandas_is_the_one_pandas_writes(heights_t5, t
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
+def test_a_maximum_reached_under_swapped_labels_is_listed_once():
+    # A scale mixture: equal means, so sorting by mean alone leaves the
+    # components' order to rounding; the generating start and its label swap
+    # reach one maximum, not two.
+    truth = Mixture.univariate([0.5, 0.5], [0.0, 0.0], [1.0, 3.0])
+    x, wt = pt.truth_quadrature(truth, T5)
+    pi, mu, var = truth.weights, truth.means[:, 0], truth.sds**2
+    found = pt.quadrature_maxima(x, wt, np.stack([pi, pi[::-1]]), np.stack([mu, mu[::-1]]),
+                                 np.stack([var, var[::-1]]))
+    assert len(found) == 1 and found[0].n_starts == 2
+    best = found[0].mixture
+    assert best.sds[0] < best.sds[1]  # equal means: the narrower component first
+    assert np.abs(best.means).max() < 1e-9
+
+
+def test_same_maximum_is_up_to_labels_only():
+    rows = np.array([[np.log(0.3), -1.0, 0.0], [np.log(0.7), 1.0, 0.5]])
+    assert pt._same_maximum(rows, rows[::-1])
+    assert pt._same_maximum(rows, rows + 0.5 * pt.DISTINCT)
+    assert not pt._same_maximum(rows, rows + [[0, 2 * pt.DISTINCT, 0], [0, 0, 0]])
+    swapped_weights = rows.copy()
+    swapped_weights[:, 0] = swapped_weights[::-1, 0]
+    assert not pt._same_maximum(rows, swapped_weights)
+
+
 def test_a_gaussian_truth_is_its_own_pseudo_true_value():
     x, wt = pt.truth_quadrature(HEIGHTS)
     found = pt.quadrature_maxima(x, wt, HEIGHTS.weights[None], HEIGHTS.means[:, 0][None],

@@ -339,51 +339,65 @@ def _newton(theta, x, wt, max_steps: int = 30):
     return theta
 
 
-def _canonical(pi, mu, var):
-    order = np.argsort(mu, kind="stable")
+def _canonical(pi, mu, var, scale: float = 1.0):
+    """The components in canonical order: by mean, and components whose means
+    agree to 1e-9 ``scale`` (a scale mixture: equal means by symmetry, their
+    order otherwise decided by rounding) by variance."""
+    order = np.lexsort((var, np.round(mu / scale, 9)))
     return pi[order], mu[order], var[order]
+
+
+def _same_maximum(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two maxima, as per-component rows (log π_k, μ_k / scale,
+    log σ²_k) (K, 3), are one up to the components' labels: every row of each
+    within :data:`DISTINCT` of a row of the other."""
+    d = np.abs(a[:, None, :] - b[None, :, :]).max(axis=2)  # (K, K)
+    return bool(d.min(axis=1).max() < DISTINCT and d.min(axis=0).max() < DISTINCT)
 
 
 def quadrature_maxima(x: np.ndarray, wt: np.ndarray, pi, mu, var, *,
                       max_iter: int = 5000, coarse: tuple | None = None) -> list[Maximum]:
     """The distinct local maxima reached from starts pi, mu, var (S, K) by
-    population EM then Newton, best first. A start that ends where the
-    Hessian is not negative definite, the gradient is not ~0 or a weight
-    is below 1e-6 (a saddle, or the boundary) is dropped. ``coarse``: nodes
-    and weights (xc, wc) of a coarser grid of the same truth on which EM runs
-    first, to the same criterion; EM then goes on on (x, wt) until a step
-    there gains less than its tolerance (on a grid whose maxima are within
-    ~1e-5 of the fine one's, a step or two), so each start still ends where
-    EM on (x, wt) stops, for a fraction of the node-iterations."""
+    population EM then Newton, best first, each in canonical component order
+    (:func:`_canonical`); two maxima that differ only in the components'
+    labels are one. A start that ends where the Hessian is not negative
+    definite, the gradient is not ~0 or a weight is below 1e-6 (a saddle, or
+    the boundary) is dropped. ``coarse``: nodes and weights (xc, wc) of a
+    coarser grid of the same truth on which EM runs first, to the same
+    criterion; EM then goes on on (x, wt) until a step there gains less than
+    its tolerance (on a grid whose maxima are within ~1e-5 of the fine one's,
+    a step or two), so each start still ends where EM on (x, wt) stops, for a
+    fraction of the node-iterations."""
     if coarse is not None:
         pi, mu, var, _ = population_em(*coarse, pi, mu, var, max_iter=max_iter)
     pi, mu, var, _ = population_em(x, wt, pi, mu, var, max_iter=max_iter)
     scale = np.sqrt(float(wt @ (x - wt @ x / wt.sum()) ** 2) / wt.sum())
+    K = pi.shape[1]
     found: list[list] = []
     for s in range(pi.shape[0]):
         if pi[s].min() < 1e-6:
             continue
-        a, b, c = _canonical(pi[s], mu[s], var[s])
-        theta = _newton(_to_free(a, b, c), x, wt)
+        theta = _newton(_to_free(*_canonical(pi[s], mu[s], var[s], scale)), x, wt)
         g = gradient_free(theta, x, wt)
         top = float(np.linalg.eigvalsh(hessian_free(theta, x, wt)).max())
         if np.abs(g).max() > STATIONARY or top >= 0:
             continue
-        key = theta.copy()
-        K = pi.shape[1]
-        key[K - 1:2 * K - 1] /= scale
+        p, m, v = _from_free(theta, K)
+        rows = np.stack([np.log(p), m / scale, np.log(v)], axis=1)
         for entry in found:
-            if np.abs(entry[0] - key).max() < DISTINCT:
-                entry[4] += 1
+            if _same_maximum(entry[0], rows):
+                entry[2] += 1
                 break
         else:
-            found.append([key, theta, float(np.abs(g).max()), top, 1])
+            found.append([rows, theta, 1])
     out = []
-    for key, theta, gmax, top, count in found:
-        K = (theta.size + 1) // 3
-        p, m, v = _from_free(theta, K)
+    for _, theta, count in found:
+        p, m, v = _canonical(*_from_free(theta, K), scale)
+        theta = _to_free(p, m, v)  # the same point, components relabelled if need be
+        g, H = derivatives_free(theta, x, wt)
         mix = Mixture.univariate(p / p.sum(), m, np.sqrt(v))
-        out.append(Maximum(mix, objective_free(theta, x, wt), gmax, top, count))
+        out.append(Maximum(mix, objective_free(theta, x, wt), float(np.abs(g).max()),
+                           float(np.linalg.eigvalsh(H).max()), count))
     return sorted(out, key=lambda r: -r.objective)
 
 
