@@ -171,7 +171,8 @@ def _em_alone(x, wt, pi, mu, var, tol=1e-11, max_iter=5000):
     floor = 1e-12 * float(wt @ (x - wt @ x / wt.sum()) ** 2)
     prev = -np.inf
     for _ in range(max_iter):
-        lp = np.stack([np.log(p) + stats.norm.logpdf(x, m, np.sqrt(v)) for p, m, v in zip(pi, mu, var)])
+        lp = np.stack([np.log(p) + stats.norm.logpdf(x, m, np.sqrt(v))
+                       for p, m, v in zip(pi, mu, var)])
         lse = np.logaddexp.reduce(lp, axis=0)
         obj = float(lse @ wt)
         if obj - prev < tol:

@@ -67,8 +67,8 @@ class Maximum:
 def _log_poch_half(a: float) -> float:
     """log Γ(a + ½) − log Γ(a) for a > 0, to a few ulp: the Stirling series of
     the difference at b = a + n ≥ 30 (written without cancellation), brought
-    down to a by Γ(z + 1) = zΓ(z). (math.lgamma's difference loses ~log2(a)
-    bits to cancellation, 1e-13 at a = 500.)"""
+    down to a by Γ(z + 1) = zΓ(z). (math.lgamma's difference cancels more
+    digits as a grows; scipy's poch is off by 1e-13 at a = 500.)"""
     n = max(0, math.ceil(30.0 - a))
     shift = sum(math.log1p(0.5 / (a + j)) for j in range(n))
     b = a + n
@@ -117,7 +117,8 @@ def default_reach(family) -> float:
 
 
 def truth_quadrature(truth: Mixture, families=None, contamination: dict | None = None, *,
-                     step: float = QUADRATURE_STEP, reach: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+                     step: float = QUADRATURE_STEP,
+                     reach: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Nodes x (m,) and weights w (m,) with Σ w_i h(x_i) ≈ E_g h(X) for the
     scenario's 1-D truth g (families and contamination as in
     :func:`gmm_recovery.simulation.sample_scenario`): per component, the trapezoidal
