@@ -83,6 +83,173 @@ def test_analytic_gradient_equals_finite_differences_of_the_objective():
     assert np.allclose(pt.gradient_free(theta, x, wt), fd, atol=1e-8)
 
 
+def _fd_hessian(theta, x, wt):
+    """Central differences of the analytic gradient (the Hessian the code used before)."""
+    P = theta.size
+    H = np.empty((P, P))
+    for j in range(P):
+        h = 1e-5 * max(1.0, abs(theta[j]))
+        e = np.zeros(P)
+        e[j] = h
+        H[:, j] = (pt.gradient_free(theta + e, x, wt) - pt.gradient_free(theta - e, x, wt)) / (2 * h)
+    return 0.5 * (H + H.T)
+
+
+@pytest.mark.parametrize("mixture", [
+    Mixture.univariate([0.3, 0.7], [163, 177], [3.5, 4.5]),
+    Mixture.univariate([0.2, 0.5, 0.3], [160, 170, 181], [3, 4, 5]),
+    Mixture.univariate([1.0], [171], [6.0])], ids=["K2", "K3", "K1"])
+@pytest.mark.parametrize("families", [T5, (("t", 2.5), "normal")], ids=["t5", "t2.5"])
+def test_analytic_hessian_equals_finite_differences_of_the_gradient(mixture, families):
+    # t(2.5) has no fourth moment: Σ τ s sᵀ and GGᵀ apart would each diverge
+    # with the grid's reach (the gradient, differenced here, has no such terms).
+    x, wt = pt.truth_quadrature(HEIGHTS, families)
+    theta = _free(mixture)
+    g, H = pt.derivatives_free(theta, x, wt)
+    assert np.array_equal(H, H.T)
+    assert np.allclose(g, pt.gradient_free(theta, x, wt), rtol=0, atol=1e-15)
+    # The differences' error is O(h²) ~ 1e-9 here; the Hessian's entries are O(0.1).
+    assert np.abs(H - _fd_hessian(theta, x, wt)).max() < 1e-7
+
+
+def test_written_out_log_densities_equal_scipys():
+    u = np.sinh(np.arange(-1200, 1201) / 64)
+    for family in ["normal", ("t", 2.5), ("t", 5.0), ("t", 37.0), ("t", 1e3),
+                   ("skewnormal", 4.0), ("skewnormal", -2.0)]:
+        if family == "normal":
+            ref = stats.norm.logpdf(u)
+        elif family[0] == "t":
+            df = family[1]
+            c = np.sqrt((df - 2) / df)
+            ref = stats.t.logpdf(u / c, df) - np.log(c)
+        else:
+            a = family[1]
+            delta = a / np.sqrt(1 + a * a)
+            m, v = delta * np.sqrt(2 / np.pi), np.sqrt(1 - 2 * delta**2 / np.pi)
+            ref = stats.skewnorm.logpdf(m + v * u, a) + np.log(v)
+        ours = pt._standard_logpdf(family, u)
+        ok = np.isfinite(ref)
+        assert np.array_equal(np.isfinite(ours), ok)
+        # scipy's own t normaliser (log poch) is off by up to ~5e-13 at large df.
+        assert np.abs(ours[ok] - ref[ok]).max() <= 1e-12 * max(1.0, np.abs(ref[ok]).max())
+
+
+@pytest.mark.parametrize("df", [3, 4, 6, 10, 30, 61, 200, 5000, 100_000])
+def test_t_normaliser_is_exact_to_a_few_ulp(df):
+    # log Γ(a + ½) − log Γ(a), a = ν/2, against the exact ratio in 50 digits:
+    # Γ(a + ½)/Γ(a) = (2a)! √π / (4^a a! (a−1)!) for even ν (a an integer),
+    # (n−1)!² 4^(n−1) / ((2n−2)! √π) with n = a + ½ for odd ν.
+    from decimal import Decimal, getcontext
+    from math import factorial
+
+    getcontext().prec = 50
+    pi = Decimal("3.14159265358979323846264338327950288")
+    if df % 2 == 0:
+        a = df // 2
+        ratio = (Decimal(factorial(2 * a)) * pi.sqrt()
+                 / (Decimal(4) ** a * factorial(a) * factorial(a - 1)))
+    else:
+        n = (df + 1) // 2
+        ratio = (Decimal(factorial(n - 1)) ** 2 * Decimal(4) ** (n - 1)
+                 / (Decimal(factorial(2 * n - 2)) * pi.sqrt()))
+    exact = float(ratio.ln())
+    assert pt._log_poch_half(df / 2) == pytest.approx(exact, rel=2e-15, abs=0)
+
+
+def _starts(n):
+    """n starts of heights_t5 as the scenario makes them (k-means++ and random
+    partitions of a sample of the truth), the generating parameters first."""
+    z, _ = sample_scenario(HEIGHTS, 20_000, np.random.default_rng(np.random.SeedSequence(21)), T5)
+    pi, mu, var = pt.starts_from_sample(z, 2, n // 2, n - n // 2 - 1, np.random.SeedSequence(22))
+    return (np.vstack([HEIGHTS.weights, pi]), np.vstack([HEIGHTS.means[:, 0], mu]),
+            np.vstack([HEIGHTS.sds**2, var]))
+
+
+def _em_alone(x, wt, pi, mu, var, tol=1e-11, max_iter=5000):
+    """Population EM of one start written plainly, from the Mixture's own
+    log density: the reference for the batched, streamlined population_em."""
+    floor = 1e-12 * float(wt @ (x - wt @ x / wt.sum()) ** 2)
+    prev = -np.inf
+    for _ in range(max_iter):
+        lp = np.stack([np.log(p) + stats.norm.logpdf(x, m, np.sqrt(v))
+                       for p, m, v in zip(pi, mu, var)])
+        lse = np.logaddexp.reduce(lp, axis=0)
+        obj = float(lse @ wt)
+        if obj - prev < tol:
+            break
+        prev = obj
+        tau = np.exp(lp - lse) * wt
+        N = tau.sum(axis=1)
+        mu = tau @ x / N
+        var = np.maximum((tau * (x - mu[:, None]) ** 2).sum(axis=1) / N, floor)
+        pi = N / N.sum()
+    return pi, mu, var, obj
+
+
+def test_batched_population_em_equals_each_start_run_alone():
+    x, wt = pt.truth_quadrature(HEIGHTS, T5, step=1 / 16)
+    pi, mu, var = _starts(6)
+    batch = pt.population_em(x, wt, pi, mu, var)
+    for s in range(pi.shape[0]):
+        alone = _em_alone(x, wt, pi[s], mu[s], var[s])
+        assert batch[3][s] == pytest.approx(alone[3], abs=1e-12)
+        for a, b in zip(batch[:3], alone[:3]):
+            # The same path and the same stopping step: only the rounding differs
+            # (~1e-14; one EM step more or less would move them by ~1e-6).
+            assert np.allclose(a[s], b, rtol=1e-11, atol=0)
+    # Each item stopped where a step gained less than the tolerance: a fixed point.
+    again = pt.population_em(x, wt, *batch[:3], max_iter=2)
+    assert np.all(np.abs(again[3] - batch[3]) < 1e-11)
+
+
+def test_em_on_the_coarse_grid_first_finds_the_same_maxima_from_the_same_starts():
+    x, wt = pt.truth_quadrature(HEIGHTS, T5)
+    coarse = pt.truth_quadrature(HEIGHTS, T5, step=4 / 64)
+    starts = _starts(8)
+    fine = pt.quadrature_maxima(x, wt, *starts)
+    both = pt.quadrature_maxima(x, wt, *starts, coarse=coarse)
+    assert [m.n_starts for m in both] == [m.n_starts for m in fine]
+    for a, b in zip(fine, both):
+        for p, q in ((a.mixture.weights, b.mixture.weights), (a.mixture.means, b.mixture.means),
+                     (a.mixture.sds, b.mixture.sds)):
+            assert np.allclose(p, q, rtol=1e-12, atol=0)
+        assert b.objective == pytest.approx(a.objective, abs=1e-14)
+        assert b.grad_max < pt.STATIONARY and b.hessian_max_eig < 0
+
+
+def test_the_table_written_without_pandas_is_the_one_pandas_writes(heights_t5, tmp_path):
+    from _workflow import save_columns, save_csv
+
+    save_columns(pt.maximum_columns("quadrature", heights_t5), tmp_path / "a.csv")
+    save_csv(pt.maximum_rows("quadrature", heights_t5), tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_a_maximum_reached_under_swapped_labels_is_listed_once():
+    # A scale mixture: equal means, so sorting by mean alone leaves the
+    # components' order to rounding; the generating start and its label swap
+    # reach one maximum, not two.
+    truth = Mixture.univariate([0.5, 0.5], [0.0, 0.0], [1.0, 3.0])
+    x, wt = pt.truth_quadrature(truth, T5)
+    pi, mu, var = truth.weights, truth.means[:, 0], truth.sds**2
+    found = pt.quadrature_maxima(x, wt, np.stack([pi, pi[::-1]]), np.stack([mu, mu[::-1]]),
+                                 np.stack([var, var[::-1]]))
+    assert len(found) == 1 and found[0].n_starts == 2
+    best = found[0].mixture
+    assert best.sds[0] < best.sds[1]  # equal means: the narrower component first
+    assert np.abs(best.means).max() < 1e-9
+
+
+def test_same_maximum_is_up_to_labels_only():
+    rows = np.array([[np.log(0.3), -1.0, 0.0], [np.log(0.7), 1.0, 0.5]])
+    assert pt._same_maximum(rows, rows[::-1])
+    assert pt._same_maximum(rows, rows + 0.5 * pt.DISTINCT)
+    assert not pt._same_maximum(rows, rows + [[0, 2 * pt.DISTINCT, 0], [0, 0, 0]])
+    swapped_weights = rows.copy()
+    swapped_weights[:, 0] = swapped_weights[::-1, 0]
+    assert not pt._same_maximum(rows, swapped_weights)
+
+
 def test_a_gaussian_truth_is_its_own_pseudo_true_value():
     x, wt = pt.truth_quadrature(HEIGHTS)
     found = pt.quadrature_maxima(x, wt, HEIGHTS.weights[None], HEIGHTS.means[:, 0][None],
