@@ -21,13 +21,63 @@ def _plt():
     return plt
 
 
+# The dpi figures are saved at (_workflow.save_figure): figures are made at it,
+# so that their layout is measured with the text sizes of the saved image.
+DPI = 110
+
+
+def _tight(fig) -> None:
+    """Place a figure's regular grid of panels so that no tick label, axis
+    label, title, suptitle or legend overlaps or is cut: one measuring pass
+    (matplotlib's tight layout, 3-point pads), the suptitle and supxlabel
+    moved to the figure's edges (where tight layout reserves their room) and
+    the panels lifted above the figure legends (placed "lower center"), the
+    gaps between rows kept. Constrained layout gives the same picture but
+    measures every panel twice more when the figure is saved."""
+    pad = 3 / 72  # inches, constrained layout's pad
+    width, height = fig.get_size_inches()
+    # Private but long-standing attributes: the Text objects of fig.suptitle/supxlabel.
+    if getattr(fig, "_suptitle", None) is not None:
+        fig._suptitle.set(y=1 - pad / height, va="top")
+    if getattr(fig, "_supxlabel", None) is not None:
+        fig._supxlabel.set(y=pad / height, va="bottom")
+    fig.tight_layout(pad=3 / _plt().rcParams["font.size"])  # pads of 3 points
+    _fix_titles(fig)
+    renderer = fig.canvas.get_renderer()
+    below = max([leg.get_window_extent(renderer).ymax / fig.bbox.height
+                 for leg in fig.legends], default=0.0)
+    sp = fig.subplotpars
+    if below > 0:  # tight layout left the panels' decorations a pad above the bottom
+        rows = fig.axes[0].get_subplotspec().get_gridspec().nrows
+        axh = (sp.top - sp.bottom) / (rows + (rows - 1) * sp.hspace)
+        gap = sp.hspace * axh
+        bottom = sp.bottom + below
+        new_axh = (sp.top - bottom - (rows - 1) * gap) / rows
+        fig.subplots_adjust(bottom=bottom, hspace=gap / new_axh if rows > 1 else sp.hspace)
+
+
+def _fix_titles(fig) -> None:
+    """Pin each panel's title at the top of its axes, where matplotlib's
+    automatic placement puts it unless a top x-axis or a y offset text
+    ('1e-3') is in the way: the automatic placement measures the whole y-axis
+    again at every draw, the costliest step of saving a figure of many panels.
+    Call once the figure has been measured (after a layout pass)."""
+    for ax in fig.axes:
+        title = ax.title
+        if (not title.get_text() or ax.xaxis.get_ticks_position() not in ("bottom", "default")
+                or ax.xaxis.get_label_position() == "top"
+                or ax.yaxis.offsetText.get_text()):
+            continue
+        ax.set_title(title.get_text(), y=1.0, fontsize=title.get_fontsize())
+
+
 def _grid(n_panels: int, width: float = 3.6, height: float = 2.9):
     plt = _plt()
     cols = min(n_panels, 3)
     rows = int(np.ceil(n_panels / cols))
-    # Constrained layout leaves room for a legend placed "outside" the panels.
+    # Laid out by _tight once drawn into, a legend below the panels.
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.5),
-                             squeeze=False, layout="constrained")
+                             squeeze=False, dpi=DPI)
     for ax in axes.ravel()[n_panels:]:
         ax.set_visible(False)
     return fig, axes.ravel()[:n_panels]
@@ -79,7 +129,7 @@ def _legend_below(fig, axes, ncol: int | None = None) -> None:
             if not label.startswith("_"):
                 handles.setdefault(label, h)
     if handles:
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center", fontsize=7,
+        fig.legend(handles.values(), handles.keys(), loc="lower center", fontsize=7,
                    ncol=ncol or min(len(handles), 4), frameon=False)
 
 
@@ -117,6 +167,7 @@ def _panels(params, draw, title: str, truths=None, ylabel=None, xlabel: str = "n
         ax.tick_params(which="both", labelsize=7)
     _legend_below(fig, axes)
     fig.suptitle(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -132,13 +183,14 @@ def _finite(table, column="estimate"):
 def _single(draw, title: str, xlabel: str, ylabel: str, legend: bool = True):
     """One axes: draw(ax) fills it; labels, legend and title."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7.2, 4.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7.2, 4.2), dpi=DPI)
     draw(ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if legend:
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     ax.set_title(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -215,7 +267,7 @@ def traces_figure(traces, title: str = ""):
     plt = _plt()
     reps = list(dict.fromkeys(traces["replicate"])) if "replicate" in traces else [None]
     fig, axes = plt.subplots(1, len(reps), figsize=(4.6 * len(reps), 4.2), squeeze=False,
-                             layout="constrained")
+                             dpi=DPI)
     for ax, rep in zip(axes[0], reps):
         t = traces if rep is None else traces[traces["replicate"] == rep]
         best = t["loglik"].max()
@@ -248,6 +300,7 @@ def traces_figure(traces, title: str = ""):
     axes[0, 0].plot([], [], "ko", ms=4, label="stop elsewhere")
     _legend_below(fig, [axes[0, 0]], ncol=min(runs + 2, 7) if runs <= 12 else 3)
     fig.suptitle(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -367,6 +420,7 @@ def failures_figure(convergence, title: str = ""):
         ax.set_xlabel("n")
     _legend_below(fig, axes)
     fig.suptitle(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -380,7 +434,7 @@ def comparison_figure(comparison, title: str = "", truths=None):
     params = _order(rows)
     others = list(dict.fromkeys(rows["method_b"]))
     fig, axes = plt.subplots(2, len(params), figsize=(3.0 * len(params), 6.0), squeeze=False,
-                             layout="constrained")
+                             dpi=DPI)
     for j, p in enumerate(params):
         for i, m in enumerate(others):
             d = rows[(rows["label"] == p) & (rows["method_b"] == m)].sort_values("n")
@@ -410,6 +464,7 @@ def comparison_figure(comparison, title: str = "", truths=None):
     axes[1, 0].set_ylabel(f"RMSE − RMSE of {first}", fontsize=8)
     _legend_below(fig, axes[0])
     fig.suptitle(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -462,6 +517,7 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96, pseu
         ax.tick_params(axis="x", labelsize=7)
     _legend_below(fig, axes)
     fig.suptitle(f"{title}: bias ± {z:g} MCSE" if title else f"bias ± {z:g} MCSE", fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -526,7 +582,7 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: floa
     C = min(P, 5)
     bands = int(np.ceil(P / C))
     fig, grid = plt.subplots(M * bands, C, figsize=(2.7 * C, (3.0 * M) * bands + 0.9),
-                             squeeze=False, layout="constrained")
+                             squeeze=False, dpi=DPI)
     for ax in grid.ravel():
         ax.set_visible(False)
     # axes[i, j]: method i, parameter j; a parameter's panels share its x-limits.
@@ -586,4 +642,5 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: floa
     fig.suptitle(f"{title}: Wald {100 * level:g} % intervals at n = {n} (blue cover, red miss)",
                  fontsize=10)
     fig.supxlabel(foot, fontsize=8)
+    _tight(fig)
     return fig
