@@ -160,6 +160,18 @@ def _plt():
     return plt()
 
 
+def _tight(fig):
+    from .figures import _tight as tight
+
+    tight(fig)
+
+
+def _fix_titles(fig):
+    from .figures import _fix_titles as fix
+
+    fix(fig)
+
+
 def _reference(measure: str, level: float):
     return {"bias": 0.0, "coverage": level, "be_coverage": level,
             "relerr_modse": 0.0}.get(measure)
@@ -300,8 +312,13 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
     ref = _reference(measure, level)
     ncol, nrow = max(len(facets), 1), max(len(params), 1)
     cw = max(1.9, 0.55 * len(xl) + 0.8)
-    fig, axes = plt.subplots(nrow, ncol, squeeze=False, layout="constrained",
-                             figsize=(cw * ncol + 1.6, (0.45 * len(yl) + 1.0) * nrow + 0.6))
+    from .figures import DPI
+
+    fig = plt.figure(figsize=(cw * ncol + 1.6, (0.45 * len(yl) + 1.0) * nrow + 0.6), dpi=DPI)
+    # The colour bars in a narrow last column of the panels' grid, so that one
+    # tight-layout pass places them with the panels (figures._tight).
+    gs = fig.add_gridspec(nrow, ncol + 1, width_ratios=[cw] * ncol + [0.16])
+    axes = np.array([[fig.add_subplot(gs[r, c]) for c in range(ncol)] for r in range(nrow)])
     for r, p in enumerate(params):
         # One colour scale per parameter: a weight's bias (a proportion) and a
         # mean's (data units) are not on one scale; coverage is, and shares one.
@@ -340,9 +357,9 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
                 ax.set_ylabel(f"{p}\n{y_factor}", fontsize=7)
         shared = "coverage" in measure
         if image is not None and (not shared or r == nrow - 1):
-            bar = fig.colorbar(image, ax=(axes.ravel() if shared else axes[r, :]).tolist(),
-                               shrink=0.5 if shared else 0.9, aspect=30 if shared else 12,
-                               pad=0.01)
+            # coverage: one bar for all rows, over their middle half or so
+            cax = fig.add_subplot(gs[nrow // 4:nrow - nrow // 4, -1] if shared else gs[r, -1])
+            bar = fig.colorbar(image, cax=cax)
             bar.set_label(measure if shared else f"{measure}, {p}", fontsize=7)
             bar.ax.tick_params(labelsize=6)
             if ref is not None:  # the target the scale is centred on
@@ -350,6 +367,7 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
             if shared:  # shares stop at 1: no colours for impossible coverage
                 bar.ax.set_ylim(norm.vmin, min(norm.vmax, 1.0))
     fig.suptitle(title or f"{measure} over {x_factor} × {y_factor}", fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -405,6 +423,7 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
         fig.legend(fontsize=7, loc="upper right", frameon=False)
     fig.suptitle(title or f"{measure} ± 2 MCSE per condition", fontsize=10)
     fig.tight_layout(rect=(0, 0, 0.93, 0.96))
+    _fix_titles(fig)
     return fig
 
 
