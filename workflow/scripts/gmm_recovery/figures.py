@@ -41,8 +41,8 @@ def _tight(fig) -> None:
         fig._suptitle.set(y=1 - pad / height, va="top")
     if getattr(fig, "_supxlabel", None) is not None:
         fig._supxlabel.set(y=pad / height, va="bottom")
-    fig.tight_layout(pad=3 / _plt().rcParams["font.size"])  # pads of 3 points
     _fix_titles(fig)
+    fig.tight_layout(pad=3 / _plt().rcParams["font.size"])  # pads of 3 points
     renderer = fig.canvas.get_renderer()
     below = max([leg.get_window_extent(renderer).ymax / fig.bbox.height
                  for leg in fig.legends], default=0.0)
@@ -59,15 +59,20 @@ def _tight(fig) -> None:
 def _fix_titles(fig) -> None:
     """Pin each panel's title at the top of its axes, where matplotlib's
     automatic placement puts it unless a top x-axis or a y offset text
-    ('1e-3') is in the way: the automatic placement measures the whole y-axis
-    again at every draw, the costliest step of saving a figure of many panels.
-    Call once the figure has been measured (after a layout pass)."""
+    ('1e-3', '+1000') is in the way: the automatic placement measures the
+    whole y-axis again at every draw and every layout pass, the costliest step
+    of saving a figure of many panels. The offset is the y formatter's for the
+    ticks of the current limits."""
     for ax in fig.axes:
         title = ax.title
         if (not title.get_text() or ax.xaxis.get_ticks_position() not in ("bottom", "default")
-                or ax.xaxis.get_label_position() == "top"
-                or ax.yaxis.offsetText.get_text()):
+                or ax.xaxis.get_label_position() == "top"):
             continue
+        formatter = ax.yaxis.get_major_formatter()
+        if hasattr(formatter, "get_offset"):
+            formatter.set_locs(ax.yaxis.get_majorticklocs())
+            if formatter.get_offset():
+                continue
         ax.set_title(title.get_text(), y=1.0, fontsize=title.get_fontsize())
 
 
@@ -486,18 +491,21 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96, pseu
     for ax, p in zip(axes, params):
         d = b[b["label"] == p]
         for i, (m, rows, colour, _, suffix) in enumerate(groups):
-            r = rows[rows["label"] == p].set_index("n")
-            for j, n in enumerate(ns):
-                if n not in r.index:
-                    continue
-                y = j * (M + 0.8) + (M - 1 - i)
-                est, se = float(r.loc[n, "estimate"]), float(r.loc[n, "mcse"])
-                ax.plot([0, est], [y, y], color=colour, lw=1, alpha=0.6)
-                if np.isfinite(se):
-                    ax.errorbar([est], [y], xerr=[[z * se], [z * se]], fmt="o", ms=4, capsize=3,
-                                color=colour, lw=1.2, label=(suffix.strip(" ()") or "bias"))
-                else:
-                    ax.plot([est], [y], "o", ms=4, color=colour)
+            # One stick collection and one errorbar call per method, not one per n.
+            r = rows[rows["label"] == p].drop_duplicates("n").set_index("n")
+            js = [j for j, n in enumerate(ns) if n in r.index]
+            if not js:
+                continue
+            y = np.array([j * (M + 0.8) + (M - 1 - i) for j in js], dtype=float)
+            est = r.loc[[ns[j] for j in js], "estimate"].to_numpy(dtype=float)
+            se = r.loc[[ns[j] for j in js], "mcse"].to_numpy(dtype=float)
+            ax.hlines(y, 0, est, colors=colour, lw=1, alpha=0.6)
+            ok = np.isfinite(se)
+            if ok.any():
+                ax.errorbar(est[ok], y[ok], xerr=z * se[ok], fmt="o", ms=4, capsize=3,
+                            color=colour, lw=1.2, label=(suffix.strip(" ()") or "bias"))
+            if not ok.all():
+                ax.plot(est[~ok], y[~ok], "o", ms=4, color=colour, ls="none")
         ax.axvline(0, color="k", lw=0.9)
         truth = (truths or {}).get(p)
         offset = None

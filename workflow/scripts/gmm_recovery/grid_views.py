@@ -422,8 +422,8 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
     if params and methods:
         fig.legend(fontsize=7, loc="upper right", frameon=False)
     fig.suptitle(title or f"{measure} ± 2 MCSE per condition", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 0.93, 0.96))
     _fix_titles(fig)
+    fig.tight_layout(rect=(0, 0, 0.93, 0.96))
     return fig
 
 
