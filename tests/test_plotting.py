@@ -139,14 +139,16 @@ def test_bias_lolly_shows_every_method_and_n_with_its_mcse(studies):
     fig = plotting.bias_figure(perf, "one_d")
     ax = fig.axes[0]  # weight[1]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["n = 40", "n = 90"]
-    # One error bar per (method, n), centred on the bias, ± 1.96 MCSE wide.
+    # One error bar per (method, n) (a container per method), centred on the
+    # bias, ± 1.96 MCSE wide.
     bars = [c for c in ax.containers]
-    assert len(bars) == 2 * 2
+    assert len(bars) == 2
     want = perf[(perf["measure"] == "bias") & (perf["parameter"] == "weight")
                 & (perf["component"] == 1)]
-    got = sorted(float(b.lines[0].get_xdata()[0]) for b in bars)
+    got = sorted(float(x) for b in bars for x in b.lines[0].get_xdata())
     assert got == pytest.approx(sorted(want["estimate"]))
-    half = sorted(float(np.diff(b.lines[2][0].get_segments()[0][:, 0])[0]) / 2 for b in bars)
+    half = sorted(float(np.diff(seg[:, 0])[0]) / 2 for b in bars
+                  for seg in b.lines[2][0].get_segments())
     assert half == pytest.approx(sorted(1.96 * want["mcse"]))
 
 
