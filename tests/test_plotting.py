@@ -271,3 +271,61 @@ def test_bias_figure_marks_the_pseudo_true_offset_of_a_misspecified_truth():
     dashed = [ln for ln in ax.get_lines() if ln.get_label() == "pseudo-true − generating"]
     assert len(dashed) == 1 and dashed[0].get_xdata()[0] == pytest.approx(-0.15)
     assert ax.get_xlim()[0] <= -0.15
+
+
+def _laid_out(fig):
+    """The figure as saved: every text and legend inside the figure, the
+    suptitle, supxlabel and figure legends clear of every panel (its ticks,
+    labels and title), and no two panels' decorations overlapping; closes it."""
+    import matplotlib.pyplot as plt
+
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    page = fig.bbox.padded(1)  # a pixel of rounding
+    panels = [ax.get_tightbbox(r) for ax in fig.axes if ax.get_visible() and ax.axison]
+    outer = [t.get_window_extent(r) for t in (getattr(fig, "_suptitle", None),
+                                              getattr(fig, "_supxlabel", None))
+             if t is not None and t.get_text()]
+    outer += [leg.get_window_extent(r) for leg in fig.legends]
+    problems = [f"outside the figure: {b}" for b in panels + outer
+                if not (page.x0 <= b.x0 and b.x1 <= page.x1 and page.y0 <= b.y0 and b.y1 <= page.y1)]
+    problems += [f"{o} overlaps a panel {p}" for o in outer for p in panels if o.overlaps(p)]
+    problems += [f"panels overlap: {a} {b}" for i, a in enumerate(panels) for b in panels[i + 1:]
+                 if a.overlaps(b)]
+    plt.close(fig)
+    return problems
+
+
+@pytest.mark.parametrize("name", ["one_d", "two_d", "three"])
+def test_figures_have_no_overlapping_or_cut_text(studies, name):
+    from gmm_recovery import grid_views
+
+    sc, tables, traces = studies[name]
+    perf, aligned = tables["performance"], tables["aligned"]
+    truths = by_label(tables["recovery"], "truth")
+    figures = {
+        "bias": plotting.bias_figure(perf, name, truths),
+        "rmse": plotting.rmse_figure(perf, name, truths),
+        "rmse_crlb": plotting.rmse_crlb_figure(perf, name, truths),
+        "coverage": plotting.coverage_figure(perf, 0.95, name, truths),
+        "spread": plotting.spread_figure(aligned, name, truths),
+        "zip": plotting.zip_figure(aligned, min(sc.sample_sizes), 0.95, name),
+        "failures": plotting.failures_figure(tables["convergence"], name),
+        "traces": plotting.traces_figure(traces, name),
+    }
+    if len(sc.methods) > 1:
+        figures["comparison"] = plotting.comparison_figure(tables["comparison"], name, truths)
+    if sc.select_k:
+        figures["model_choice"] = plotting.model_choice_figure(tables["model_choice"], name)
+    if name == "one_d":  # the grid's figures, of a two-level grid of this study
+        perf2 = perf.assign(estimate=perf["estimate"] * 0.9)
+        rows = [("g", "g-means1", "means", 1, "[0,4]"), ("g", "g-means2", "means", 2, "[0,2]")]
+        table = grid_views.generating(grid_table({"g-means1": perf, "g-means2": perf2}, rows))
+        labels = grid_views.level_labels(table, ["means"])
+        for measure in ("bias", "coverage"):
+            figures[f"heatmap_{measure}"] = grid_views.heatmap_figure(
+                table, measure, ["means"], labels, title=f"grid g: {measure}")
+            figures[f"lolly_{measure}"] = grid_views.lolly_figure(
+                table, measure, ["means"], labels, title=f"grid g: {measure}")
+    for key, fig in figures.items():
+        assert _laid_out(fig) == [], key

@@ -360,6 +360,9 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
             # coverage: one bar for all rows, over their middle half or so
             cax = fig.add_subplot(gs[nrow // 4:nrow - nrow // 4, -1] if shared else gs[r, -1])
             bar = fig.colorbar(image, cax=cax)
+            # The ticks the layout measures are the ticks drawn (a bar's own
+            # locator would pick others once the layout has resized it).
+            bar.set_ticks(bar.get_ticks())
             bar.set_label(measure if shared else f"{measure}, {p}", fontsize=7)
             bar.ax.tick_params(labelsize=6)
             if ref is not None:  # the target the scale is centred on
