@@ -16,6 +16,7 @@ import json
 
 import numpy as np
 
+from .figures import DPI
 from .tables import labelled, parameter_label, reading_order
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -312,8 +313,6 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
     ref = _reference(measure, level)
     ncol, nrow = max(len(facets), 1), max(len(params), 1)
     cw = max(1.9, 0.55 * len(xl) + 0.8)
-    from .figures import DPI
-
     fig = plt.figure(figsize=(cw * ncol + 1.6, (0.45 * len(yl) + 1.0) * nrow + 0.6), dpi=DPI)
     # The colour bars in a narrow last column of the panels' grid, so that one
     # tight-layout pass places them with the panels (figures._tight).
@@ -392,7 +391,7 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
     fig, axes = plt.subplots(len(ns), max(len(params), 1),
                              figsize=(2.3 * max(len(params), 1) + 2.2,
                                       (0.2 * len(cond) + 0.9) * len(ns)),
-                             squeeze=False, sharey=True,
+                             squeeze=False, sharey=True, dpi=DPI,
                              # coverage is a share whatever the parameter: one x-scale
                              sharex=True if "coverage" in measure else "col")
     ref = _reference(measure, level)
@@ -422,11 +421,10 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
             if r == len(ns) - 1:
                 ax.set_xlabel(f"{measure} ± 2 MCSE", fontsize=7)
     axes[0, 0].invert_yaxis()  # the first condition at the top (the axes share y)
-    if params and methods:
-        fig.legend(fontsize=7, loc="upper right", frameon=False)
+    if params and methods:  # below the panels, as in the scenario figures
+        fig.legend(fontsize=7, loc="lower center", ncol=min(len(methods), 6), frameon=False)
     fig.suptitle(title or f"{measure} ± 2 MCSE per condition", fontsize=10)
-    _fix_titles(fig)
-    fig.tight_layout(rect=(0, 0, 0.93, 0.96))
+    _tight(fig)
     return fig
 
 
