@@ -465,6 +465,8 @@ def comparison_figure(comparison, title: str = "", truths=None):
         truth = (truths or {}).get(p)
         axes[0, j].set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
         axes[1, j].set_xlabel("n")
+        # both rows have the same n-axis: its labels under the lower row only
+        axes[0, j].tick_params(labelbottom=False)
     axes[0, 0].set_ylabel(f"% precision gain vs {first}", fontsize=8)
     axes[1, 0].set_ylabel(f"RMSE − RMSE of {first}", fontsize=8)
     _legend_below(fig, axes[0])
@@ -644,6 +646,8 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: floa
             ax.set_title(f"{head}\n{who}coverage {100 * covers.mean():.1f} %", fontsize=8)
             if j == 0:
                 ax.set_ylabel("centile of |z|", fontsize=8)
+            if j % C:  # every panel's y-axis is the same 0-100 centile: labelled at the left
+                ax.tick_params(labelleft=False)
     foot = (f"x-axes span the truth ± {clip:g} empirical SEs; "
             + (f"{n_clipped} interval(s) cut there end in ◀/▶"
                if n_clipped else "no interval reaches beyond"))
