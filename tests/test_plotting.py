@@ -303,29 +303,31 @@ def test_figures_have_no_overlapping_or_cut_text(studies, name):
     sc, tables, traces = studies[name]
     perf, aligned = tables["performance"], tables["aligned"]
     truths = by_label(tables["recovery"], "truth")
-    figures = {
-        "bias": plotting.bias_figure(perf, name, truths),
-        "rmse": plotting.rmse_figure(perf, name, truths),
-        "rmse_crlb": plotting.rmse_crlb_figure(perf, name, truths),
-        "coverage": plotting.coverage_figure(perf, 0.95, name, truths),
-        "spread": plotting.spread_figure(aligned, name, truths),
-        "zip": plotting.zip_figure(aligned, min(sc.sample_sizes), 0.95, name),
-        "failures": plotting.failures_figure(tables["convergence"], name),
-        "traces": plotting.traces_figure(traces, name),
+    figures = {  # drawn one at a time
+        "bias": lambda: plotting.bias_figure(perf, name, truths),
+        "rmse": lambda: plotting.rmse_figure(perf, name, truths),
+        "rmse_crlb": lambda: plotting.rmse_crlb_figure(perf, name, truths),
+        "coverage": lambda: plotting.coverage_figure(perf, 0.95, name, truths),
+        "spread": lambda: plotting.spread_figure(aligned, name, truths),
+        "zip": lambda: plotting.zip_figure(aligned, min(sc.sample_sizes), 0.95, name),
+        "failures": lambda: plotting.failures_figure(tables["convergence"], name),
+        "traces": lambda: plotting.traces_figure(traces, name),
     }
     if len(sc.methods) > 1:
-        figures["comparison"] = plotting.comparison_figure(tables["comparison"], name, truths)
+        figures["comparison"] = lambda: plotting.comparison_figure(
+            tables["comparison"], name, truths)
     if sc.select_k:
-        figures["model_choice"] = plotting.model_choice_figure(tables["model_choice"], name)
+        figures["model_choice"] = lambda: plotting.model_choice_figure(
+            tables["model_choice"], name)
     if name == "one_d":  # the grid's figures, of a two-level grid of this study
         perf2 = perf.assign(estimate=perf["estimate"] * 0.9)
         rows = [("g", "g-means1", "means", 1, "[0,4]"), ("g", "g-means2", "means", 2, "[0,2]")]
         table = grid_views.generating(grid_table({"g-means1": perf, "g-means2": perf2}, rows))
         labels = grid_views.level_labels(table, ["means"])
         for measure in ("bias", "coverage"):
-            figures[f"heatmap_{measure}"] = grid_views.heatmap_figure(
-                table, measure, ["means"], labels, title=f"grid g: {measure}")
-            figures[f"lolly_{measure}"] = grid_views.lolly_figure(
-                table, measure, ["means"], labels, title=f"grid g: {measure}")
-    for key, fig in figures.items():
-        assert _laid_out(fig) == [], key
+            figures[f"heatmap_{measure}"] = lambda m=measure: grid_views.heatmap_figure(
+                table, m, ["means"], labels, title=f"grid g: {m}")
+            figures[f"lolly_{measure}"] = lambda m=measure: grid_views.lolly_figure(
+                table, m, ["means"], labels, title=f"grid g: {m}")
+    for key, make in figures.items():
+        assert _laid_out(make()) == [], key

@@ -465,8 +465,6 @@ def comparison_figure(comparison, title: str = "", truths=None):
         truth = (truths or {}).get(p)
         axes[0, j].set_title(p if truth is None else f"{p}, true {truth:.4g}", fontsize=9)
         axes[1, j].set_xlabel("n")
-        # both rows have the same n-axis: its labels under the lower row only
-        axes[0, j].tick_params(labelbottom=False)
     axes[0, 0].set_ylabel(f"% precision gain vs {first}", fontsize=8)
     axes[1, 0].set_ylabel(f"RMSE − RMSE of {first}", fontsize=8)
     _legend_below(fig, axes[0])
