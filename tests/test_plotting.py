@@ -331,3 +331,31 @@ def test_figures_have_no_overlapping_or_cut_text(studies, name):
                 table, m, ["means"], labels, title=f"grid g: {m}")
     for key, make in figures.items():
         assert _laid_out(make()) == [], key
+
+
+def test_spread_boxes_are_matplotlibs_box_plots():
+    """_boxes draws, per sample, the box, median, whiskers and outliers that
+    ax.boxplot draws (quartiles, whiskers to the furthest point within
+    1.5 IQR, the points beyond)."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(3)
+    samples = [rng.standard_t(3, size=80), rng.normal(size=25) * 4 + 1]
+    fig, (a, b) = plt.subplots(1, 2)
+    ref = a.boxplot(samples, positions=[0, 1], widths=0.5)
+    plotting._boxes(b, samples, [0, 1], 0.5, "C0", label="m")
+    segs = b.collections[0].get_segments()
+    for i, x in enumerate(samples):
+        box, med, w_lo, w_hi = segs[6 * i: 6 * i + 4]
+        q1, q3 = np.percentile(x, [25, 75])
+        assert box[:, 1].min() == pytest.approx(q1) and box[:, 1].max() == pytest.approx(q3)
+        assert med[0, 1] == pytest.approx(np.median(x))
+        inside = x[(x >= q1 - 1.5 * (q3 - q1)) & (x <= q3 + 1.5 * (q3 - q1))]
+        assert w_lo[1, 1] == pytest.approx(inside.min())
+        assert w_hi[1, 1] == pytest.approx(inside.max())
+        assert np.allclose(sorted(ref["whiskers"][2 * i].get_ydata()), sorted(w_lo[:, 1]))
+    fliers = np.sort(b.lines[0].get_ydata())
+    want = np.sort(np.concatenate([f.get_ydata() for f in ref["fliers"]]))
+    assert np.allclose(fliers, want)
+    assert [h.get_label() for h in b.get_legend_handles_labels()[0]] == ["m"]
+    plt.close(fig)

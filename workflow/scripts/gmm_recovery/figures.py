@@ -237,6 +237,43 @@ def rmse_figure(performance, title: str = "", truths=None):
     return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE ({_unit(rm, p)})")
 
 
+def _boxes(ax, samples, positions, width: float, colour, label=None) -> None:
+    """Box plots of ``samples`` at ``positions`` as matplotlib's boxplot draws
+    them (quartile box, median, whiskers to the furthest point within 1.5 IQR,
+    caps half the box wide, the points beyond as small open circles), in one
+    colour, but as one line collection and one marker line per call instead
+    of six artists per box: the same picture, a fraction of the drawing."""
+    from matplotlib.cbook import boxplot_stats
+    from matplotlib.collections import LineCollection
+
+    segments, out_x, out_y = [], [], []
+    for x, values, in zip(positions, samples):
+        values = np.asarray(values, dtype=float)
+        if not len(values):
+            continue
+        st = boxplot_stats(values, whis=1.5)[0]
+        lo, hi, cap = x - width / 2, x + width / 2, width / 4
+        segments += [[(lo, st["q1"]), (hi, st["q1"]), (hi, st["q3"]), (lo, st["q3"]),
+                      (lo, st["q1"])],
+                     [(lo, st["med"]), (hi, st["med"])],
+                     [(x, st["q1"]), (x, st["whislo"])], [(x, st["q3"]), (x, st["whishi"])],
+                     [(x - cap, st["whislo"]), (x + cap, st["whislo"])],
+                     [(x - cap, st["whishi"]), (x + cap, st["whishi"])]]
+        out_x += [x] * len(st["fliers"])
+        out_y += list(st["fliers"])
+    ax.add_collection(LineCollection(segments, colors=colour, linewidths=1.0), autolim=True)
+    if label and segments:
+        # The legend's key is a box, as boxplot's: an empty rectangle on a
+        # median (matplotlib leaves empty rectangles out of the data limits).
+        from matplotlib.patches import Rectangle
+
+        ax.add_patch(Rectangle(segments[1][0], 0, 0, fill=False, edgecolor=colour, lw=1.0,
+                               label=label))
+    if out_x:
+        ax.plot(out_x, out_y, "o", ms=2, mfc="none", mec=colour, ls="none")
+    ax.autoscale_view()
+
+
 def spread_figure(aligned, title: str = "", truths=None):
     """Box plots of the estimates at each n, with the true value marked."""
     aligned = labelled(aligned)
@@ -249,14 +286,8 @@ def spread_figure(aligned, title: str = "", truths=None):
         for i, (m, rows, colour, _, suffix) in enumerate(groups):
             r = rows[rows["label"] == p]
             pos = np.arange(len(ns)) + (i - (len(groups) - 1) / 2) * width
-            box = ax.boxplot([r.loc[r["n"] == n, "estimate"].to_numpy() for n in ns],
-                             positions=pos, widths=width * 0.9, showfliers=True,
-                             flierprops={"ms": 2, "markeredgecolor": colour}, patch_artist=True,
-                             boxprops={"facecolor": "none", "edgecolor": colour},
-                             whiskerprops={"color": colour}, capprops={"color": colour},
-                             medianprops={"color": colour}, manage_ticks=False)
-            if suffix:
-                box["boxes"][0].set_label(suffix.strip(" ()"))
+            _boxes(ax, [r.loc[r["n"] == n, "estimate"].to_numpy() for n in ns], pos,
+                   width * 0.9, colour, suffix.strip(" ()") or None)
         ax.set_xticks(np.arange(len(ns)), [str(n) for n in ns])
         ax.axhline(d["truth"].iloc[0], color="C3", lw=1.2, ls="--", label="truth")
         ax.tick_params(axis="x", labelsize=7)
