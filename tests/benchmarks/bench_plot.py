@@ -15,12 +15,11 @@ as in the job). The versions alternate ``--repeat`` times; medians and the
 ratio (this / previous) are printed.
 
 Measured (2 shared cores, load about 4.5, 2026-12-02, --repeat 3, against
-0934f19): plot jobs heights 5.51 / 6.62 s (0.83), heights_t5 2.87 / 3.73
-(0.77), overlap 4.61 / 5.98 (0.77), small_weight 3.05 / 3.92 (0.78);
-grid_figures of first_grid 5.25 / 6.25 (0.84); all five 21.3 / 26.5 (0.80).
-About 1.3 s of each job is interpreter start and imports (pandas, matplotlib).
-
-    PYTHONPATH=$PWD/workflow/scripts .venv/bin/python tests/benchmarks/bench_plot.py
+0934f19): plot jobs heights 5.12 / 6.70 s (0.76), heights_t5 2.82 / 3.58
+(0.79), overlap 4.51 / 5.59 (0.81), small_weight 2.92 / 3.71 (0.79);
+grid_figures of first_grid 4.79 / 5.76 (0.83); all five 20.2 / 25.3 (0.80).
+About 0.6 s of each job is Snakemake's preamble and the imports (pandas,
+matplotlib, gmm_recovery).
 """
 
 from __future__ import annotations
