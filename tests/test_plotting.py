@@ -139,14 +139,16 @@ def test_bias_lolly_shows_every_method_and_n_with_its_mcse(studies):
     fig = plotting.bias_figure(perf, "one_d")
     ax = fig.axes[0]  # weight[1]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["n = 40", "n = 90"]
-    # One error bar per (method, n), centred on the bias, ± 1.96 MCSE wide.
+    # One error bar per (method, n) (a container per method), centred on the
+    # bias, ± 1.96 MCSE wide.
     bars = [c for c in ax.containers]
-    assert len(bars) == 2 * 2
+    assert len(bars) == 2
     want = perf[(perf["measure"] == "bias") & (perf["parameter"] == "weight")
                 & (perf["component"] == 1)]
-    got = sorted(float(b.lines[0].get_xdata()[0]) for b in bars)
+    got = sorted(float(x) for b in bars for x in b.lines[0].get_xdata())
     assert got == pytest.approx(sorted(want["estimate"]))
-    half = sorted(float(np.diff(b.lines[2][0].get_segments()[0][:, 0])[0]) / 2 for b in bars)
+    half = sorted(float(np.diff(seg[:, 0])[0]) / 2 for b in bars
+                  for seg in b.lines[2][0].get_segments())
     assert half == pytest.approx(sorted(1.96 * want["mcse"]))
 
 
@@ -269,3 +271,91 @@ def test_bias_figure_marks_the_pseudo_true_offset_of_a_misspecified_truth():
     dashed = [ln for ln in ax.get_lines() if ln.get_label() == "pseudo-true − generating"]
     assert len(dashed) == 1 and dashed[0].get_xdata()[0] == pytest.approx(-0.15)
     assert ax.get_xlim()[0] <= -0.15
+
+
+def _laid_out(fig):
+    """The figure as saved: every text and legend inside the figure, the
+    suptitle, supxlabel and figure legends clear of every panel (its ticks,
+    labels and title), and no two panels' decorations overlapping; closes it."""
+    import matplotlib.pyplot as plt
+
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    page = fig.bbox.padded(1)  # a pixel of rounding
+    panels = [ax.get_tightbbox(r) for ax in fig.axes if ax.get_visible() and ax.axison]
+    outer = [t.get_window_extent(r) for t in (getattr(fig, "_suptitle", None),
+                                              getattr(fig, "_supxlabel", None))
+             if t is not None and t.get_text()]
+    outer += [leg.get_window_extent(r) for leg in fig.legends]
+    problems = [f"outside the figure: {b}" for b in panels + outer
+                if not (page.x0 <= b.x0 and b.x1 <= page.x1 and page.y0 <= b.y0 and b.y1 <= page.y1)]
+    problems += [f"{o} overlaps a panel {p}" for o in outer for p in panels if o.overlaps(p)]
+    problems += [f"panels overlap: {a} {b}" for i, a in enumerate(panels) for b in panels[i + 1:]
+                 if a.overlaps(b)]
+    plt.close(fig)
+    return problems
+
+
+@pytest.mark.parametrize("name", ["one_d", "two_d", "three"])
+def test_figures_have_no_overlapping_or_cut_text(studies, name):
+    from gmm_recovery import grid_views
+
+    sc, tables, traces = studies[name]
+    perf, aligned = tables["performance"], tables["aligned"]
+    truths = by_label(tables["recovery"], "truth")
+    figures = {  # drawn one at a time
+        "bias": lambda: plotting.bias_figure(perf, name, truths),
+        "rmse": lambda: plotting.rmse_figure(perf, name, truths),
+        "rmse_crlb": lambda: plotting.rmse_crlb_figure(perf, name, truths),
+        "coverage": lambda: plotting.coverage_figure(perf, 0.95, name, truths),
+        "spread": lambda: plotting.spread_figure(aligned, name, truths),
+        "zip": lambda: plotting.zip_figure(aligned, min(sc.sample_sizes), 0.95, name),
+        "failures": lambda: plotting.failures_figure(tables["convergence"], name),
+        "traces": lambda: plotting.traces_figure(traces, name),
+    }
+    if len(sc.methods) > 1:
+        figures["comparison"] = lambda: plotting.comparison_figure(
+            tables["comparison"], name, truths)
+    if sc.select_k:
+        figures["model_choice"] = lambda: plotting.model_choice_figure(
+            tables["model_choice"], name)
+    if name == "one_d":  # the grid's figures, of a two-level grid of this study
+        perf2 = perf.assign(estimate=perf["estimate"] * 0.9)
+        rows = [("g", "g-means1", "means", 1, "[0,4]"), ("g", "g-means2", "means", 2, "[0,2]")]
+        table = grid_views.generating(grid_table({"g-means1": perf, "g-means2": perf2}, rows))
+        labels = grid_views.level_labels(table, ["means"])
+        for measure in ("bias", "coverage"):
+            figures[f"heatmap_{measure}"] = lambda m=measure: grid_views.heatmap_figure(
+                table, m, ["means"], labels, title=f"grid g: {m}")
+            figures[f"lolly_{measure}"] = lambda m=measure: grid_views.lolly_figure(
+                table, m, ["means"], labels, title=f"grid g: {m}")
+    for key, make in figures.items():
+        assert _laid_out(make()) == [], key
+
+
+def test_spread_boxes_are_matplotlibs_box_plots():
+    """_boxes draws, per sample, the box, median, whiskers and outliers that
+    ax.boxplot draws (quartiles, whiskers to the furthest point within
+    1.5 IQR, the points beyond)."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(3)
+    samples = [rng.standard_t(3, size=80), rng.normal(size=25) * 4 + 1]
+    fig, (a, b) = plt.subplots(1, 2)
+    ref = a.boxplot(samples, positions=[0, 1], widths=0.5)
+    plotting._boxes(b, samples, [0, 1], 0.5, "C0", label="m")
+    segs = b.collections[0].get_segments()
+    for i, x in enumerate(samples):
+        box, med, w_lo, w_hi = segs[6 * i: 6 * i + 4]
+        q1, q3 = np.percentile(x, [25, 75])
+        assert box[:, 1].min() == pytest.approx(q1) and box[:, 1].max() == pytest.approx(q3)
+        assert med[0, 1] == pytest.approx(np.median(x))
+        inside = x[(x >= q1 - 1.5 * (q3 - q1)) & (x <= q3 + 1.5 * (q3 - q1))]
+        assert w_lo[1, 1] == pytest.approx(inside.min())
+        assert w_hi[1, 1] == pytest.approx(inside.max())
+        assert np.allclose(sorted(ref["whiskers"][2 * i].get_ydata()), sorted(w_lo[:, 1]))
+    fliers = np.sort(b.lines[0].get_ydata())
+    want = np.sort(np.concatenate([f.get_ydata() for f in ref["fliers"]]))
+    assert np.allclose(fliers, want)
+    assert [h.get_label() for h in b.get_legend_handles_labels()[0]] == ["m"]
+    plt.close(fig)

@@ -151,8 +151,10 @@ def save_figure(fig, path) -> None:
     """PNG with no timestamp in it, so equal figures give equal bytes; closes the figure."""
     import matplotlib.pyplot as plt
 
+    from gmm_recovery.figures import DPI  # the dpi the figures were laid out at
+
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, metadata={"Software": None})
+    fig.savefig(path, dpi=DPI, metadata={"Software": None})
     plt.close(fig)
 
 

@@ -21,13 +21,68 @@ def _plt():
     return plt
 
 
+# The dpi figures are saved at (_workflow.save_figure): figures are made at it,
+# so that their layout is measured with the text sizes of the saved image.
+DPI = 110
+
+
+def _tight(fig) -> None:
+    """Place a figure's regular grid of panels so that no tick label, axis
+    label, title, suptitle or legend overlaps or is cut: one measuring pass
+    (matplotlib's tight layout, 3-point pads), the suptitle and supxlabel
+    moved to the figure's edges (where tight layout reserves their room) and
+    the panels lifted above the figure legends (placed "lower center"), the
+    gaps between rows kept. Constrained layout gives the same picture but
+    measures every panel twice more when the figure is saved."""
+    pad = 3 / 72  # inches, constrained layout's pad
+    width, height = fig.get_size_inches()
+    # Private but long-standing attributes: the Text objects of fig.suptitle/supxlabel.
+    if getattr(fig, "_suptitle", None) is not None:
+        fig._suptitle.set(y=1 - pad / height, va="top")
+    if getattr(fig, "_supxlabel", None) is not None:
+        fig._supxlabel.set(y=pad / height, va="bottom")
+    _fix_titles(fig)
+    fig.tight_layout(pad=3 / _plt().rcParams["font.size"])  # pads of 3 points
+    renderer = fig.canvas.get_renderer()
+    below = max([leg.get_window_extent(renderer).ymax / fig.bbox.height
+                 for leg in fig.legends], default=0.0)
+    sp = fig.subplotpars
+    if below > 0:  # tight layout left the panels' decorations a pad above the bottom
+        rows = fig.axes[0].get_subplotspec().get_gridspec().nrows
+        axh = (sp.top - sp.bottom) / (rows + (rows - 1) * sp.hspace)
+        gap = sp.hspace * axh
+        bottom = sp.bottom + below
+        new_axh = (sp.top - bottom - (rows - 1) * gap) / rows
+        fig.subplots_adjust(bottom=bottom, hspace=gap / new_axh if rows > 1 else sp.hspace)
+
+
+def _fix_titles(fig) -> None:
+    """Pin each panel's title at the top of its axes, where matplotlib's
+    automatic placement puts it unless a top x-axis or a y offset text
+    ('1e-3', '+1000') is in the way: the automatic placement measures the
+    whole y-axis again at every draw and every layout pass, the costliest step
+    of saving a figure of many panels. The offset is the y formatter's for the
+    ticks of the current limits."""
+    for ax in fig.axes:
+        title = ax.title
+        if (not title.get_text() or ax.xaxis.get_ticks_position() not in ("bottom", "default")
+                or ax.xaxis.get_label_position() == "top"):
+            continue
+        formatter = ax.yaxis.get_major_formatter()
+        if hasattr(formatter, "get_offset"):
+            formatter.set_locs(ax.yaxis.get_majorticklocs())
+            if formatter.get_offset():
+                continue
+        ax.set_title(title.get_text(), y=1.0, fontsize=title.get_fontsize())
+
+
 def _grid(n_panels: int, width: float = 3.6, height: float = 2.9):
     plt = _plt()
     cols = min(n_panels, 3)
     rows = int(np.ceil(n_panels / cols))
-    # Constrained layout leaves room for a legend placed "outside" the panels.
+    # Laid out by _tight once drawn into, a legend below the panels.
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.5),
-                             squeeze=False, layout="constrained")
+                             squeeze=False, dpi=DPI)
     for ax in axes.ravel()[n_panels:]:
         ax.set_visible(False)
     return fig, axes.ravel()[:n_panels]
@@ -79,7 +134,7 @@ def _legend_below(fig, axes, ncol: int | None = None) -> None:
             if not label.startswith("_"):
                 handles.setdefault(label, h)
     if handles:
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center", fontsize=7,
+        fig.legend(handles.values(), handles.keys(), loc="lower center", fontsize=7,
                    ncol=ncol or min(len(handles), 4), frameon=False)
 
 
@@ -117,6 +172,7 @@ def _panels(params, draw, title: str, truths=None, ylabel=None, xlabel: str = "n
         ax.tick_params(which="both", labelsize=7)
     _legend_below(fig, axes)
     fig.suptitle(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -132,13 +188,14 @@ def _finite(table, column="estimate"):
 def _single(draw, title: str, xlabel: str, ylabel: str, legend: bool = True):
     """One axes: draw(ax) fills it; labels, legend and title."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7.2, 4.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7.2, 4.2), dpi=DPI)
     draw(ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if legend:
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     ax.set_title(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -180,6 +237,43 @@ def rmse_figure(performance, title: str = "", truths=None):
     return _panels(_finite(rm), draw, title, truths, lambda p: f"RMSE ({_unit(rm, p)})")
 
 
+def _boxes(ax, samples, positions, width: float, colour, label=None) -> None:
+    """Box plots of ``samples`` at ``positions`` as matplotlib's boxplot draws
+    them (quartile box, median, whiskers to the furthest point within 1.5 IQR,
+    caps half the box wide, the points beyond as small open circles), in one
+    colour, but as one line collection and one marker line per call instead
+    of six artists per box: the same picture, a fraction of the drawing."""
+    from matplotlib.cbook import boxplot_stats
+    from matplotlib.collections import LineCollection
+
+    segments, out_x, out_y = [], [], []
+    for x, values, in zip(positions, samples):
+        values = np.asarray(values, dtype=float)
+        if not len(values):
+            continue
+        st = boxplot_stats(values, whis=1.5)[0]
+        lo, hi, cap = x - width / 2, x + width / 2, width / 4
+        segments += [[(lo, st["q1"]), (hi, st["q1"]), (hi, st["q3"]), (lo, st["q3"]),
+                      (lo, st["q1"])],
+                     [(lo, st["med"]), (hi, st["med"])],
+                     [(x, st["q1"]), (x, st["whislo"])], [(x, st["q3"]), (x, st["whishi"])],
+                     [(x - cap, st["whislo"]), (x + cap, st["whislo"])],
+                     [(x - cap, st["whishi"]), (x + cap, st["whishi"])]]
+        out_x += [x] * len(st["fliers"])
+        out_y += list(st["fliers"])
+    ax.add_collection(LineCollection(segments, colors=colour, linewidths=1.0), autolim=True)
+    if label and segments:
+        # The legend's key is a box, as boxplot's: an empty rectangle on a
+        # median (matplotlib leaves empty rectangles out of the data limits).
+        from matplotlib.patches import Rectangle
+
+        ax.add_patch(Rectangle(segments[1][0], 0, 0, fill=False, edgecolor=colour, lw=1.0,
+                               label=label))
+    if out_x:
+        ax.plot(out_x, out_y, "o", ms=2, mfc="none", mec=colour, ls="none")
+    ax.autoscale_view()
+
+
 def spread_figure(aligned, title: str = "", truths=None):
     """Box plots of the estimates at each n, with the true value marked."""
     aligned = labelled(aligned)
@@ -192,14 +286,8 @@ def spread_figure(aligned, title: str = "", truths=None):
         for i, (m, rows, colour, _, suffix) in enumerate(groups):
             r = rows[rows["label"] == p]
             pos = np.arange(len(ns)) + (i - (len(groups) - 1) / 2) * width
-            box = ax.boxplot([r.loc[r["n"] == n, "estimate"].to_numpy() for n in ns],
-                             positions=pos, widths=width * 0.9, showfliers=True,
-                             flierprops={"ms": 2, "markeredgecolor": colour}, patch_artist=True,
-                             boxprops={"facecolor": "none", "edgecolor": colour},
-                             whiskerprops={"color": colour}, capprops={"color": colour},
-                             medianprops={"color": colour}, manage_ticks=False)
-            if suffix:
-                box["boxes"][0].set_label(suffix.strip(" ()"))
+            _boxes(ax, [r.loc[r["n"] == n, "estimate"].to_numpy() for n in ns], pos,
+                   width * 0.9, colour, suffix.strip(" ()") or None)
         ax.set_xticks(np.arange(len(ns)), [str(n) for n in ns])
         ax.axhline(d["truth"].iloc[0], color="C3", lw=1.2, ls="--", label="truth")
         ax.tick_params(axis="x", labelsize=7)
@@ -215,7 +303,7 @@ def traces_figure(traces, title: str = ""):
     plt = _plt()
     reps = list(dict.fromkeys(traces["replicate"])) if "replicate" in traces else [None]
     fig, axes = plt.subplots(1, len(reps), figsize=(4.6 * len(reps), 4.2), squeeze=False,
-                             layout="constrained")
+                             dpi=DPI)
     for ax, rep in zip(axes[0], reps):
         t = traces if rep is None else traces[traces["replicate"] == rep]
         best = t["loglik"].max()
@@ -248,6 +336,7 @@ def traces_figure(traces, title: str = ""):
     axes[0, 0].plot([], [], "ko", ms=4, label="stop elsewhere")
     _legend_below(fig, [axes[0, 0]], ncol=min(runs + 2, 7) if runs <= 12 else 3)
     fig.suptitle(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -367,6 +456,7 @@ def failures_figure(convergence, title: str = ""):
         ax.set_xlabel("n")
     _legend_below(fig, axes)
     fig.suptitle(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -380,7 +470,7 @@ def comparison_figure(comparison, title: str = "", truths=None):
     params = _order(rows)
     others = list(dict.fromkeys(rows["method_b"]))
     fig, axes = plt.subplots(2, len(params), figsize=(3.0 * len(params), 6.0), squeeze=False,
-                             layout="constrained")
+                             dpi=DPI)
     for j, p in enumerate(params):
         for i, m in enumerate(others):
             d = rows[(rows["label"] == p) & (rows["method_b"] == m)].sort_values("n")
@@ -410,6 +500,7 @@ def comparison_figure(comparison, title: str = "", truths=None):
     axes[1, 0].set_ylabel(f"RMSE − RMSE of {first}", fontsize=8)
     _legend_below(fig, axes[0])
     fig.suptitle(title, fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -431,18 +522,21 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96, pseu
     for ax, p in zip(axes, params):
         d = b[b["label"] == p]
         for i, (m, rows, colour, _, suffix) in enumerate(groups):
-            r = rows[rows["label"] == p].set_index("n")
-            for j, n in enumerate(ns):
-                if n not in r.index:
-                    continue
-                y = j * (M + 0.8) + (M - 1 - i)
-                est, se = float(r.loc[n, "estimate"]), float(r.loc[n, "mcse"])
-                ax.plot([0, est], [y, y], color=colour, lw=1, alpha=0.6)
-                if np.isfinite(se):
-                    ax.errorbar([est], [y], xerr=[[z * se], [z * se]], fmt="o", ms=4, capsize=3,
-                                color=colour, lw=1.2, label=(suffix.strip(" ()") or "bias"))
-                else:
-                    ax.plot([est], [y], "o", ms=4, color=colour)
+            # One stick collection and one errorbar call per method, not one per n.
+            r = rows[rows["label"] == p].drop_duplicates("n").set_index("n")
+            js = [j for j, n in enumerate(ns) if n in r.index]
+            if not js:
+                continue
+            y = np.array([j * (M + 0.8) + (M - 1 - i) for j in js], dtype=float)
+            est = r.loc[[ns[j] for j in js], "estimate"].to_numpy(dtype=float)
+            se = r.loc[[ns[j] for j in js], "mcse"].to_numpy(dtype=float)
+            ax.hlines(y, 0, est, colors=colour, lw=1, alpha=0.6)
+            ok = np.isfinite(se)
+            if ok.any():
+                ax.errorbar(est[ok], y[ok], xerr=z * se[ok], fmt="o", ms=4, capsize=3,
+                            color=colour, lw=1.2, label=(suffix.strip(" ()") or "bias"))
+            if not ok.all():
+                ax.plot(est[~ok], y[~ok], "o", ms=4, color=colour, ls="none")
         ax.axvline(0, color="k", lw=0.9)
         truth = (truths or {}).get(p)
         offset = None
@@ -462,6 +556,7 @@ def bias_figure(performance, title: str = "", truths=None, z: float = 1.96, pseu
         ax.tick_params(axis="x", labelsize=7)
     _legend_below(fig, axes)
     fig.suptitle(f"{title}: bias ± {z:g} MCSE" if title else f"bias ± {z:g} MCSE", fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -526,7 +621,7 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: floa
     C = min(P, 5)
     bands = int(np.ceil(P / C))
     fig, grid = plt.subplots(M * bands, C, figsize=(2.7 * C, (3.0 * M) * bands + 0.9),
-                             squeeze=False, layout="constrained")
+                             squeeze=False, dpi=DPI)
     for ax in grid.ravel():
         ax.set_visible(False)
     # axes[i, j]: method i, parameter j; a parameter's panels share its x-limits.
@@ -580,10 +675,13 @@ def zip_figure(aligned, n: int, level: float = 0.95, title: str = "", clip: floa
             ax.set_title(f"{head}\n{who}coverage {100 * covers.mean():.1f} %", fontsize=8)
             if j == 0:
                 ax.set_ylabel("centile of |z|", fontsize=8)
+            if j % C:  # every panel's y-axis is the same 0-100 centile: labelled at the left
+                ax.tick_params(labelleft=False)
     foot = (f"x-axes span the truth ± {clip:g} empirical SEs; "
             + (f"{n_clipped} interval(s) cut there end in ◀/▶"
                if n_clipped else "no interval reaches beyond"))
     fig.suptitle(f"{title}: Wald {100 * level:g} % intervals at n = {n} (blue cover, red miss)",
                  fontsize=10)
     fig.supxlabel(foot, fontsize=8)
+    _tight(fig)
     return fig

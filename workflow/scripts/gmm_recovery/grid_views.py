@@ -16,6 +16,7 @@ import json
 
 import numpy as np
 
+from .figures import DPI
 from .tables import labelled, parameter_label, reading_order
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -160,6 +161,18 @@ def _plt():
     return plt()
 
 
+def _tight(fig):
+    from .figures import _tight as tight
+
+    tight(fig)
+
+
+def _fix_titles(fig):
+    from .figures import _fix_titles as fix
+
+    fix(fig)
+
+
 def _reference(measure: str, level: float):
     return {"bias": 0.0, "coverage": level, "be_coverage": level,
             "relerr_modse": 0.0}.get(measure)
@@ -300,8 +313,11 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
     ref = _reference(measure, level)
     ncol, nrow = max(len(facets), 1), max(len(params), 1)
     cw = max(1.9, 0.55 * len(xl) + 0.8)
-    fig, axes = plt.subplots(nrow, ncol, squeeze=False, layout="constrained",
-                             figsize=(cw * ncol + 1.6, (0.45 * len(yl) + 1.0) * nrow + 0.6))
+    fig = plt.figure(figsize=(cw * ncol + 1.6, (0.45 * len(yl) + 1.0) * nrow + 0.6), dpi=DPI)
+    # The colour bars in a narrow last column of the panels' grid, so that one
+    # tight-layout pass places them with the panels (figures._tight).
+    gs = fig.add_gridspec(nrow, ncol + 1, width_ratios=[cw] * ncol + [0.16])
+    axes = np.array([[fig.add_subplot(gs[r, c]) for c in range(ncol)] for r in range(nrow)])
     for r, p in enumerate(params):
         # One colour scale per parameter: a weight's bias (a proportion) and a
         # mean's (data units) are not on one scale; coverage is, and shares one.
@@ -340,9 +356,12 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
                 ax.set_ylabel(f"{p}\n{y_factor}", fontsize=7)
         shared = "coverage" in measure
         if image is not None and (not shared or r == nrow - 1):
-            bar = fig.colorbar(image, ax=(axes.ravel() if shared else axes[r, :]).tolist(),
-                               shrink=0.5 if shared else 0.9, aspect=30 if shared else 12,
-                               pad=0.01)
+            # coverage: one bar for all rows, over their middle half or so
+            cax = fig.add_subplot(gs[nrow // 4:nrow - nrow // 4, -1] if shared else gs[r, -1])
+            bar = fig.colorbar(image, cax=cax)
+            # The ticks the layout measures are the ticks drawn (a bar's own
+            # locator would pick others once the layout has resized it).
+            bar.set_ticks(bar.get_ticks())
             bar.set_label(measure if shared else f"{measure}, {p}", fontsize=7)
             bar.ax.tick_params(labelsize=6)
             if ref is not None:  # the target the scale is centred on
@@ -350,6 +369,7 @@ def heatmap_figure(table, measure: str, factors: list[str], labels: dict,
             if shared:  # shares stop at 1: no colours for impossible coverage
                 bar.ax.set_ylim(norm.vmin, min(norm.vmax, 1.0))
     fig.suptitle(title or f"{measure} over {x_factor} × {y_factor}", fontsize=10)
+    _tight(fig)
     return fig
 
 
@@ -371,7 +391,7 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
     fig, axes = plt.subplots(len(ns), max(len(params), 1),
                              figsize=(2.3 * max(len(params), 1) + 2.2,
                                       (0.2 * len(cond) + 0.9) * len(ns)),
-                             squeeze=False, sharey=True,
+                             squeeze=False, sharey=True, dpi=DPI,
                              # coverage is a share whatever the parameter: one x-scale
                              sharex=True if "coverage" in measure else "col")
     ref = _reference(measure, level)
@@ -401,10 +421,10 @@ def lolly_figure(table, measure: str, factors: list[str], labels: dict, order=No
             if r == len(ns) - 1:
                 ax.set_xlabel(f"{measure} ± 2 MCSE", fontsize=7)
     axes[0, 0].invert_yaxis()  # the first condition at the top (the axes share y)
-    if params and methods:
-        fig.legend(fontsize=7, loc="upper right", frameon=False)
+    if params and methods:  # below the panels, as in the scenario figures
+        fig.legend(fontsize=7, loc="lower center", ncol=min(len(methods), 6), frameon=False)
     fig.suptitle(title or f"{measure} ± 2 MCSE per condition", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 0.93, 0.96))
+    _tight(fig)
     return fig
 
 
