@@ -23,8 +23,6 @@ def make_workdir(tmp: Path, config: dict, data: dict[str, str] | None = None) ->
     shutil.copytree(REPO / "workflow", tmp / "workflow",
                     ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
     shutil.copytree(REPO / "data", tmp / "data", dirs_exist_ok=True)
-    # The workflow profile every run of the workflow reads (profiles/default).
-    shutil.copytree(REPO / "profiles", tmp / "profiles", dirs_exist_ok=True)
     for name, text in (data or {}).items():
         (tmp / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp / name).write_text(text)

@@ -141,15 +141,11 @@ def short_rev(rev: str) -> str | None:
 def checkout(work: Path, commit: str | None) -> None:
     """This checkout's workflow (commit None) or that of a commit, into work."""
     if commit is None:
-        for item in ("Snakefile", "workflow", "profiles", "data"):
+        for item in ("Snakefile", "workflow", "data"):
             src = REPO / item
             (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
         return
-    # The workflow profile (profiles/default) where the revision has one.
-    items = ["Snakefile", "workflow", "data"] + (
-        ["profiles"] if subprocess.run(["git", "cat-file", "-e", f"{commit}:profiles"],
-                                       cwd=REPO, capture_output=True).returncode == 0 else [])
-    blob = subprocess.run(["git", "archive", commit, *items], cwd=REPO,
+    blob = subprocess.run(["git", "archive", commit, "Snakefile", "workflow", "data"], cwd=REPO,
                           capture_output=True, check=True).stdout
     tarfile.open(fileobj=io.BytesIO(blob)).extractall(work, filter="data")
 
