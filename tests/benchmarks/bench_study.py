@@ -60,8 +60,21 @@ own process 196 s (13.7 %: it spends CPU for as long as the run lasts, ~0.12
 s a second here, so its share falls on an unshared machine), fit start-up 32
 s, grid figures 37 s, evaluate 38 s; wall 1,573 s at load 4-6.
 
+Measured again (idle machine, --cores 2, --repeat 2, against 0934f19, after
+job_seconds 120, fit_grid_point, the 13x cheaper pseudo-true job and the
+plots' single layout pass): default study 44.0 vs 46.8 s wall, 78.4 vs 87.7 s
+CPU, engine 56 % vs 50 % (plots 15.0 vs 19.0 s, pseudo_true 0.4 vs 5.2 s);
+examples/first_grid.yaml 34.4 vs 34.9 s wall; `snakemake -n` of
+study_grid_216.yaml 3,678 vs 4,326 jobs, 9.1-10.0 vs 10.6-11.8 s, 220 vs
+241 MB; study_grid.yaml at 250 replicates (this checkout only, load ~5):
+390 jobs, CPU 2,423 s, engine 1,966 s = 81.1 %, Snakemake's own process 295 s
+(12.2 %), wall 2,332 s. --extra "--max-jobs-per-timespan 100/10s" (a longer
+rate-limiter tick) halves Snakemake's own CPU but leaves cores idle between
+jobs (first_grid 44.8 vs 35.1 s wall); "--scheduler greedy" saved 22 % of it
+at 10 replicates.
+
     python tests/benchmarks/bench_study.py [--config FILE] [--cores 2] [--previous REV]
-        [--repeat 2] [--no-previous] [--dry-run]
+        [--repeat 2] [--no-previous] [--dry-run] [--replicates R] [--extra ARGS]
 """
 
 from __future__ import annotations
