@@ -80,25 +80,35 @@ def _legend_outside(fig):
     return True
 
 
-@pytest.mark.parametrize("name", ["one_d", "two_d", "three"])
-def test_every_study_figure_renders(studies, name):
+def _figure_makers(studies, name):
+    """The scenario's figures of one test study, each as a function drawing it
+    (so that a test can draw them all at once or one at a time)."""
     sc, tables, traces = studies[name]
     perf, aligned = tables["performance"], tables["aligned"]
     truths = by_label(tables["recovery"], "truth")
     figures = {
-        "bias": plotting.bias_figure(perf, name, truths),
-        "rmse": plotting.rmse_figure(perf, name, truths),
-        "rmse_crlb": plotting.rmse_crlb_figure(perf, name, truths),
-        "coverage": plotting.coverage_figure(perf, 0.95, name, truths),
-        "spread": plotting.spread_figure(aligned, name, truths),
-        "zip": plotting.zip_figure(aligned, min(sc.sample_sizes), 0.95, name),
-        "failures": plotting.failures_figure(tables["convergence"], name),
-        "traces": plotting.traces_figure(traces, name),
+        "bias": lambda: plotting.bias_figure(perf, name, truths),
+        "rmse": lambda: plotting.rmse_figure(perf, name, truths),
+        "rmse_crlb": lambda: plotting.rmse_crlb_figure(perf, name, truths),
+        "coverage": lambda: plotting.coverage_figure(perf, 0.95, name, truths),
+        "spread": lambda: plotting.spread_figure(aligned, name, truths),
+        "zip": lambda: plotting.zip_figure(aligned, min(sc.sample_sizes), 0.95, name),
+        "failures": lambda: plotting.failures_figure(tables["convergence"], name),
+        "traces": lambda: plotting.traces_figure(traces, name),
     }
     if len(sc.methods) > 1:
-        figures["comparison"] = plotting.comparison_figure(tables["comparison"], name, truths)
+        figures["comparison"] = lambda: plotting.comparison_figure(
+            tables["comparison"], name, truths)
     if sc.select_k:
-        figures["model_choice"] = plotting.model_choice_figure(tables["model_choice"], name)
+        figures["model_choice"] = lambda: plotting.model_choice_figure(
+            tables["model_choice"], name)
+    return figures
+
+
+@pytest.mark.parametrize("name", ["one_d", "two_d", "three"])
+def test_every_study_figure_renders(studies, name):
+    sc = studies[name][0]
+    figures = {key: make() for key, make in _figure_makers(studies, name).items()}
     for key in ("bias", "rmse", "coverage", "spread") + (("comparison",) if len(sc.methods) > 1
                                                         else ()):
         assert _legend_outside(figures[key]), key
@@ -300,25 +310,9 @@ def _laid_out(fig):
 def test_figures_have_no_overlapping_or_cut_text(studies, name):
     from gmm_recovery import grid_views
 
-    sc, tables, traces = studies[name]
-    perf, aligned = tables["performance"], tables["aligned"]
-    truths = by_label(tables["recovery"], "truth")
-    figures = {  # drawn one at a time
-        "bias": lambda: plotting.bias_figure(perf, name, truths),
-        "rmse": lambda: plotting.rmse_figure(perf, name, truths),
-        "rmse_crlb": lambda: plotting.rmse_crlb_figure(perf, name, truths),
-        "coverage": lambda: plotting.coverage_figure(perf, 0.95, name, truths),
-        "spread": lambda: plotting.spread_figure(aligned, name, truths),
-        "zip": lambda: plotting.zip_figure(aligned, min(sc.sample_sizes), 0.95, name),
-        "failures": lambda: plotting.failures_figure(tables["convergence"], name),
-        "traces": lambda: plotting.traces_figure(traces, name),
-    }
-    if len(sc.methods) > 1:
-        figures["comparison"] = lambda: plotting.comparison_figure(
-            tables["comparison"], name, truths)
-    if sc.select_k:
-        figures["model_choice"] = lambda: plotting.model_choice_figure(
-            tables["model_choice"], name)
+    tables = studies[name][1]
+    perf = tables["performance"]
+    figures = _figure_makers(studies, name)  # drawn one at a time
     if name == "one_d":  # the grid's figures, of a two-level grid of this study
         perf2 = perf.assign(estimate=perf["estimate"] * 0.9)
         rows = [("g", "g-means1", "means", 1, "[0,4]"), ("g", "g-means2", "means", 2, "[0,2]")]
