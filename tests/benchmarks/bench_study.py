@@ -68,7 +68,9 @@ examples/first_grid.yaml 34.4 vs 34.9 s wall; `snakemake -n` of
 study_grid_216.yaml 3,678 vs 4,326 jobs, 9.1-10.0 vs 10.6-11.8 s, 220 vs
 241 MB; study_grid.yaml at 250 replicates (this checkout only, load ~5):
 390 jobs, CPU 2,423 s, engine 1,966 s = 81.1 %, Snakemake's own process 295 s
-(12.2 %), wall 2,332 s. --extra "--max-jobs-per-timespan 100/10s" (a longer
+(12.2 %), wall 2,332 s; at 500 replicates on the idle machine: CPU 3,409 s,
+engine 3,032 s = 88.9 %, Snakemake 242 s (7.1 %), wall 1,732 s = 1.14x
+engine CPU / 2. --extra "--max-jobs-per-timespan 100/10s" (a longer
 rate-limiter tick) halves Snakemake's own CPU but leaves cores idle between
 jobs (first_grid 44.8 vs 35.1 s wall); "--scheduler greedy" saved 22 % of it
 at 10 replicates.
