@@ -157,6 +157,17 @@ def test_the_config_checks_refuse_the_plan_before_the_dag():
                                          rf"of 5 replicates \(chunk_size = 5\) needs about "
                                          rf"{need:,} MB, more than the 550 MB allowed"):
         _check_all({**big, "max_job_mem_mb": 550})
+    # Its advice: a smaller job where the job has replicates to spare, else not.
+    with pytest.raises(ValueError, match=r"allowed \(max_job_mem_mb, default this machine's "
+                                         r"memory\): lower job_seconds or chunk_size, use "
+                                         r"smaller n"):
+        _check_all({**big, "max_job_mem_mb": 550})
+    one = {**big, "replicates": 2, "chunk_size": 1}
+    with pytest.raises(ValueError, match=r"a fit job of 1 replicate \(chunk_size = 1\) needs "
+                                         r"about [\d,]+ MB, more than the 100 MB allowed "
+                                         r"\(max_job_mem_mb, default this machine's memory\): "
+                                         r"use smaller n, or raise max_job_mem_mb"):
+        _check_all({**one, "max_job_mem_mb": 100})
     _check_all({**config, "replicates": 1000})  # a plan within both limits
 
 

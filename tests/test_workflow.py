@@ -362,6 +362,9 @@ def test_a_grid_runs_every_point_and_summarises_by_factor(tmp_path):
     assert "t(4)" in (res / "sep/grid/summary.html").read_text()
     # a grid's conditions have no figures of their own unless asked for
     assert not (res / "sep-family1" / "figures").exists()
+    # nor the traces table only those figures read (rule fit_grid_point)
+    assert (res / "sep-family1/fits/default/n50/chunk0.fits.csv").exists()
+    assert not list(res.glob("sep-family*/fits/**/*.traces.csv"))
 
 
 def test_a_run_byte_compiles_gmmem_once_for_its_jobs(tmp_path):

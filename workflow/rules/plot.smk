@@ -3,7 +3,6 @@
 # select_k. A rule's outputs are fixed, so there is one rule per kind of
 # scenario (plot, plot_with_comparison, plot_with_model_choice,
 # plot_with_both), each constrained to the scenarios of its kind.
-import re as _re
 
 
 def _plot_kind(sc):
@@ -62,7 +61,7 @@ for _comparison, _model_choice in [(False, False), (True, False), (False, True),
         log:
             paths.job_log(RESULTS, "{scenario}", "plot"),
         wildcard_constraints:
-            scenario="|".join(_re.escape(s) for s in _names),
+            scenario=scenario_pattern(lambda s, names=_names: s in names),
         params:
             scenario=lambda w: w.scenario,
             largest_n=largest_n,
