@@ -16,7 +16,7 @@ import json
 
 import numpy as np
 
-from .figures import DPI
+from .figures import DPI, _tight  # one layout pass, as the scenario figures
 from .tables import labelled, parameter_label, reading_order
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -159,18 +159,6 @@ def _plt():
     from .figures import _plt as plt
 
     return plt()
-
-
-def _tight(fig):
-    from .figures import _tight as tight
-
-    tight(fig)
-
-
-def _fix_titles(fig):
-    from .figures import _fix_titles as fix
-
-    fix(fig)
 
 
 def _reference(measure: str, level: float):
